@@ -1,0 +1,3 @@
+from probe.cli.app import main
+
+main()

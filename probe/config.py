@@ -1,0 +1,228 @@
+"""One settings model for the probe and its control service: a TOML file plus PROBE_* variables.
+
+Precedence, highest first: `PROBE_*` environment variables (nested with `__`, lists as JSON, for example
+`PROBE_NETWORK__UDP_RESOLVERS='["9.9.9.9:53"]'`), then the TOML file (`--config PATH` or `PROBE_CONFIG`),
+then the defaults below. Every field is documented in docs/configuration.md; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# METHODS.md, DNS decision order step 4.
+DEFAULT_BOGON_RANGES: tuple[str, ...] = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::/128",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to change."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not host:port (for example 8.8.8.8:53 or [2001:4860::8888]:53)")
+    return value
+
+
+class NetworkSettings(Section):
+    system_resolvers: list[str] | None = Field(
+        default=None,
+        description="Resolvers the OS uses, as host:port, queried over UDP. None reads /etc/resolv.conf; "
+        "an empty list disables them.",
+    )
+    getaddrinfo: bool = Field(default=True, description="Also resolve through the OS's getaddrinfo().")
+    udp_resolvers: list[str] = Field(
+        default=["8.8.8.8:53"],
+        description="Public resolvers queried over UDP, listening for late and duplicate replies (injection).",
+    )
+    doh_urls: list[str] = Field(
+        default=["https://1.1.1.1/dns-query"],
+        description="DNS-over-HTTPS endpoints (RFC 8484). An empty list disables DoH.",
+    )
+    ca_bundle: Path | None = Field(
+        default=None, description="PEM file of trusted roots for TLS validation. None uses certifi's bundle."
+    )
+    concurrency: int = Field(default=32, ge=1, le=1024, description="URLs measured at the same time.")
+    bogon_ranges: list[IPNetwork] = Field(
+        default_factory=lambda: [ipaddress.ip_network(n) for n in DEFAULT_BOGON_RANGES],
+        description="Address ranges treated as bogon or private: never connected to, classified dns.bogon.",
+    )
+    source_address: str | None = Field(
+        default=None, description="Bind outgoing connections to this local address (multi-homed hosts, lab)."
+    )
+    control_sni: str = Field(
+        default="example.com",
+        description="The harmless name sent as SNI in the second handshake that separates SNI filtering "
+        "from IP blocking.",
+    )
+    user_agent: str = Field(
+        default="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36",
+        description="User-Agent of HTTP requests (a common browser's, as OONI does).",
+    )
+    max_body_bytes: int = Field(default=512 * 1024, ge=1024, description="HTTP body read bound.")
+    max_redirects: int = Field(default=10, ge=0, le=30, description="Redirects followed per URL.")
+    injection_listen_s: float = Field(
+        default=0.5, ge=0, description="How long to keep listening after the first UDP DNS reply."
+    )
+
+    @field_validator("system_resolvers", "udp_resolvers")
+    @classmethod
+    def _check_host_ports(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [_host_port(v) for v in value]
+
+    @field_validator("doh_urls")
+    @classmethod
+    def _check_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith("https://"):
+                raise ValueError(f"{url!r} is not an https:// URL")
+        return value
+
+    @field_validator("source_address")
+    @classmethod
+    def _check_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            ipaddress.ip_address(value)
+        return value
+
+
+class TimeoutSettings(Section):
+    dns_s: float = Field(default=4.0, gt=0, description="Per DNS query and resolver.")
+    tcp_connect_s: float = Field(default=10.0, gt=0, description="Per TCP connect.")
+    tls_handshake_s: float = Field(default=10.0, gt=0, description="Per TLS handshake.")
+    http_s: float = Field(default=10.0, gt=0, description="Per HTTP request (each redirect hop).")
+    control_s: float = Field(default=30.0, gt=0, description="For the control service's answer.")
+    url_s: float = Field(
+        default=120.0, gt=0, description="Upper bound for one URL; what was observed by then is kept."
+    )
+
+
+class ControlSettings(Section):
+    url: str | None = Field(
+        default=None,
+        description="The control service, e.g. https://collector.example/api/v1/control. None classifies "
+        "from local evidence only.",
+    )
+    listen_host: str = Field(default="127.0.0.1", description="`probe control serve`: address to listen on.")
+    listen_port: int = Field(default=8081, ge=0, lt=65536, description="`probe control serve`: port.")
+    asn_db: Path | None = Field(
+        default=None,
+        description="`probe control serve`: ip2asn TSV (range_start range_end AS_number country "
+        "AS_description) to name the caller's network and each address's ASN.",
+    )
+    max_in_flight: int = Field(default=64, ge=1, description="`probe control serve`: requests at once.")
+
+
+class StoreSettings(Section):
+    path: Path = Field(
+        default_factory=lambda: _data_dir() / "probe.db", description="The probe's SQLite store."
+    )
+
+
+class ProbeSettings(Section):
+    asn: int | None = Field(
+        default=None, description="This network's ASN when known; otherwise the control tells."
+    )
+    network_name: str | None = Field(default=None, description="This network's name when known.")
+    cc: str | None = Field(default=None, description="Country code when known.")
+
+
+class TargetSettings(Section):
+    list: str = Field(default="kh", description="The built-in or imported list `probe run` measures.")
+    include_sensitive: bool = Field(
+        default=False, description="Also measure the sensitive categories (PORN, XED, DATE, LGBT, REL)."
+    )
+
+
+def _data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "saksi"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PROBE_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
+    control: ControlSettings = Field(default_factory=ControlSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    probe: ProbeSettings = Field(default_factory=ProbeSettings)
+    targets: TargetSettings = Field(default_factory=TargetSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if _TOML_PATH is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_TOML_PATH))
+        return tuple(sources)
+
+
+_TOML_PATH: Path | None = None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from a TOML file (or PROBE_CONFIG) and the environment.
+
+    Raises ConfigError with a one-sentence message a person can act on.
+    """
+    global _TOML_PATH
+    if path is None and os.environ.get("PROBE_CONFIG"):
+        path = Path(os.environ["PROBE_CONFIG"])
+    if path is not None and not path.is_file():
+        raise ConfigError(f"config file {path} does not exist; pass an existing file with --config")
+    _TOML_PATH = path
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        where = f"in {path}" if path else "in the PROBE_* environment"
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"bad setting {where}: {problems}") from None
+    except (OSError, ValueError) as exc:  # TOML syntax errors are ValueError
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    finally:
+        _TOML_PATH = None

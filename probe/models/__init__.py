@@ -1,0 +1,1 @@
+"""Pydantic models shared by every stage: the wire formats and the measurement payload (DESIGN.md)."""
