@@ -66,7 +66,8 @@ class NetworkSettings(Section):
     getaddrinfo: bool = Field(default=True, description="Also resolve through the OS's getaddrinfo().")
     udp_resolvers: list[str] = Field(
         default=["8.8.8.8:53"],
-        description="Public resolvers queried over UDP, listening for late and duplicate replies (injection).",
+        description="Public resolvers queried over UDP, listening for late and duplicate replies "
+        "(injection).",
     )
     doh_urls: list[str] = Field(
         default=["https://1.1.1.1/dns-query"],
@@ -218,9 +219,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         where = f"in {path}" if path else "in the PROBE_* environment"
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"bad setting {where}: {problems}") from None
     except (OSError, ValueError) as exc:  # TOML syntax errors are ValueError
         raise ConfigError(f"cannot read config {path}: {exc}") from None

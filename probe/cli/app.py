@@ -1,0 +1,58 @@
+"""The root of the `probe` command; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from probe import __version__
+from probe.asn import AsnTableError
+from probe.cli import control, demo, results, run, targets
+from probe.cli.common import UserError, err
+from probe.config import ConfigError
+from probe.lists import ListFormatError
+from probe.store import StoreError
+
+app = typer.Typer(
+    name="probe",
+    help="Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("run")(run.run)
+app.command("demo")(demo.demo)
+app.add_typer(results.app, name="results")
+app.add_typer(targets.app, name="targets")
+app.add_typer(control.app, name="control")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"probe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence."""
+
+
+EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError)
+
+
+def main() -> None:
+    try:
+        app()
+    except EXPECTED as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; every measurement finished before this was stored")
+        sys.exit(130)

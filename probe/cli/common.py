@@ -1,0 +1,41 @@
+"""What every command shares: loading settings, opening the store, printing errors the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from probe.config import Settings, load_settings
+from probe.store import Store
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="TOML settings file (default: $PROBE_CONFIG, else built-in defaults).",
+        show_default=False,
+    ),
+]
+
+
+class UserError(Exception):
+    """An expected condition a person must act on: printed as one sentence, exit status 2."""
+
+
+def fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+def settings(config: Path | None, **overrides: Any) -> Settings:
+    return load_settings(config, **overrides)
+
+
+def open_store(s: Settings) -> Store:
+    return Store(s.store.path)

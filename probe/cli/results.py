@@ -1,0 +1,78 @@
+"""`probe results`: the stored measurements, filtered; `probe results show ID`: one in full."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from probe.cli.common import ConfigOption, fail, open_store, out, settings
+from probe.cli.output import OUTCOME_STYLE
+
+app = typer.Typer(
+    help="List stored measurements, or show one in full.", no_args_is_help=False, invoke_without_command=True
+)
+
+
+@app.callback(invoke_without_command=True)
+def results(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    outcome: Annotated[str | None, typer.Option(help="accessible, blocked, down or inconclusive.")] = None,
+    method: Annotated[str | None, typer.Option(help="A method (dns.nxdomain) or a layer (dns).")] = None,
+    host: Annotated[str | None, typer.Option(help="Only this hostname.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only measurements started at or after this UTC date/time.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+) -> None:
+    """List stored measurements, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if outcome and outcome not in OUTCOME_STYLE:
+        fail(f"--outcome must be one of {', '.join(OUTCOME_STYLE)}")
+    s = settings(config)
+    with open_store(s) as store:
+        rows = store.rows(outcome=outcome, method=method, host=host, since=since, limit=limit)
+        total = store.count()
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps(r.__dict__))
+        return
+    table = Table()
+    for column in ("id", "started_at", "URL", "outcome", "method", "confidence", "rule"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        style = OUTCOME_STYLE.get(r.outcome, "")
+        table.add_row(
+            r.uid[:12],
+            r.started_at,
+            r.url,
+            f"[{style}]{r.outcome}[/]",
+            r.method or "-",
+            r.confidence or "-",
+            r.rule_id,
+        )
+    out.print(table)
+    out.print(
+        f"{len(rows)} shown of {total} stored in {s.store.path}; `probe results show ID` for one in full"
+    )
+
+
+@app.command("show")
+def show(
+    measurement_id: Annotated[str, typer.Argument(help="The measurement id, or a unique prefix of it.")],
+    config: ConfigOption = None,
+) -> None:
+    """Show one measurement in full, as JSON (the payload that is signed and uploaded)."""
+    s = settings(config)
+    with open_store(s) as store:
+        found = store.find(measurement_id)
+    if not found:
+        fail(f"no stored measurement has an id starting with {measurement_id!r}; see `probe results`")
+    if len(found) > 1:
+        fail(f"{measurement_id!r} matches more than one measurement; give more characters")
+    out.print_json(found[0].model_dump_json())

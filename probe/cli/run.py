@@ -1,0 +1,135 @@
+"""`probe run`: measure a list (or URLs) now, store every measurement, show the verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
+from probe.cli.output import summary_line, verdict_table
+from probe.config import Settings
+from probe.lists import builtin_lists, read_citizenlab_csv, select, url_problem
+from probe.models.measurement import Measurement, TargetRef
+from probe.runner import run as run_targets
+from probe.store import Store
+
+
+def choose_targets(
+    s: Settings,
+    store: Store,
+    list_arg: str | None,
+    urls: list[str],
+    categories: list[str],
+    include_sensitive: bool,
+) -> list[TargetRef]:
+    if urls:
+        for url in urls:
+            problem = url_problem(url)
+            if problem:
+                fail(f"--url {url!r}: {problem}")
+        return [TargetRef(url=u, list="cli") for u in dict.fromkeys(urls)]
+    name = list_arg or s.targets.list
+    if list_arg and Path(list_arg).suffix == ".csv":
+        entries = read_citizenlab_csv(Path(list_arg), Path(list_arg).stem)
+        name = Path(list_arg).stem
+    else:
+        known = {**builtin_lists(), **store.lists()}
+        if name not in known:
+            fail(f"no list named {name!r}; known lists: {', '.join(sorted(known))} (or pass a CSV path)")
+        entries = known[name]
+    chosen = select(
+        entries,
+        categories=set(categories) or None,
+        include_sensitive=include_sensitive or s.targets.include_sensitive,
+    )
+    if not chosen:
+        fail(f"list {name!r} has no URL in the categories asked for ({', '.join(categories) or 'all'})")
+    return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
+
+
+async def _measure(s: Settings, store: Store, targets: list[TargetRef], as_json: bool) -> list[Measurement]:
+    done: list[Measurement] = []
+    progress = Progress(
+        TextColumn("measuring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("", total=len(targets))
+        async for m in run_targets(s, targets, store):
+            done.append(m)
+            progress.update(task, advance=1, description=m.target.url)
+            if as_json:
+                sys.stdout.write(m.model_dump_json() + "\n")
+                sys.stdout.flush()
+    return done
+
+
+def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
+    """One sentence when the run could not measure anything meaningful (no network, control down)."""
+    if not measurements:
+        return None
+    if all(
+        all(o.failure is not None for o in m.observations.dns) and m.observations.dns for m in measurements
+    ):
+        return (
+            "no resolver answered for any URL: this machine seems to have no network; "
+            "the measurements were stored as they are"
+        )
+    if s.control.url and all(m.control is not None and m.control.failure for m in measurements):
+        reason = measurements[0].control.failure if measurements[0].control else ""
+        return (
+            f"the control service at {s.control.url} could not be reached ({reason}); verdicts used local "
+            "evidence only: check control.url or the network"
+        )
+    return None
+
+
+def run(
+    config: ConfigOption = None,
+    list_: Annotated[
+        str | None,
+        typer.Option(
+            "--list", "-l", help="A list name (see `probe targets list`) or a Citizen Lab CSV path."
+        ),
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", "-u", help="Measure this URL (repeatable) instead of a list.")
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="Only this category code, e.g. NEWS (repeatable).")
+    ] = None,
+    include_sensitive: Annotated[
+        bool, typer.Option("--include-sensitive", help="Also measure PORN, XED, DATE, LGBT and REL sites.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON measurement per line instead of a table.")
+    ] = False,
+) -> None:
+    """Measure the Cambodian list (or --list / --url) now and show whether and how each site is blocked.
+
+    Every measurement is stored in the local store (store.path) before it is shown.
+    """
+    s = settings(config)
+    with open_store(s) as store:
+        targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
+        measurements = asyncio.run(_measure(s, store, targets, as_json))
+    if not as_json:
+        order = {t.url: i for i, t in enumerate(targets)}
+        measurements.sort(key=lambda m: order.get(m.target.url, 0))
+        out.print(verdict_table(measurements))
+        out.print(summary_line(measurements) + f"; stored in {s.store.path}")
+    reason = offline_reason(measurements, s)
+    if reason:
+        err.print(f"[bold red]error:[/] {reason}")
+        raise typer.Exit(1)

@@ -1,0 +1,109 @@
+"""`probe targets`: show the test lists, import a list or blockpage fingerprints into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from probe.cli.common import ConfigOption, fail, open_store, out, settings
+from probe.lists import (
+    builtin_fingerprints,
+    builtin_lists,
+    read_citizenlab_list,
+    read_fingerprints_csv,
+    select,
+)
+from probe.models.target import SENSITIVE_CATEGORIES
+
+app = typer.Typer(help="Show the test lists; import lists and blockpage fingerprints.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    config: ConfigOption = None,
+    name: Annotated[str | None, typer.Option("--list", "-l", help="Show the URLs of this list.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Only this category code (repeatable).")] = None,
+    include_sensitive: Annotated[
+        bool, typer.Option("--include-sensitive", help="Show sensitive categories too.")
+    ] = False,
+) -> None:
+    """Show the known lists (built-in and imported), or the URLs of one with --list."""
+    s = settings(config)
+    with open_store(s) as store:
+        imported = store.lists()
+        fingerprints = len(store.fingerprints())
+    builtin = builtin_lists()
+    known = {**builtin, **imported}
+    if name is None:
+        table = Table()
+        for column in ("list", "origin", "URLs", "measured by default"):
+            table.add_column(column)
+        for list_name, entries in sorted(known.items()):
+            default = len(select(entries, categories=None, include_sensitive=s.targets.include_sensitive))
+            table.add_row(
+                list_name,
+                "imported" if list_name in imported else "built-in",
+                str(len(entries)),
+                str(default),
+            )
+        out.print(table)
+        out.print(
+            f"fingerprints: {len(builtin_fingerprints())} built-in, {fingerprints} imported. "
+            f"Sensitive categories ({', '.join(sorted(SENSITIVE_CATEGORIES))}) are measured only when asked."
+        )
+        return
+    if name not in known:
+        fail(f"no list named {name!r}; known lists: {', '.join(sorted(known))}")
+    chosen = select(known[name], categories=set(category or []) or None, include_sensitive=include_sensitive)
+    table = Table(title=f"{name}: {len(chosen)} of {len(known[name])} URLs")
+    for column in ("url", "category", "notes"):
+        table.add_column(column, overflow="fold")
+    for e in chosen:
+        table.add_row(e.url, e.category_code, e.notes)
+    out.print(table)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A CSV file in the Citizen Lab test-list format.")],
+    config: ConfigOption = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The list's name (default: the file name, e.g. kh).")
+    ] = None,
+) -> None:
+    """Import a Citizen Lab test list (url,category_code,category_description,date_added,source,notes).
+
+    An imported list replaces an earlier import of the same name, and takes precedence over a built-in one.
+    """
+    if not path.is_file():
+        fail(f"{path} does not exist or is not a file")
+    list_name = name or path.stem
+    parsed = read_citizenlab_list(path, list_name)
+    s = settings(config)
+    with open_store(s) as store:
+        count = store.import_list(list_name, parsed.entries)
+    sensitive = sum(1 for e in parsed.entries if e.category_code in SENSITIVE_CATEGORIES)
+    note = f"; {len(parsed.duplicates)} duplicated URLs left out" if parsed.duplicates else ""
+    out.print(
+        f"imported {count} URLs as list {list_name!r}{note}; {sensitive} in sensitive categories are "
+        "measured only with --include-sensitive"
+    )
+
+
+@app.command("import-fingerprints")
+def import_fingerprints(
+    path: Annotated[Path, typer.Argument(help="A CSV file in the OONI blocking-fingerprints format.")],
+    config: ConfigOption = None,
+) -> None:
+    """Import blockpage fingerprints (OONI blocking-fingerprints CSV); they add to the built-in ones."""
+    if not path.is_file():
+        fail(f"{path} does not exist or is not a file")
+    fingerprints = read_fingerprints_csv(path)
+    s = settings(config)
+    with open_store(s) as store:
+        count = store.import_fingerprints(fingerprints)
+    fp = sum(1 for f in fingerprints if f.scope == "fp")
+    out.print(f"imported {count} fingerprints ({fp} known false positives, checked first)")

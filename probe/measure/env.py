@@ -1,0 +1,61 @@
+"""What every layer needs to measure: settings turned into contexts and clients, built once per sweep."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from probe.addresses import is_bogon
+from probe.config import NetworkSettings, Settings, TimeoutSettings
+from probe.netio.dns import os_resolvers
+from probe.netio.http import make_client
+from probe.netio.tls import unverified_context, verifying_context
+
+
+@dataclass
+class Env:
+    network: NetworkSettings
+    timeouts: TimeoutSettings
+    system_resolvers: list[str]
+    verify_ctx: ssl.SSLContext
+    unverified_ctx: ssl.SSLContext
+    http: httpx.AsyncClient
+
+    @property
+    def source(self) -> str | None:
+        return self.network.source_address
+
+    def bogon(self, address: str) -> bool:
+        return is_bogon(address, self.network.bogon_ranges)
+
+
+@asynccontextmanager
+async def open_env(settings: Settings) -> AsyncIterator[Env]:
+    net = settings.network
+    verify_ctx = verifying_context(net.ca_bundle)
+    async with make_client(
+        verify_ctx, source_address=net.source_address, timeout_s=settings.timeouts.http_s
+    ) as http:
+        yield Env(
+            network=net,
+            timeouts=settings.timeouts,
+            system_resolvers=os_resolvers() if net.system_resolvers is None else list(net.system_resolvers),
+            verify_ctx=verify_ctx,
+            unverified_ctx=unverified_context(),
+            http=http,
+        )
+
+
+class Clock:
+    """Seconds since the start of one measurement, for `t_start`/`t_end`."""
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        return round(time.monotonic() - self._start, 4)

@@ -1,0 +1,98 @@
+"""Wires the stages for one run: measure every target, ask the control, classify, store, yield.
+
+This is the only module that joins measure, control, classify and store; the CLI, the demo and the
+benchmarks call it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Sequence
+
+from probe import SOFTWARE_NAME, __version__
+from probe.classify import RULES_VERSION, Context, classify
+from probe.classify.fingerprints import FingerprintSet
+from probe.config import Settings
+from probe.control.client import ask
+from probe.lists.builtin import builtin_fingerprints
+from probe.measure.env import Env, open_env
+from probe.measure.flow import ControlFn, UrlFacts, measure_url
+from probe.measure.sweep import sweep
+from probe.models.control import ControlResult
+from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
+from probe.models.observation import HttpObservation
+from probe.models.verdict import Outcome
+from probe.store import Store
+
+ACCESSIBLE_EXCERPT_CHARS = 1024  # full excerpts (64 KiB) are kept only as evidence of blocking
+
+
+def fingerprint_set(store: Store | None) -> FingerprintSet:
+    imported = store.fingerprints() if store is not None else []
+    return FingerprintSet([*builtin_fingerprints(), *imported])
+
+
+def _trim(http: list[HttpObservation]) -> list[HttpObservation]:
+    return [
+        h.model_copy(update={"body_excerpt": h.body_excerpt[:ACCESSIBLE_EXCERPT_CHARS]})
+        if h.body_excerpt
+        else h
+        for h in http
+    ]
+
+
+def build_measurement(
+    facts: UrlFacts, target: TargetRef, settings: Settings, fingerprints: FingerprintSet
+) -> Measurement:
+    control = facts.control.response if facts.control else None
+    probe_asn = settings.probe.asn or (control.client.asn if control else None)
+    ctx = Context(fingerprints=fingerprints, bogon_ranges=settings.network.bogon_ranges, probe_asn=probe_asn)
+    observations = facts.observations()
+    verdict = classify(facts.url, observations, control, ctx, incomplete=facts.incomplete is not None)
+    if verdict.outcome == Outcome.ACCESSIBLE:
+        observations = observations.model_copy(update={"http": _trim(observations.http)})
+    client = control.client if control else None
+    return Measurement(
+        measurement_uid=secrets.token_hex(16),
+        software=Software(name=SOFTWARE_NAME, version=__version__),
+        rules_version=RULES_VERSION,
+        probe=ProbeInfo(
+            asn=probe_asn,
+            network_name=settings.probe.network_name or (client.network_name if client else None),
+            cc=settings.probe.cc or (client.cc if client else None),
+        ),
+        target=target,
+        started_at=facts.started_at,
+        finished_at=facts.finished_at,
+        observations=observations,
+        control=facts.control,
+        verdict=verdict,
+    )
+
+
+def _control_fn(env: Env, settings: Settings) -> ControlFn | None:
+    control_url = settings.control.url
+    if control_url is None:
+        return None
+
+    async def control(url: str, endpoints: list[str]) -> ControlResult:
+        return await ask(env.http, control_url, url, endpoints, timeout_s=settings.timeouts.control_s)
+
+    return control
+
+
+async def run(
+    settings: Settings, targets: Sequence[TargetRef], store: Store, *, concurrency: int | None = None
+) -> AsyncIterator[Measurement]:
+    """Measure `targets`; each measurement is committed to `store` before it is yielded."""
+    fingerprints = fingerprint_set(store)
+    async with open_env(settings) as env:
+        control = _control_fn(env, settings)
+
+        async def one(target: TargetRef) -> Measurement:
+            facts = await measure_url(env, target.url, control)
+            return build_measurement(facts, target, settings, fingerprints)
+
+        async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
+            store.save(measurement)
+            yield measurement
