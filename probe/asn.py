@@ -57,6 +57,8 @@ class AsnTable:
                     rows.append((start.version, int(start), int(end), Network(asn, parts[3], parts[4])))
         except OSError as exc:
             raise AsnTableError(f"cannot read the ip2asn table {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise AsnTableError(f"{path} is not UTF-8 text; expected the ip2asn TSV format") from None
         return cls(rows)
 
     def lookup(self, address: str) -> Network | None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from probe.config import Settings, load_settings
 from probe.store import Store
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 ConfigOption = Annotated[

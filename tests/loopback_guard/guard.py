@@ -17,7 +17,9 @@ def _check(address: Any) -> None:
         try:
             ip = ipaddress.ip_address(host.split("%")[0])
         except ValueError:
-            raise NonLoopbackConnection(f"test tried to reach {host!r} by name; tests use addresses") from None
+            raise NonLoopbackConnection(
+                f"test tried to reach {host!r} by name; tests use addresses"
+            ) from None
         if not ip.is_loopback:
             raise NonLoopbackConnection(f"test tried to reach {address!r}, outside loopback")
 
