@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from probe.models.base import Wire
 
 SENSITIVE_CATEGORIES = frozenset({"PORN", "XED", "DATE", "LGBT", "REL"})
@@ -29,7 +31,7 @@ class Fingerprint(Wire):
     pattern_type: PatternType
     pattern: str
     confidence_no_fp: int | None = None
-    expected_countries: list[str] = []
+    expected_countries: list[str] = Field(default_factory=list)
     source: str = ""
     exp_url: str = ""
     notes: str = ""
