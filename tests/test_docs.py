@@ -59,3 +59,14 @@ def test_readme_starts_with_a_two_command_quick_start() -> None:
     assert commands[0].endswith("probe demo")
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci, ".ci/run must run the README's test command"
+
+
+def test_methods_doc_lists_every_rule_and_scenario() -> None:
+    from probe.classify.rules import RULES
+    from probe.lab import SCENARIOS
+
+    doc = (ROOT / "docs" / "methods.md").read_text()
+    for rule in RULES:
+        assert f"`{rule.rule_id}`" in doc, f"rule {rule.rule_id} missing from docs/methods.md"
+    for scenario in SCENARIOS:
+        assert f"`{scenario.id}`" in doc, f"scenario {scenario.id} missing from docs/methods.md"

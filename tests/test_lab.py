@@ -31,7 +31,8 @@ from hypothesis import strategies as st
 
 from probe.config import Settings
 from probe.lab import SCENARIOS, Lab, LabError
-from probe.lab.middlebox import client_hello_sni, http_host
+from probe.lab.middlebox import FrontPolicy, client_hello_sni, http_host
+from probe.lab.network import FrontAddress, _bind_fronts
 from probe.lab.scenarios import (
     BLOCKPAGE_SERVER_IP,
     INJECTED_ANSWER,
@@ -76,11 +77,6 @@ def answers(reply: dns.message.Message) -> list[str]:
 
 def connect(address: str, port: int, source: str, timeout: float = 2.0) -> socket.socket:
     return socket.create_connection((address, port), timeout=timeout, source_address=(source, 0))
-
-
-def first_byte(address: str, port: int, source: str) -> bytes:
-    with connect(address, port, source) as sock:
-        return sock.recv(1)
 
 
 def trusted(lab: Lab) -> ssl.SSLContext:
@@ -157,9 +153,9 @@ def test_asn_db_places_the_probe_and_sinkhole_in_the_isp_and_the_cdn_nodes_apart
     assert all(len(row) == 5 for row in rows)
 
     def asn(ip: str) -> int:
-        value = ipaddress.ip_address(ip)
+        value = ipaddress.IPv4Address(ip)
         for start, end, number, _cc, _name in rows:
-            if ipaddress.ip_address(start) <= value <= ipaddress.ip_address(end):
+            if ipaddress.IPv4Address(start) <= value <= ipaddress.IPv4Address(end):
                 return int(number)
         raise AssertionError(ip)
 
@@ -216,6 +212,8 @@ def test_isp_resolver_is_silent_to_the_probe_for_the_timeout_name(lab: Lab) -> N
 def test_aaaa_is_an_empty_answer_and_unknown_names_do_not_exist(lab: Lab) -> None:
     reply = query(lab, "https-accessible.lab.test", PROBE, rdtype="AAAA")
     assert (reply.rcode(), reply.answer) == (dns.rcode.NOERROR, [])
+    injected = query(lab, "dns-injection.lab.test", PROBE, rdtype="AAAA")
+    assert (injected.rcode(), injected.answer) == (dns.rcode.NOERROR, [])
     assert query(lab, "nowhere.lab.test", CONTROL).rcode() == dns.rcode.NXDOMAIN
 
 
@@ -272,9 +270,8 @@ def test_isp_sinkhole_times_out_for_everyone(lab: Lab) -> None:
 
 def test_tcp_reset_before_any_byte_for_the_probe_only(lab: Lab) -> None:
     s = scenario("tcp_reset")
-    # On loopback the RST can beat connect() itself; either way the probe never sees a byte.
-    with pytest.raises(ConnectionResetError):
-        first_byte(s.address, lab.ports.https, PROBE)
+    with connect(s.address, lab.ports.https, PROBE) as sock, pytest.raises(ConnectionResetError):
+        trusted(lab).wrap_socket(sock, server_hostname="example.com")
     status, _, _ = http_get(s.address, lab.ports.https, s.host, CONTROL, tls=trusted(lab))
     assert status == 200
 
@@ -403,7 +400,7 @@ def test_dns_blockpage_address_serves_the_isp_notice(lab: Lab) -> None:
 
 def test_bulk_sites_are_mostly_accessible_and_some_time_out(lab: Lab) -> None:
     assert len(lab.bulk_urls) == 20
-    assert lab.bulk_urls[42 % 20][0].startswith("https://bulk-0002.lab.test:")
+    assert lab.bulk_urls[2][0].startswith("https://bulk-0002.lab.test:")
     blocked = [(url, e) for url, e in lab.bulk_urls if e.outcome == "blocked"]
     assert len(blocked) >= 4
     assert {e.method for _, e in blocked} == {"tcp.timeout", "tls.timeout"}
@@ -443,6 +440,12 @@ def test_start_stop_twice_leaves_nothing_behind(tmp_path: Path) -> None:
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
     assert set(threading.enumerate()) <= threads_before
+
+
+def test_an_address_that_cannot_be_bound_is_a_lab_error() -> None:
+    front = FrontAddress(http=FrontPolicy(tls=False, origin=None), https=None)
+    with pytest.raises(LabError, match="cannot listen"):
+        _bind_fronts({"192.0.2.1": front})
 
 
 def test_bad_sources_are_refused_with_a_clear_error(tmp_path: Path) -> None:

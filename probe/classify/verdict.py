@@ -207,7 +207,7 @@ def _endpoint_verdict(
     if control is None:
         return None
     for t in obs.tls:
-        if t.purpose != "target" or t.failure not in _INTERFERENCE or t.phase != "handshake":
+        if t.purpose != "target" or t.failure not in _INTERFERENCE:
             continue
         ep = endpoint(t.ip, t.port)
         same = [o for o in obs.tls if o.ip == t.ip and o.port == t.port]
@@ -215,7 +215,7 @@ def _endpoint_verdict(
         if control_sni is None:
             continue
         mech = _mechanism(t.failure)
-        if control_sni.failure is None:
+        if control_sni.failure is None and t.phase == "handshake":
             repeat = next((o for o in same if o.purpose == "target_repeat"), None)
             confidence = Confidence.LIKELY
             if t.failure == Failure.GENERIC_TIMEOUT and (repeat is None or repeat.failure != t.failure):

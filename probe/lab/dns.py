@@ -55,7 +55,7 @@ class Zone:
             return []
         name = _qname(query)
         out: list[Reply] = []
-        if from_probe and name in self._injected:
+        if from_probe and name in self._injected and query.question[0].rdtype == dns.rdatatype.A:
             # The injector sits on the path to every resolver and is closer than any of them.
             forged = _response(query, dns.rcode.NOERROR)
             _add_a(forged, query, [INJECTED_ANSWER])

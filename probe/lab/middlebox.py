@@ -18,6 +18,7 @@ from probe.lab.web import host_without_port
 
 FIRST_BYTES_TIMEOUT_S = 10.0
 MAX_HEAD_BYTES = 16 * 1024
+ON_CONNECT_GRACE_S = 1.0
 
 
 class Act(enum.Enum):
@@ -45,7 +46,7 @@ class FrontPolicy:
 
     tls: bool  # read a ClientHello's SNI (else an HTTP request's Host)
     origin: tuple[str, int] | None  # where connections are forwarded; None: there is no site behind
-    on_connect: Action | None = None  # what the probe gets before sending anything
+    on_connect: Action | None = None  # what the probe gets before the lab sends or reads anything
     by_host: dict[str, Action] = field(default_factory=dict)  # what the probe gets when naming a host
     everyone: Action | None = None  # what every client gets, whatever it asks for
 
@@ -113,6 +114,12 @@ class Middlebox:
     ) -> None:
         from_probe = writer.get_extra_info("peername")[0] == self._probe_source
         if from_probe and policy.on_connect is not None:
+            # Wait for the client's first bytes (or a short silence) before acting: on loopback a RST sent
+            # at once can beat the client's own connect() and surface there, whereas on a real path the
+            # reset injected after the handshake hits the first read or write. Waiting makes it the latter.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(ON_CONNECT_GRACE_S):
+                    await reader.read(1)
             await self._act(policy.on_connect, policy, b"", reader, writer)
             return
         # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow the lab's stop-time cancellation.

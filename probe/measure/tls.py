@@ -85,7 +85,9 @@ async def _observe(
 async def measure_endpoint(env: Env, ip: str, port: int, host: str, clock: Clock) -> list[TlsObservation]:
     target = await _observe(env, ip, port, host, "target", clock, validate=True)
     out = [target]
-    if target.failure in _INTERFERENCE and target.phase == "handshake":
+    # A reset can land before the ClientHello is even sent (a middlebox resetting every connection to the
+    # address): the control-SNI handshake is what tells that apart from SNI filtering, so it runs either way.
+    if target.failure in _INTERFERENCE:
         out.append(
             await _observe(env, ip, port, env.network.control_sni, "control_sni", clock, validate=False)
         )
