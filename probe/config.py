@@ -76,7 +76,12 @@ class NetworkSettings(Section):
     ca_bundle: Path | None = Field(
         default=None, description="PEM file of trusted roots for TLS validation. None uses certifi's bundle."
     )
-    concurrency: int = Field(default=32, ge=1, le=1024, description="URLs measured at the same time.")
+    concurrency: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="URLs measured at the same time (a blocked URL waits on its timeouts while others proceed).",
+    )
     bogon_ranges: list[IPNetwork] = Field(
         default_factory=lambda: [ipaddress.ip_network(n) for n in DEFAULT_BOGON_RANGES],
         description="Address ranges treated as bogon or private: never connected to, classified dns.bogon.",

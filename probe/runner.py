@@ -6,6 +6,7 @@ benchmarks call it.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
 
@@ -16,7 +17,7 @@ from probe.config import Settings
 from probe.control.client import ask
 from probe.lists.builtin import builtin_fingerprints
 from probe.measure.env import Env, open_env
-from probe.measure.flow import ControlFn, UrlFacts, measure_url
+from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
 from probe.measure.sweep import sweep
 from probe.models.control import ControlResult
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
@@ -90,7 +91,13 @@ async def run(
         control = _control_fn(env, settings)
 
         async def one(target: TargetRef) -> Measurement:
-            facts = await measure_url(env, target.url, control)
+            facts = UrlFacts(url=target.url, started_at=utc_now())
+            try:
+                await measure_url(env, facts, control)
+            except asyncio.CancelledError:
+                # A measurement that started is stored, whatever happened: keep what was observed.
+                store.save(build_measurement(facts, target, settings, fingerprints))
+                raise
             return build_measurement(facts, target, settings, fingerprints)
 
         async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):

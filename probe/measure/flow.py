@@ -102,14 +102,17 @@ async def _run(env: Env, facts: UrlFacts, control: ControlFn | None, clock: Cloc
         group.create_task(layers())
 
 
-async def measure_url(env: Env, url: str, control: ControlFn | None) -> UrlFacts:
-    facts = UrlFacts(url=url, started_at=utc_now())
+async def measure_url(env: Env, facts: UrlFacts, control: ControlFn | None) -> UrlFacts:
+    """Fill `facts` (created by the caller, so that it keeps them if this is cancelled) and return it."""
     clock = Clock()
     try:
         async with asyncio.timeout(env.timeouts.url_s):
             await _run(env, facts, control, clock)
     except TimeoutError:
         facts.incomplete = f"stopped after timeouts.url_s = {env.timeouts.url_s} s"
+    except asyncio.CancelledError:
+        facts.incomplete = "interrupted (the run was stopped)"
+        raise
     except Exception as exc:
         facts.incomplete = f"internal error: {type(exc).__name__}: {exc}"
     finally:
