@@ -288,8 +288,13 @@ def classify(
             f"'{mitm.cert.issuer}', which no trusted authority vouches for: interception.",
         )
     final = _final(obs)
-    user_path_ok = not d.inconsistent or reached_through(
-        obs, [a for a in d.answers if a not in d.inconsistent], port
+    # A page fetched through another resolver's address says nothing about the user's path when the
+    # user's own answers are suspect: only a fetch through those answers (or a consistent one) counts.
+    fetched_via_user_answer = bool(obs.http) and obs.http[0].ip in d.answers
+    user_path_ok = (
+        not d.inconsistent
+        or fetched_via_user_answer
+        or reached_through(obs, [a for a in d.answers if a not in d.inconsistent], port)
     )
     if final is not None and final.failure is None and final.status is not None and user_path_ok:
         return _http_verdict(final, host, url, control, ctx, d)
