@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -75,6 +76,14 @@ async def _measure(s: Settings, store: Store, targets: list[TargetRef], as_json:
     return done
 
 
+def raise_open_file_limit() -> None:
+    """Each URL in flight holds several sockets; 1,024 descriptors (a common default) is too few for 64."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
     """One sentence when the run could not measure anything meaningful (no network, control down)."""
     if not measurements:
@@ -123,6 +132,7 @@ def run(
     s = settings(config)
     with open_store(s) as store:
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
+        raise_open_file_limit()
         measurements = asyncio.run(_measure(s, store, targets, as_json))
     if not as_json:
         order = {t.url: i for i, t in enumerate(targets)}

@@ -43,10 +43,13 @@ async def control_measure(
     url = httpx.URL(request.url)
     host, port = url.host, url.port or (443 if url.scheme == "https" else 80)
     clock = Clock()
-    lookups = await resolve(env, host, clock)
+    literal = _parse_endpoint(f"{host}:0")
+    lookups = [] if literal else await resolve(env, host, clock)
     own = addresses_by_preference(lookups, env)
+    if literal and not env.bogon(literal[0]):
+        own = [literal[0]]
     dns_failure = None
-    if not own:
+    if not own and lookups:
         first_a = next((o for o in lookups if o.query_type == "A"), None)
         dns_failure = first_a.failure if first_a else None
     endpoints: list[tuple[str, int]] = [(ip, port) for ip in own]
