@@ -17,6 +17,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -152,6 +153,13 @@ class ControlSettings(Section):
     )
     max_in_flight: int = Field(default=64, ge=1, description="`probe control serve`: requests at once.")
 
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value
+
 
 class StoreSettings(Section):
     path: Path = Field(
@@ -215,18 +223,36 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     Raises ConfigError with a one-sentence message a person can act on.
     """
     global _TOML_PATH
+    origin = "--config"
     if path is None and os.environ.get("PROBE_CONFIG"):
-        path = Path(os.environ["PROBE_CONFIG"])
+        path, origin = Path(os.environ["PROBE_CONFIG"]), "PROBE_CONFIG"
+    if path is not None and not path.exists():
+        raise ConfigError(f"config file {path} (from {origin}) does not exist; name an existing TOML file")
     if path is not None and not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; pass an existing file with --config")
+        raise ConfigError(f"config file {path} (from {origin}) is not a file; name a TOML file")
     _TOML_PATH = path
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        where = f"in {path}" if path else "in the PROBE_* environment"
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"bad setting {where}: {problems}") from None
+        where = f"in {path} or the PROBE_* environment" if path else "in the PROBE_* environment"
+        raise ConfigError(f"bad setting {where}: {_problems(exc)}") from None
+    except SettingsError as exc:  # a PROBE_* value that should be JSON is not
+        raise ConfigError(
+            f"a PROBE_* variable could not be read ({exc}); lists and tables must be JSON, for example "
+            """PROBE_NETWORK__UDP_RESOLVERS='["9.9.9.9:53"]'"""
+        ) from None
     except (OSError, ValueError) as exc:  # TOML syntax errors are ValueError
         raise ConfigError(f"cannot read config {path}: {exc}") from None
     finally:
         _TOML_PATH = None
+
+
+def _problems(exc: ValidationError) -> str:
+    out = []
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"])
+        message = (
+            "unknown setting (see docs/configuration.md)" if err["type"] == "extra_forbidden" else err["msg"]
+        )
+        out.append(f"{name}: {message}")
+    return "; ".join(out)

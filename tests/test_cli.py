@@ -117,6 +117,7 @@ def test_unreachable_control_is_reported(tmp_path: Path) -> None:
         config = tmp_path / "probe.toml"
         config.write_text(
             "[network]\nsystem_resolvers = []\nudp_resolvers = []\ndoh_urls = []\ngetaddrinfo = false\n"
+            'bogon_ranges = ["10.0.0.0/8"]\n'
             f'[control]\nurl = "http://127.0.0.1:1/api/v1/control"\n'
             f'[store]\npath = "{tmp_path / "probe.db"}"\n'
         )
@@ -127,6 +128,7 @@ def test_unreachable_control_is_reported(tmp_path: Path) -> None:
 
 
 def test_results_show_unknown_id(offline_config: Path) -> None:
+    probe("targets", "list", "--config", str(offline_config))  # creates the store
     result = probe("results", "show", "ffff", "--config", str(offline_config))
     assert result.returncode == 2
     assert "no stored measurement" in result.stderr
@@ -155,3 +157,80 @@ def test_targets_import_and_sensitive_filter(tmp_path: Path, offline_config: Pat
     assert "news.example" in shown.stdout and "dating.example" not in shown.stdout
     shown = probe("targets", "list", "--list", "mine", "--include-sensitive", "--config", str(offline_config))
     assert "dating.example" in shown.stdout
+
+
+def test_private_address_urls_are_refused(offline_config: Path) -> None:
+    result = probe("run", "--config", str(offline_config), "--url", "http://192.168.1.1/")
+    assert result.returncode == 2
+    assert "private or reserved address" in result.stderr
+    _no_traceback(result)
+
+
+def test_url_and_list_together_are_refused(offline_config: Path) -> None:
+    result = probe("run", "--config", str(offline_config), "--url", "https://a.example/", "--list", "kh")
+    assert result.returncode == 2
+    assert "either --url or --list" in result.stderr
+
+
+def test_unknown_setting_and_bad_control_url_are_named(tmp_path: Path) -> None:
+    config = tmp_path / "typo.toml"
+    config.write_text('[network]\nconcurency = 5\n[control]\nurl = "collector.example"\n')
+    result = probe("run", "--config", str(config))
+    assert result.returncode == 2
+    assert "network.concurency: unknown setting" in result.stderr
+    assert "control.url" in result.stderr
+    _no_traceback(result)
+
+
+def test_probe_config_variable_pointing_nowhere(tmp_path: Path) -> None:
+    result = probe("results", env={"PROBE_CONFIG": str(tmp_path / "gone.toml")})
+    assert result.returncode == 2
+    assert "(from PROBE_CONFIG) does not exist" in result.stderr
+
+
+def test_non_json_list_in_the_environment_says_json() -> None:
+    result = probe("run", env={"PROBE_NETWORK__UDP_RESOLVERS": "9.9.9.9:53"})
+    assert result.returncode == 2
+    assert "must be JSON" in result.stderr
+    _no_traceback(result)
+
+
+def test_results_since_takes_dates_only(offline_config: Path) -> None:
+    probe("targets", "list", "--config", str(offline_config))  # creates the store
+    bad = probe("results", "--since", "yesterday", "--config", str(offline_config))
+    assert bad.returncode == 2
+    assert "2026-11-24" in bad.stderr
+    good = probe("results", "--since", "2026-11-24 08:00", "--config", str(offline_config))
+    assert good.returncode == 0, good.stderr
+
+
+def test_results_before_any_run_says_so(offline_config: Path) -> None:
+    result = probe("results", "--config", str(offline_config))
+    assert result.returncode == 2
+    assert "no measurements yet" in result.stderr
+
+
+def test_importing_over_a_builtin_list_needs_replace(offline_config: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "kh.csv"
+    csv.write_text(
+        "url,category_code,category_description,date_added,source,notes\n"
+        "https://only.example/,NEWS,News Media,2026-11-24,me,\n"
+    )
+    refused = probe("targets", "import", str(csv), "--config", str(offline_config))
+    assert refused.returncode == 2
+    assert "--replace" in refused.stderr
+    assert probe("targets", "import", str(csv), "--replace", "--config", str(offline_config)).returncode == 0
+    shown = probe("targets", "list", "--list", "kh", "--config", str(offline_config))
+    assert "only.example" in shown.stdout
+    removed = probe("targets", "remove", "kh", "--config", str(offline_config))
+    assert "built-in list of that name is used again" in removed.stdout
+    shown = probe("targets", "list", "--list", "kh", "--config", str(offline_config))
+    assert "rfa.org" in shown.stdout
+
+
+def test_demo_refuses_an_existing_store(tmp_path: Path) -> None:
+    existing = tmp_path / "probe.db"
+    existing.write_bytes(b"")
+    result = probe("demo", "--store", str(existing))
+    assert result.returncode == 2
+    assert "already exists" in result.stderr

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from probe.classify.fingerprints import FingerprintSet, HttpMatch
 from probe.lists import builtin_fingerprints, read_fingerprints_csv
 from probe.models.target import Fingerprint
-
-SHARED = Path(__file__).parents[2] / "shared" / "data"
+from tests.shared_data import shared
 
 
 def fp(name: str, scope: str, location: str, kind: str, pattern: str) -> Fingerprint:
@@ -116,9 +113,7 @@ def test_most_specific_scope_is_reported() -> None:
 
 
 def test_full_ooni_set_finds_nothing_in_an_ordinary_page() -> None:
-    paths = [SHARED / "ooni-fingerprints" / f"fingerprints_{n}.csv" for n in ("dns", "http")]
-    for path in paths:
-        assert path.is_file(), f"reference data {path} is missing; this test needs /work/shared/data"
+    paths = [shared(f"ooni-fingerprints/fingerprints_{n}.csv") for n in ("dns", "http")]
     fps = FingerprintSet(read_fingerprints_csv(paths[0]) + read_fingerprints_csv(paths[1]))
     chunk = '<div class="post"><a href="/news/2023/07/17/article">Phnom Penh</a><p>ព័ត៌មាន</p></div>\n'
     body = (chunk * (512 * 1024 // len(chunk)))[: 512 * 1024]

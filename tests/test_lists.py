@@ -24,8 +24,8 @@ from probe.lists import (
     write_fingerprints_csv,
 )
 from probe.models.target import SENSITIVE_CATEGORIES, TargetEntry
+from tests.shared_data import shared
 
-SHARED = Path(__file__).parents[2] / "shared" / "data"
 CL_HEADER = "url,category_code,category_description,date_added,source,notes\n"
 FP_HEADER = (
     "name,scope,other_names,location_found,pattern_type,pattern,confidence_no_fp,expected_countries,"
@@ -54,13 +54,6 @@ METHODS_SITES = [
     "www.adhoccambodia.org",
 ]
 KH_FINGERPRINTS = ["ooni.kh_dns_1", "ooni.kh_dns_2", "ooni.kh_http_1"]
-
-
-def shared(relative: str) -> Path:
-    path = SHARED / relative
-    # Conformance must not pass by testing nothing: missing reference data is a failure, not a skip.
-    assert path.is_file(), f"reference data {path} is missing; the conformance tests need /work/shared/data"
-    return path
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "list.csv") -> Path:

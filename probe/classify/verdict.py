@@ -25,6 +25,13 @@ _OONI: dict[str, OoniBlocking] = {
     "tls": "http-failure",
     "http": "http-failure",
 }
+_DNS_WORDS = {
+    Failure.DNS_NXDOMAIN: "said the name does not exist (NXDOMAIN)",
+    Failure.DNS_SERVFAIL: "failed to resolve the name (SERVFAIL)",
+    Failure.DNS_REFUSED: "refused to resolve the name (REFUSED)",
+    Failure.DNS_TIMEOUT: "did not answer in time",
+    Failure.DNS_NO_ANSWER: "returned no address",
+}
 _INTERFERENCE = (Failure.CONNECTION_RESET, Failure.EOF, Failure.GENERIC_TIMEOUT)
 _CERT_FAILURES = (Failure.SSL_UNKNOWN_AUTHORITY, Failure.SSL_INVALID_CERTIFICATE)
 
@@ -81,7 +88,7 @@ def _dns_verdict(
 ) -> Verdict | None:
     if d.failure is not None and d.failure_method is not None:
         method = Method(d.failure_method)
-        what = f"the network's resolver answered {d.failure.value} for {host}"
+        what = f"the network's resolver {_DNS_WORDS.get(d.failure, d.failure.value)} for {host}"
         if control is not None and control.dns.failure is not None:
             return _other(
                 Outcome.DOWN,

@@ -12,7 +12,9 @@ from probe.config import Settings, load_settings
 from probe.store import Store
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Piped output is read by programs and wide pagers: do not wrap tables at rich's default 80 columns.
+_probe = Console()
+out = Console(highlight=False, soft_wrap=True, width=None if _probe.is_terminal else 200)
 
 ConfigOption = Annotated[
     Path | None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from probe.cli.common import err, out
+from probe.cli.common import err, fail, out
 from probe.config import Settings
 from probe.lists import read_fingerprints_csv
 from probe.models.measurement import Measurement, TargetRef
@@ -103,6 +103,8 @@ def demo(
 
     Needs no network and no root: everything runs on loopback addresses.
     """
+    if store is not None and store.exists():
+        fail(f"--store {store} already exists; the demo writes lab results only into a new file")
     with tempfile.TemporaryDirectory(prefix="saksi-demo-") as tmp:
         workdir = Path(tmp)
         err.print("starting the censorship lab and a control service on loopback…")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -34,9 +35,14 @@ def results(
         return
     if outcome and outcome not in OUTCOME_STYLE:
         fail(f"--outcome must be one of {', '.join(OUTCOME_STYLE)}")
+    since_at = parse_since(since) if since else None
     s = settings(config)
+    if not s.store.path.exists():
+        fail(f"no measurements yet: the store {s.store.path} does not exist; `probe run` creates it")
     with open_store(s) as store:
-        rows = store.rows(outcome=outcome, method=method, host=host, since=since, limit=limit)
+        rows = store.rows(
+            outcome=outcome, method=method, host=host.lower() if host else None, since=since_at, limit=limit
+        )
         total = store.count()
     if as_json:
         for r in rows:
@@ -62,6 +68,17 @@ def results(
     )
 
 
+def parse_since(value: str) -> str:
+    """A date (2026-11-24) or date and time (2026-11-24T08:00, UTC unless an offset is given) -> stored form."""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--since {value!r} is not a date; write 2026-11-24 or 2026-11-24T08:00 (UTC)")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @app.command("show")
 def show(
     measurement_id: Annotated[str, typer.Argument(help="The measurement id, or a unique prefix of it.")],
@@ -69,6 +86,8 @@ def show(
 ) -> None:
     """Show one measurement in full, as JSON (the payload that is signed and uploaded)."""
     s = settings(config)
+    if not s.store.path.exists():
+        fail(f"no measurements yet: the store {s.store.path} does not exist; `probe run` creates it")
     with open_store(s) as store:
         found = store.find(measurement_id)
     if not found:

@@ -7,10 +7,12 @@ import resource
 import sys
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from probe.addresses import is_bogon
 from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
@@ -29,10 +31,18 @@ def choose_targets(
     include_sensitive: bool,
 ) -> list[TargetRef]:
     if urls:
+        if list_arg:
+            fail("use either --url or --list, not both")
         for url in urls:
             problem = url_problem(url)
             if problem:
-                fail(f"--url {url!r}: {problem}")
+                fail(f"--url: {problem}")
+            host = urlsplit(url).hostname or ""
+            if is_bogon(host, s.network.bogon_ranges):
+                fail(
+                    f"--url {url}: {host} is a private or reserved address (network.bogon_ranges); the probe "
+                    "never connects to those, as that would probe this machine's own network"
+                )
         return [TargetRef(url=u, list="cli") for u in dict.fromkeys(urls)]
     name = list_arg or s.targets.list
     if list_arg and Path(list_arg).suffix == ".csv":
@@ -133,12 +143,24 @@ def run(
     with open_store(s) as store:
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
         raise_open_file_limit()
-        measurements = asyncio.run(_measure(s, store, targets, as_json))
+        try:
+            measurements = asyncio.run(_measure(s, store, targets, as_json))
+        except KeyboardInterrupt:
+            err.print(
+                f"interrupted: {store.count()} measurements in {s.store.path}; the URLs in flight were kept "
+                "as inconclusive"
+            )
+            raise typer.Exit(130) from None
     if not as_json:
         order = {t.url: i for i, t in enumerate(targets)}
         measurements.sort(key=lambda m: order.get(m.target.url, 0))
         out.print(verdict_table(measurements))
         out.print(summary_line(measurements) + f"; stored in {s.store.path}")
+    if s.control.url is None:
+        err.print(
+            "note: no control.url is set, so verdicts rest on local evidence only and the network (ASN) is "
+            "unknown; see docs/configuration.md"
+        )
     reason = offline_reason(measurements, s)
     if reason:
         err.print(f"[bold red]error:[/] {reason}")

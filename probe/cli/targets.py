@@ -73,24 +73,52 @@ def import_(
     name: Annotated[
         str | None, typer.Option("--name", help="The list's name (default: the file name, e.g. kh).")
     ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Use this list in place of the built-in list of the same name.")
+    ] = False,
 ) -> None:
     """Import a Citizen Lab test list (url,category_code,category_description,date_added,source,notes).
 
-    An imported list replaces an earlier import of the same name, and takes precedence over a built-in one.
+    An imported list replaces an earlier import of the same name. It may replace a built-in list only with
+    --replace (undo with `probe targets remove NAME`).
     """
     if not path.is_file():
         fail(f"{path} does not exist or is not a file")
     list_name = name or path.stem
+    if list_name in builtin_lists() and not replace:
+        fail(
+            f"a built-in list is already named {list_name!r}; import under another name with "
+            f"--name {list_name}-imported, or pass --replace to use yours in its place "
+            f"(undo with `probe targets remove {list_name}`)"
+        )
     parsed = read_citizenlab_list(path, list_name)
     s = settings(config)
     with open_store(s) as store:
+        earlier = len(store.lists().get(list_name, []))
         count = store.import_list(list_name, parsed.entries)
+    if earlier:
+        out.print(f"replaced the earlier import of {list_name!r} ({earlier} URLs)")
     sensitive = sum(1 for e in parsed.entries if e.category_code in SENSITIVE_CATEGORIES)
     note = f"; {len(parsed.duplicates)} duplicated URLs left out" if parsed.duplicates else ""
     out.print(
         f"imported {count} URLs as list {list_name!r}{note}; {sensitive} in sensitive categories are "
         "measured only with --include-sensitive"
     )
+
+
+@app.command("remove")
+def remove(
+    name: Annotated[str, typer.Argument(help="The imported list to remove.")],
+    config: ConfigOption = None,
+) -> None:
+    """Remove an imported list (a built-in list of the same name comes back into use)."""
+    s = settings(config)
+    with open_store(s) as store:
+        removed = store.remove_list(name)
+    if not removed:
+        fail(f"no imported list is named {name!r}; `probe targets list` shows them")
+    back = "; the built-in list of that name is used again" if name in builtin_lists() else ""
+    out.print(f"removed the imported list {name!r} ({removed} URLs){back}")
 
 
 @app.command("import-fingerprints")

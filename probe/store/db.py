@@ -122,6 +122,11 @@ class Store:
             )
         return len(entries)
 
+    def remove_list(self, name: str) -> int:
+        with self.db.atomic():
+            cursor = self.db.execute("DELETE FROM list_entries WHERE list = ?", [name])
+        return int(cursor.rowcount)
+
     def lists(self) -> dict[str, list[TargetEntry]]:
         out: dict[str, list[TargetEntry]] = {}
         for row in self.db["list_entries"].rows_where(order_by="list, rowid"):
