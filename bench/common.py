@@ -53,7 +53,10 @@ def lab_rig(workdir: Path, sites: int) -> Iterator[LabRig]:
     """Start the lab with `sites` generated sites and a control service; stop both on exit."""
     with Lab(workdir / "lab", extra_sites=sites) as lab:
         control_settings = Settings(
-            **merge(lab.control_overrides(), {"store": {"path": workdir / "control.db"}})
+            **merge(
+                lab.control_overrides(),
+                {"store": {"path": workdir / "control.db"}, "timeouts": BENCH_TIMEOUTS},
+            )
         )
         server = ServerThread(uvicorn_config(control_settings, CONTROL_HOST, 0))
         server.start()

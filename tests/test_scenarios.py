@@ -41,7 +41,11 @@ def to_toml(settings: dict[str, Any]) -> str:
 def measured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
     workdir = tmp_path_factory.mktemp("scenarios")
     with Lab(workdir / "lab") as lab:
-        control = ServerThread(uvicorn_config(Settings(**merge(lab.control_overrides(), {})), "127.0.0.4", 0))
+        control = ServerThread(
+            uvicorn_config(
+                Settings(**merge(lab.control_overrides(), {"timeouts": DEMO_TIMEOUTS})), "127.0.0.4", 0
+            )
+        )
         control.start()
         try:
             overrides = merge(

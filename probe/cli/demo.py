@@ -66,7 +66,10 @@ def run_demo(workdir: Path, store_path: Path) -> tuple[list[tuple[str, Expected,
 
     with Lab(workdir / "lab") as lab:
         control_settings = Settings(
-            **merge(lab.control_overrides(), {"store": {"path": workdir / "control.db"}})
+            **merge(
+                lab.control_overrides(),
+                {"store": {"path": workdir / "control.db"}, "timeouts": DEMO_TIMEOUTS},
+            )
         )
         server = ServerThread(uvicorn_config(control_settings, CONTROL_HOST, 0))
         server.start()

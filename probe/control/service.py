@@ -35,7 +35,9 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_env(settings) as env:
+        # The control looks for the page, not for injection: no need to keep listening after a DNS reply.
+        network = settings.network.model_copy(update={"injection_listen_s": 0.0})
+        async with open_env(settings.model_copy(update={"network": network})) as env:
             state["env"] = env
             yield
 

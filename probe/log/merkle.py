@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from probe.log.errors import ProofError
 
@@ -78,7 +79,8 @@ def root_from_leaves(leaf_hashes: Sequence[bytes]) -> bytes:
     return EMPTY_ROOT if not leaf_hashes else mth(0, len(leaf_hashes))
 
 
-class Subtree(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Subtree:
     """A perfect subtree: leaves [index * 2**level, (index + 1) * 2**level), and its hash."""
 
     level: int
@@ -381,13 +383,17 @@ def verify_consistency(
 ) -> None:
     """Check that the tree (`new_size`, `new_root`) extends (`old_size`, `old_root`) (RFC 9162 2.1.4.2).
 
-    Equal sizes need an empty proof and equal roots (the empty tree's root for size 0). An old size of 0
-    is refused, see `_check_consistency_args`.
+    Equal sizes need an empty proof and equal roots (the empty tree's root for size 0); the roots are
+    compared as given, not length-checked, as the conformance vectors require. An old size of 0 is
+    refused, see `_check_consistency_args`. Proof hashes must be 32 bytes. A root does not commit to its
+    tree size, so the sizes must come from signed checkpoints.
     """
     _check_consistency_args(old_size, new_size)
     if old_size == new_size:
         if proof:
-            raise ProofError(f"both trees have size {old_size}, so the proof must be empty; it has {len(proof)}")
+            raise ProofError(
+                f"both trees have size {old_size}, so the proof must be empty; it has {len(proof)}"
+            )
         if old_size == 0 and not old_root == new_root == EMPTY_ROOT:
             raise ProofError("a tree of size 0 must have the empty-tree root SHA-256('')")
         if old_root != new_root:

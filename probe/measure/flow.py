@@ -93,6 +93,11 @@ async def _run(env: Env, facts: UrlFacts, control: ControlFn | None, clock: Cloc
                 *(measure_endpoint(env, ip, port, host, clock) for ip in reachable)
             ):
                 facts.tls.extend(group)
+        if url.scheme == "https":
+            # Fetch through an address that completed TLS (or failed only on its certificate, which HTTP
+            # then records again); after a handshake that timed out or was reset, HTTP would only repeat it.
+            usable = {t.ip for t in facts.tls if t.purpose == "target" and (t.failure is None or t.cert)}
+            reachable = [ip for ip in reachable if ip in usable]
         if reachable:
             facts.http.extend(await fetch_chain(env, facts.url, reachable[0], redirect_address, clock))
 

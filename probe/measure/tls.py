@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 
 from probe.failures import Failure, classify_exception
@@ -88,9 +89,8 @@ async def measure_endpoint(env: Env, ip: str, port: int, host: str, clock: Clock
     # A reset can land before the ClientHello is even sent (a middlebox resetting every connection to the
     # address): the control-SNI handshake is what tells that apart from SNI filtering, so it runs either way.
     if target.failure in _INTERFERENCE:
-        out.append(
-            await _observe(env, ip, port, env.network.control_sni, "control_sni", clock, validate=False)
-        )
+        followups = [_observe(env, ip, port, env.network.control_sni, "control_sni", clock, validate=False)]
         if target.failure == Failure.GENERIC_TIMEOUT:
-            out.append(await _observe(env, ip, port, host, "target_repeat", clock, validate=True))
+            followups.append(_observe(env, ip, port, host, "target_repeat", clock, validate=True))
+        out.extend(await asyncio.gather(*followups))
     return out

@@ -13,6 +13,11 @@ async def open_stream(
         return await asyncio.open_connection(ip, port, local_addr=local)
 
 
+def abort_stream(writer: asyncio.StreamWriter) -> None:
+    """Drop a connection that failed: no graceful close to wait on from a peer that stopped answering."""
+    writer.transport.abort()
+
+
 async def close_stream(writer: asyncio.StreamWriter) -> None:
     writer.close()
     try:

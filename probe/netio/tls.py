@@ -17,7 +17,7 @@ from typing import Literal
 import certifi
 from cryptography import x509
 
-from probe.netio.tcp import close_stream, open_stream
+from probe.netio.tcp import abort_stream, close_stream, open_stream
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,12 @@ async def handshake(
     except (OSError, TimeoutError) as exc:
         raise PhaseError("connect", exc) from exc
     try:
-        try:
-            async with asyncio.timeout(handshake_timeout_s):
-                await writer.start_tls(ctx, server_hostname=sni)
-        except (OSError, TimeoutError, ssl.SSLError, EOFError, asyncio.IncompleteReadError) as exc:
-            raise PhaseError("handshake", exc) from exc
+        async with asyncio.timeout(handshake_timeout_s):
+            await writer.start_tls(ctx, server_hostname=sni)
+    except (OSError, TimeoutError, ssl.SSLError, EOFError, asyncio.IncompleteReadError) as exc:
+        abort_stream(writer)
+        raise PhaseError("handshake", exc) from exc
+    try:
         sslobj = writer.get_extra_info("ssl_object")
         der = sslobj.getpeercert(binary_form=True) if sslobj else None
         selected = sslobj.cipher() if sslobj else None
