@@ -77,7 +77,7 @@ def _control_fn(env: Env, settings: Settings) -> ControlFn | None:
         return None
 
     async def control(url: str, endpoints: list[str]) -> ControlResult:
-        return await ask(env.http, control_url, url, endpoints, timeout_s=settings.timeouts.control_s)
+        return await ask(env.services, control_url, url, endpoints, timeout_s=settings.timeouts.control_s)
 
     return control
 

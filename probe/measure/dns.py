@@ -93,7 +93,7 @@ async def _udp(
 async def _doh(env: Env, url: str, host: str, qtype: QueryType, clock: Clock) -> DnsObservation:
     t0 = clock.now()
     try:
-        message = await doh_exchange(env.http, url, host, qtype, timeout_s=env.timeouts.dns_s)
+        message = await doh_exchange(env.services, url, host, qtype, timeout_s=env.timeouts.dns_s)
     except Exception as exc:
         failure, detail = classify_exception(exc)
         if failure == Failure.GENERIC_TIMEOUT:

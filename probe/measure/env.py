@@ -13,7 +13,7 @@ import httpx
 from probe.addresses import is_bogon
 from probe.config import NetworkSettings, Settings, TimeoutSettings
 from probe.netio.dns import os_resolvers
-from probe.netio.http import make_client
+from probe.netio.http import make_client, make_service_client
 from probe.netio.tls import unverified_context, verifying_context
 
 
@@ -24,7 +24,8 @@ class Env:
     system_resolvers: list[str]
     verify_ctx: ssl.SSLContext
     unverified_ctx: ssl.SSLContext
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient  # pages: one connection per request, pinned to the address under test
+    services: httpx.AsyncClient  # DoH and the control: reused connections to fixed endpoints
 
     @property
     def source(self) -> str | None:
@@ -38,9 +39,14 @@ class Env:
 async def open_env(settings: Settings) -> AsyncIterator[Env]:
     net = settings.network
     verify_ctx = verifying_context(net.ca_bundle)
-    async with make_client(
-        verify_ctx, source_address=net.source_address, timeout_s=settings.timeouts.http_s
-    ) as http:
+    http = make_client(verify_ctx, source_address=net.source_address, timeout_s=settings.timeouts.http_s)
+    services = make_service_client(
+        verify_ctx,
+        source_address=net.source_address,
+        timeout_s=settings.timeouts.http_s,
+        connections=net.concurrency,
+    )
+    async with http, services:
         yield Env(
             network=net,
             timeouts=settings.timeouts,
@@ -48,6 +54,7 @@ async def open_env(settings: Settings) -> AsyncIterator[Env]:
             verify_ctx=verify_ctx,
             unverified_ctx=unverified_context(),
             http=http,
+            services=services,
         )
 
 

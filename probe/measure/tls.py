@@ -36,7 +36,7 @@ def _cert(leaf: Leaf | None) -> CertSummary | None:
 
 
 async def _attempt(
-    env: Env, ip: str, port: int, sni: str, ctx: ssl.SSLContext
+    env: Env, ip: str, port: int, sni: str, ctx: ssl.SSLContext, *, want_leaf: bool = True
 ) -> tuple[Handshake | None, Failure | None, str | None, TlsPhase | None]:
     try:
         result = await handshake(
@@ -47,6 +47,7 @@ async def _attempt(
             source_address=env.source,
             connect_timeout_s=env.timeouts.tcp_connect_s,
             handshake_timeout_s=env.timeouts.tls_handshake_s,
+            want_leaf=want_leaf,
         )
     except PhaseError as exc:
         failure, _ = classify_exception(exc)
@@ -59,7 +60,7 @@ async def _observe(
 ) -> TlsObservation:
     t0 = clock.now()
     ctx = env.verify_ctx if validate else env.unverified_ctx
-    result, failure, detail, phase = await _attempt(env, ip, port, sni, ctx)
+    result, failure, detail, phase = await _attempt(env, ip, port, sni, ctx, want_leaf=validate)
     leaf = result.leaf if result else None
     if validate and failure in _CERT_FAILURES:
         # Keep the certificate that failed: who issued it, for which names, is the evidence.

@@ -31,6 +31,19 @@ def make_client(ctx: ssl.SSLContext, *, source_address: str | None, timeout_s: f
     return httpx.AsyncClient(transport=transport, timeout=timeout_s, follow_redirects=False, trust_env=False)
 
 
+def make_service_client(
+    ctx: ssl.SSLContext, *, source_address: str | None, timeout_s: float, connections: int
+) -> httpx.AsyncClient:
+    """For the few fixed services a run talks to (DoH resolvers, the control): connections are reused."""
+    transport = httpx.AsyncHTTPTransport(
+        verify=ctx,
+        local_address=source_address,
+        retries=0,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+    return httpx.AsyncClient(transport=transport, timeout=timeout_s, follow_redirects=False, trust_env=False)
+
+
 def pinned_url(url: httpx.URL, ip: str) -> httpx.URL:
     return url.copy_with(host=ip)
 
