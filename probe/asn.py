@@ -30,6 +30,9 @@ class AsnTable:
         self._keys = [(r[0], r[1]) for r in rows]
         self._rows = rows
 
+    def __len__(self) -> int:
+        return len(self._rows)
+
     @classmethod
     def empty(cls) -> AsnTable:
         return cls([])

@@ -165,6 +165,71 @@ class StoreSettings(Section):
     path: Path = Field(
         default_factory=lambda: _data_dir() / "probe.db", description="The probe's SQLite store."
     )
+    keys_dir: Path | None = Field(
+        default=None,
+        description="Folder of the device seed from which the per-network signing keys are derived "
+        "(owner-only). None: a `keys` folder beside store.path.",
+    )
+
+    @property
+    def seed_folder(self) -> Path:
+        return self.keys_dir or self.path.parent / "keys"
+
+
+class UploadSettings(Section):
+    url: str | None = Field(
+        default=None,
+        description="The collector's base URL, e.g. https://collector.example.org. None keeps measurements "
+        "local (they wait in the outbox).",
+    )
+    token: str | None = Field(default=None, description="An invite token for enrolment (tier vouched).")
+    log_key: str | None = Field(
+        default=None,
+        description="The collector's verifier key (vkey line). None trusts the key the collector presents the "
+        "first time and pins it.",
+    )
+    batch_size: int = Field(default=100, ge=1, le=500, description="Envelopes per upload request.")
+    retry_base_s: float = Field(default=30.0, gt=0, description="First retry delay; doubles per attempt.")
+    retry_max_s: float = Field(default=6 * 3600.0, gt=0, description="Longest delay between retries.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Per upload request.")
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+
+class CollectorSettings(Section):
+    listen_host: str = Field(
+        default="127.0.0.1", description="`probe collector serve`: address to listen on."
+    )
+    listen_port: int = Field(default=8080, ge=0, lt=65536, description="`probe collector serve`: port.")
+    data_dir: Path = Field(
+        default_factory=lambda: _data_dir() / "collector",
+        description="The collector's database, signing key and imported ip2asn table.",
+    )
+    origin: str = Field(
+        default="saksi.localhost/log",
+        description="The log's name in checkpoints and the key name of its verifier key (C2SP origin).",
+    )
+    max_batch: int = Field(default=500, ge=1, description="Envelopes per ingest request.")
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="Request body limit, as sent.")
+    max_decompressed_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Request body limit after gzip decompression."
+    )
+    rate_per_key_per_min: int = Field(default=6000, ge=1, description="Envelopes a key may send per minute.")
+    checkpoint_interval_s: float = Field(
+        default=1.0, gt=0, description="How often new statements are sequenced and a checkpoint signed."
+    )
+    max_age_days: int = Field(default=90, ge=1, description="Measurements older than this are rejected.")
+    open_enrolment: bool = Field(default=True, description="Accept keys without an invite (tier unverified).")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For names the caller (to map it to a "
+        "network); empty trusts none.",
+    )
 
 
 class ProbeSettings(Section):
@@ -196,6 +261,8 @@ class Settings(BaseSettings):
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     control: ControlSettings = Field(default_factory=ControlSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    upload: UploadSettings = Field(default_factory=UploadSettings)
+    collector: CollectorSettings = Field(default_factory=CollectorSettings)
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
 

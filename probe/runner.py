@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 
 from probe import SOFTWARE_NAME, __version__
 from probe.classify import RULES_VERSION, Context, classify
@@ -20,12 +21,16 @@ from probe.measure.env import Env, open_env
 from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
 from probe.measure.sweep import sweep
 from probe.models.control import ControlResult
-from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
+from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef, TimeAnchor
 from probe.models.observation import HttpObservation
 from probe.models.verdict import Outcome
+from probe.sign.keys import DeviceSeed
+from probe.sign.signer import ProbeSigner
 from probe.store import Store
 
-ACCESSIBLE_EXCERPT_CHARS = 1024  # full excerpts (64 KiB) are kept only as evidence of blocking
+ACCESSIBLE_EXCERPT_CHARS = 1024
+SEED_FILE = "device.seed"
+TIME_ANCHOR_KEY = "time_anchor"  # full excerpts (64 KiB) are kept only as evidence of blocking
 
 
 def fingerprint_set(store: Store | None) -> FingerprintSet:
@@ -43,7 +48,13 @@ def _trim(http: list[HttpObservation]) -> list[HttpObservation]:
 
 
 def build_measurement(
-    facts: UrlFacts, target: TargetRef, settings: Settings, fingerprints: FingerprintSet
+    facts: UrlFacts,
+    target: TargetRef,
+    settings: Settings,
+    fingerprints: FingerprintSet,
+    *,
+    signer: ProbeSigner | None = None,
+    time_anchor: TimeAnchor | None = None,
 ) -> Measurement:
     control = facts.control.response if facts.control else None
     probe_asn = settings.probe.asn or (control.client.asn if control else None)
@@ -53,6 +64,7 @@ def build_measurement(
     if verdict.outcome == Outcome.ACCESSIBLE:
         observations = observations.model_copy(update={"http": _trim(observations.http)})
     client = control.client if control else None
+    started = datetime.fromisoformat(facts.started_at.replace("Z", "+00:00"))
     return Measurement(
         measurement_uid=secrets.token_hex(16),
         software=Software(name=SOFTWARE_NAME, version=__version__),
@@ -61,14 +73,22 @@ def build_measurement(
             asn=probe_asn,
             network_name=settings.probe.network_name or (client.network_name if client else None),
             cc=settings.probe.cc or (client.cc if client else None),
+            key_id=signer.key_id_for(probe_asn, started) if signer else None,
         ),
         target=target,
         started_at=facts.started_at,
         finished_at=facts.finished_at,
+        time_anchor=time_anchor,
         observations=observations,
         control=facts.control,
         verdict=verdict,
     )
+
+
+def time_anchor(store: Store) -> TimeAnchor | None:
+    """The latest collector checkpoint this probe has seen: its measurements were made after it."""
+    raw = store.kv_get(TIME_ANCHOR_KEY)
+    return TimeAnchor.model_validate_json(raw) if raw else None
 
 
 def _control_fn(env: Env, settings: Settings) -> ControlFn | None:
@@ -85,8 +105,18 @@ def _control_fn(env: Env, settings: Settings) -> ControlFn | None:
 async def run(
     settings: Settings, targets: Sequence[TargetRef], store: Store, *, concurrency: int | None = None
 ) -> AsyncIterator[Measurement]:
-    """Measure `targets`; each measurement is committed to `store` before it is yielded."""
+    """Measure `targets`; each measurement is signed and committed to `store` (and its outbox) before it is
+    yielded."""
     fingerprints = fingerprint_set(store)
+    signer = ProbeSigner(DeviceSeed(settings.store.seed_folder / SEED_FILE))
+    anchor = time_anchor(store)
+
+    def keep(facts: UrlFacts, target: TargetRef) -> Measurement:
+        m = build_measurement(facts, target, settings, fingerprints, signer=signer, time_anchor=anchor)
+        envelope, digest = signer.sign(m)
+        store.save(m, envelope, digest)
+        return m
+
     async with open_env(settings) as env:
         control = _control_fn(env, settings)
 
@@ -96,10 +126,9 @@ async def run(
                 await measure_url(env, facts, control)
             except asyncio.CancelledError:
                 # A measurement that started is stored, whatever happened: keep what was observed.
-                store.save(build_measurement(facts, target, settings, fingerprints))
+                keep(facts, target)
                 raise
-            return build_measurement(facts, target, settings, fingerprints)
+            return keep(facts, target)
 
         async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
-            store.save(measurement)
             yield measurement

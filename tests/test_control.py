@@ -13,13 +13,19 @@ from probe.config import Settings
 from probe.control.service import ServerThread, uvicorn_config
 from probe.lab import Lab
 from probe.models.control import ControlResponse
+from probe.sign.dsse import CONTROL_TYPE, Envelope
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, str]]:
     workdir: Path = tmp_path_factory.mktemp("control")
     with Lab(workdir / "lab") as lab:
-        settings = Settings(**merge(lab.control_overrides(), {"control": {"max_in_flight": 4}}))
+        settings = Settings(
+            **merge(
+                lab.control_overrides(),
+                {"control": {"max_in_flight": 4}, "collector": {"data_dir": workdir / "c"}},
+            )
+        )
         server = ServerThread(uvicorn_config(settings, "127.0.0.4", 0))
         server.start()
         try:
@@ -39,7 +45,9 @@ def test_control_measures_the_uncensored_site(service: tuple[Lab, str]) -> None:
     target = lab.instance("dns_nxdomain").url  # blocked for the probe, fine for the control
     response = post(url, {"url": target, "tcp_connect": []})
     assert response.status_code == 200
-    answer = ControlResponse.model_validate_json(response.content)
+    envelope = Envelope.model_validate_json(response.content)
+    assert envelope.payloadType == CONTROL_TYPE  # signed by the service
+    answer = ControlResponse.model_validate_json(envelope.body())
     assert answer.dns.addrs
     assert answer.http_request.status_code == 200
     assert answer.http_request.title
@@ -55,7 +63,7 @@ def test_control_never_connects_to_private_addresses_for_a_caller(service: tuple
     target = lab.instance("https_accessible").url
     response = post(url, {"url": target, "tcp_connect": ["10.0.0.1:443", "192.168.1.1:443", "[fe80::1]:443"]})
     assert response.status_code == 200
-    answer = ControlResponse.model_validate_json(response.content)
+    answer = ControlResponse.model_validate_json(Envelope.model_validate_json(response.content).body())
     assert not any(ep.startswith(("10.", "192.168.", "[fe80")) for ep in answer.tcp_connect)
 
 

@@ -8,10 +8,11 @@ import typer
 
 from probe import __version__
 from probe.asn import AsnTableError
-from probe.cli import control, demo, results, run, targets
+from probe.cli import collector, control, demo, results, run, targets
 from probe.cli.common import UserError, err
 from probe.config import ConfigError
 from probe.lists import ListFormatError
+from probe.sign.keys import KeyFileError
 from probe.store import StoreError
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.command("demo")(demo.demo)
 app.add_typer(results.app, name="results")
 app.add_typer(targets.app, name="targets")
 app.add_typer(control.app, name="control")
+app.add_typer(collector.app, name="collector")
 
 
 def _version(value: bool) -> None:
@@ -44,7 +46,7 @@ def root(
     """Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence."""
 
 
-EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError)
+EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError, KeyFileError)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import httpx
 from pydantic import ValidationError
 
 from probe.models.control import ControlRequest, ControlResponse, ControlResult
+from probe.sign.dsse import CONTROL_TYPE, Envelope, SignatureError
 
 
 async def ask(
@@ -26,6 +27,13 @@ async def ask(
     if response.status_code != 200:
         return ControlResult(url=control_url, failure=f"bad_response: HTTP {response.status_code}")
     try:
-        return ControlResult(url=control_url, response=ControlResponse.model_validate_json(response.content))
-    except ValidationError as exc:
-        return ControlResult(url=control_url, failure=f"bad_response: {exc.error_count()} invalid fields")
+        envelope = Envelope.model_validate_json(response.content)
+        body = envelope.body()
+        if envelope.payloadType != CONTROL_TYPE:
+            return ControlResult(
+                url=control_url, failure=f"bad_response: payload type {envelope.payloadType}"
+            )
+        answer = ControlResponse.model_validate_json(body)
+    except (ValidationError, SignatureError) as exc:
+        return ControlResult(url=control_url, failure=f"bad_response: {type(exc).__name__}")
+    return ControlResult(url=control_url, response=answer, envelope=envelope)

@@ -75,6 +75,7 @@ class Lab:
         self.ca_bundle = workdir / "lab-ca.pem"
         self.fingerprints_csv = workdir / "lab-fingerprints-dns.csv"
         self.asn_db = workdir / "lab-ip2asn.tsv"
+        self.control_dir = workdir / "control"  # the control service's signing key
         self._certs = LabCerts(self.ca_bundle)
         write_fingerprints(self.fingerprints_csv)
         write_asn_db(self.asn_db, probe_source, control_source)
@@ -185,6 +186,7 @@ class Lab:
         return {
             "network": self._network_overrides([self.public_resolver], self.control_source),
             "control": {"asn_db": str(self.asn_db)},
+            "collector": {"data_dir": str(self.control_dir)},
         }
 
     def _network_overrides(self, system_resolvers: list[str], source: str) -> dict[str, Any]:

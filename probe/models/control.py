@@ -10,6 +10,7 @@ from pydantic import Field
 
 from probe.failures import Failure
 from probe.models.base import Wire
+from probe.sign.dsse import Envelope
 
 
 class ControlRequest(Wire):
@@ -72,4 +73,5 @@ class ControlResult(Wire):
 
     url: str  # the control service asked
     response: ControlResponse | None = None
+    envelope: Envelope | None = None  # the signed answer, as received (its payload is `response`)
     failure: str | None = None  # why no answer: "unreachable: ...", "bad_response: ..."

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from probe.models.measurement import Measurement
 from probe.models.target import Fingerprint, TargetEntry
+from probe.sign.dsse import Envelope
 from probe.store.migrations import migrations
 
 
@@ -30,6 +32,21 @@ class StoredRow:
     method: str | None
     confidence: str | None
     rule_id: str
+    upload: str | None  # pending, uploaded, dead (with the collector's reason), or None when unsigned
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    uid: str
+    key_id: str
+    payload_sha256: str
+    envelope: Envelope
+    attempts: int
+    started_at: str
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Store:
@@ -59,7 +76,10 @@ class Store:
 
     # measurements -------------------------------------------------------------------------------
 
-    def save(self, m: Measurement) -> None:
+    def save(
+        self, m: Measurement, envelope: Envelope | None = None, payload_sha256: str | None = None
+    ) -> None:
+        """Store a measurement and, when signed, its envelope and an outbox entry, in one transaction."""
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO measurements VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -76,6 +96,17 @@ class Store:
                     m.model_dump_json(),
                 ],
             )
+            if envelope is not None and payload_sha256 is not None:
+                key_id = envelope.signatures[0].keyid
+                self.db.execute(
+                    "INSERT INTO envelopes VALUES (?,?,?,?)",
+                    [m.measurement_uid, payload_sha256, key_id, envelope.model_dump_json()],
+                )
+                now = utc_now()
+                self.db.execute(
+                    "INSERT INTO outbox (uid, state, next_attempt_at, updated_at) VALUES (?, 'pending', ?, ?)",
+                    [m.measurement_uid, now, now],
+                )
 
     def rows(
         self,
@@ -98,8 +129,10 @@ class Store:
             where.append("started_at >= ?")
             args.append(since)
         sql = (
-            "SELECT uid, started_at, url, outcome, method, confidence, rule_id FROM measurements "
-            f"WHERE {' AND '.join(where)} ORDER BY started_at DESC, uid LIMIT ?"
+            "SELECT m.uid, started_at, url, outcome, method, confidence, rule_id, "
+            "CASE WHEN o.state = 'dead' THEN 'dead: ' || coalesce(o.last_error, '') ELSE o.state END "
+            "FROM measurements m LEFT JOIN outbox o ON o.uid = m.uid "
+            f"WHERE {' AND '.join(where)} ORDER BY started_at DESC, m.uid LIMIT ?"
         )
         return [StoredRow(*r) for r in self.db.execute(sql, [*args, limit]).fetchall()]
 
@@ -111,6 +144,90 @@ class Store:
             "SELECT payload FROM measurements WHERE uid LIKE ? LIMIT 2", [uid_prefix.lower() + "%"]
         ).fetchall()
         return [Measurement.model_validate_json(r[0]) for r in rows]
+
+    # outbox ---------------------------------------------------------------------------------------
+
+    def outbox_due(self, now: str, limit: int) -> list[OutboxItem]:
+        """Pending items whose next attempt is due, oldest measurement first."""
+        rows = self.db.execute(
+            "SELECT o.uid, e.key_id, e.payload_sha256, e.envelope, o.attempts, m.started_at FROM outbox o "
+            "JOIN envelopes e ON e.uid = o.uid JOIN measurements m ON m.uid = o.uid "
+            "WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY m.started_at, o.uid LIMIT ?",
+            [now, limit],
+        ).fetchall()
+        return [
+            OutboxItem(uid, key, digest, Envelope.model_validate_json(env), attempts, started)
+            for uid, key, digest, env, attempts, started in rows
+        ]
+
+    def mark_uploaded(self, uid: str, receipt_json: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE outbox SET state = 'uploaded', receipt = ?, last_error = NULL, updated_at = ? WHERE uid = ?",
+                [receipt_json, utc_now(), uid],
+            )
+
+    def mark_dead(self, uid: str, reason: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE outbox SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ? "
+                "WHERE uid = ?",
+                [reason, utc_now(), uid],
+            )
+
+    def schedule_retry(self, uid: str, next_attempt_at: str, error: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? "
+                "WHERE uid = ? AND state = 'pending'",
+                [next_attempt_at, error, utc_now(), uid],
+            )
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+        return {state: int(n) for state, n in rows}
+
+    def oldest_pending(self) -> str | None:
+        row = self.db.execute(
+            "SELECT min(m.started_at) FROM outbox o JOIN measurements m ON m.uid = o.uid WHERE o.state = 'pending'"
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def dead_reasons(self) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT coalesce(last_error, ''), count(*) FROM outbox WHERE state = 'dead' GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+        return [(str(r), int(n)) for r, n in rows]
+
+    def receipt(self, uid: str) -> str | None:
+        row = self.db.execute("SELECT receipt FROM outbox WHERE uid = ?", [uid]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def envelope(self, uid: str) -> Envelope | None:
+        row = self.db.execute("SELECT envelope FROM envelopes WHERE uid = ?", [uid]).fetchone()
+        return Envelope.model_validate_json(row[0]) if row else None
+
+    # enrolments and small settings ----------------------------------------------------------------
+
+    def is_enrolled(self, collector: str, key_id: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM enrolments WHERE collector = ? AND key_id = ?", [collector, key_id]
+        ).fetchone()
+        return row is not None
+
+    def mark_enrolled(self, collector: str, key_id: str, tier: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR REPLACE INTO enrolments VALUES (?, ?, ?, ?)", [collector, key_id, tier, utc_now()]
+            )
+
+    def kv_get(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM kv WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def kv_set(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, value])
 
     # lists and fingerprints ---------------------------------------------------------------------
 

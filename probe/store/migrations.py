@@ -50,3 +50,44 @@ def m001_initial(db: Database) -> None:
         ) STRICT
         """
     )
+
+
+@migrations()
+def m002_evidence(db: Database) -> None:
+    """Signed envelopes and the outbox: a measurement enters the outbox in the transaction that stores it."""
+    db.execute(
+        """
+        CREATE TABLE envelopes (
+            uid TEXT PRIMARY KEY REFERENCES measurements(uid),
+            payload_sha256 TEXT NOT NULL UNIQUE,
+            key_id TEXT NOT NULL,
+            envelope TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            uid TEXT PRIMARY KEY REFERENCES measurements(uid),
+            state TEXT NOT NULL CHECK (state IN ('pending', 'uploaded', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            receipt TEXT,
+            updated_at TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox(state, next_attempt_at)")
+    db.execute(
+        """
+        CREATE TABLE enrolments (
+            collector TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            PRIMARY KEY (collector, key_id)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT")

@@ -1,0 +1,122 @@
+"""`probe collector`: run the collector, make invite tokens, import the ip2asn table, print the log key."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from probe.cli.common import ConfigOption, err, fail, out, settings
+
+app = typer.Typer(
+    help="The collector: receives signed measurements and keeps the transparency log.", no_args_is_help=True
+)
+
+
+@app.command("serve")
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (default: collector.listen_host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default: collector.listen_port).")] = None,
+) -> None:
+    """Serve the collector API (docs/collector-api.md) on SQLite in collector.data_dir.
+
+    Callers' addresses are mapped to a network (the imported ip2asn table) and dropped; the access log is off.
+    """
+    import uvicorn
+
+    from probe.collector.app import create_app
+
+    s = settings(config)
+    listen_host = host or s.collector.listen_host
+    listen_port = s.collector.listen_port if port is None else port
+    app_ = create_app(s)
+    err.print(
+        f"collector on http://{listen_host}:{listen_port}/api/v1/ (data in {s.collector.data_dir}, access log off)"
+    )
+    proxies = ",".join(s.collector.trusted_proxies)
+    try:
+        uvicorn.Server(
+            uvicorn.Config(
+                app_,
+                host=listen_host,
+                port=listen_port,
+                access_log=False,
+                log_level="warning",
+                server_header=False,
+                proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None,
+            )
+        ).run()
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] cannot listen on {listen_host}:{listen_port}: {exc.strerror}")
+        raise typer.Exit(2) from None
+
+
+@app.command("invite")
+def invite(
+    config: ConfigOption = None,
+    count: Annotated[int, typer.Option(help="How many single-use tokens to make.")] = 1,
+) -> None:
+    """Make single-use invite tokens: a probe that enrols with one gets the tier `vouched`.
+
+    Only a hash of each token is stored; the tokens are printed once.
+    """
+    from probe.collector.ingest import utc_now
+    from probe.collector.storage import SqliteStorage
+
+    s = settings(config)
+    storage = SqliteStorage(s.collector.data_dir / "collector.db")
+    tokens = [secrets.token_urlsafe(24) for _ in range(count)]
+
+    async def add() -> None:
+        for token in tokens:
+            await storage.add_invite(hashlib.sha256(token.encode()).hexdigest(), utc_now())
+
+    try:
+        asyncio.run(add())
+    finally:
+        storage.close()
+    for token in tokens:
+        out.print(token)
+
+
+@app.command("import-asn")
+def import_asn(
+    path: Annotated[
+        Path,
+        typer.Argument(help="An ip2asn TSV file: range_start range_end AS_number country AS_description."),
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Import the table that maps a caller's address to its network (ASN); it replaces the previous one.
+
+    The collector reads it at start: restart `probe collector serve` after an import.
+    """
+    from probe.asn import AsnTable
+    from probe.collector.app import ASN_FILE
+
+    if not path.is_file():
+        fail(f"{path} does not exist or is not a file")
+    table = AsnTable.load(path)  # fails with the line number before anything is replaced
+    s = settings(config)
+    s.collector.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = s.collector.data_dir / ASN_FILE
+    tmp = target.with_suffix(".tmp")
+    shutil.copyfile(path, tmp)
+    tmp.replace(target)
+    out.print(f"imported {len(table)} address ranges into {target}; restart the collector to use them")
+
+
+@app.command("key")
+def key(config: ConfigOption = None) -> None:
+    """Print the log's verifier key (C2SP vkey): what verifiers of checkpoints and receipts must trust."""
+    from probe.collector.signing import CollectorKey
+
+    s = settings(config)
+    out.print(CollectorKey.load_or_create(s.collector.data_dir, s.collector.origin).verifier_key())

@@ -1,0 +1,314 @@
+"""The collector's HTTP API (docs/collector-api.md) as a Starlette app."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from probe.asn import AsnTable
+from probe.collector.body import BodyError, read_body
+from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
+from probe.collector.sequencer import b64, latest, sequence
+from probe.collector.signing import CollectorKey
+from probe.collector.storage import ProbeRow, SqliteStorage, Storage, StorageUnavailable
+from probe.config import Settings
+from probe.control.service import ControlEndpoint
+from probe.lists import builtin_lists
+from probe.log import LogError, check_public_key, consistency_proof, inclusion_proof
+from probe.log.merkle import HashSource
+from probe.models.evidence import ENROL_CONTEXT, EnrolRequest, EvidenceRecord, LogStatement, ProbeKey, WhoAmI
+from probe.sign.dsse import Envelope
+from probe.sign.keys import key_id, public_pem
+
+log = logging.getLogger("saksi.collector")
+
+DB_FILE = "collector.db"
+ASN_FILE = "ip2asn.tsv"
+
+
+def error(
+    status: int, reason: str, detail: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    return JSONResponse({"reason": reason, "detail": detail}, status_code=status, headers=headers)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.ingested = Counter(
+            "saksi_ingest_total", "Envelopes by result status", ["status"], registry=self.registry
+        )
+        self.rejected = Counter(
+            "saksi_rejections_total", "Rejected envelopes by reason", ["reason"], registry=self.registry
+        )
+        self.log_size = Gauge(
+            "saksi_log_size", "Entries in the latest signed checkpoint", registry=self.registry
+        )
+
+
+def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlette:
+    cfg = settings.collector
+    data = cfg.data_dir
+    key = CollectorKey.load_or_create(data, cfg.origin)
+    asn_path = data / ASN_FILE
+    asn = AsnTable.load(asn_path) if asn_path.exists() else AsnTable.empty()
+    db: Storage = storage or SqliteStorage(data / DB_FILE)
+    keys = KeyCache(db)
+    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min))
+    metrics = Metrics()
+    control = ControlEndpoint(settings, key, asn)
+    wake = asyncio.Event()
+
+    async def sequencer() -> None:
+        while True:
+            try:
+                signed = await db.write(lambda conn: sequence(conn, key))
+                if signed is not None:
+                    metrics.log_size.set(signed.size)
+            except StorageUnavailable as exc:
+                log.warning("sequencer: storage unavailable (%s); will retry", exc)
+            except Exception:
+                log.exception("sequencer failed; no checkpoint was signed")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), cfg.checkpoint_interval_s)
+            wake.clear()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with control.running(), asyncio.TaskGroup() as group:
+            task = group.create_task(sequencer())
+            try:
+                yield
+            finally:
+                task.cancel()
+        if storage is None:
+            db.close()
+
+    def network_of(request: Request) -> tuple[int | None, str | None, str | None]:
+        # The address is used here, in memory, and dropped: it is never stored or logged.
+        found = asn.lookup(request.client.host) if request.client else None
+        return (found.asn, found.name, found.cc) if found else (None, None, None)
+
+    async def whoami(request: Request) -> Response:
+        number, name, cc = network_of(request)
+        return JSONResponse(WhoAmI(asn=number, network_name=name, cc=cc).model_dump())
+
+    def probe_key(row: ProbeRow) -> ProbeKey:
+        public = Ed25519PublicKey.from_public_bytes(row.public_key)
+        return ProbeKey(
+            key_id=row.key_id,
+            public_key=base64.b64encode(row.public_key).decode(),
+            public_key_pem=public_pem(public),
+            tier=row.tier,
+            enrolled_at=row.enrolled_at,
+            revoked_at=row.revoked_at,
+        )
+
+    async def enrol(request: Request) -> Response:
+        try:
+            body = await read_body(request, max_bytes=16 * 1024, max_decompressed=16 * 1024)
+            req = EnrolRequest.model_validate_json(body)
+            raw = base64.b64decode(req.public_key, validate=True)
+            proof = base64.b64decode(req.proof, validate=True)
+        except BodyError as exc:
+            return error(exc.status, exc.reason, exc.detail)
+        except (ValueError, binascii.Error):
+            return error(400, "bad_request", "expected {public_key, proof, token?} with base64 values")
+        try:
+            check_public_key(raw)
+            public = Ed25519PublicKey.from_public_bytes(raw)
+        except (LogError, ValueError) as exc:
+            return error(400, "bad_key", str(exc))
+        try:
+            public.verify(proof, f"{ENROL_CONTEXT}\n{req.public_key}".encode())
+        except InvalidSignature:
+            return error(400, "bad_proof", "the proof is not a signature by this key")
+        kid = key_id(public)
+        tier = "unverified"
+        now = utc_now()
+        if req.token:
+            if not await db.use_invite(hashlib.sha256(req.token.encode()).hexdigest(), kid, now):
+                return error(403, "bad_token", "the invite token is unknown or was already used")
+            tier = "vouched"
+        elif not cfg.open_enrolment:
+            return error(403, "bad_token", "this collector enrols only with an invite token")
+        row, created = await db.enrol(ProbeRow(kid, raw, tier, now, None))
+        keys.forget(kid)
+        return JSONResponse(probe_key(row).model_dump(), status_code=201 if created else 200)
+
+    async def get_probe(request: Request) -> Response:
+        row = await db.probe(request.path_params["key_id"])
+        if row is None:
+            return error(404, "unknown_key")
+        return JSONResponse(probe_key(row).model_dump())
+
+    async def measurements(request: Request) -> Response:
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            metrics.rejected.labels("bad_content_type").inc()
+            return error(415, "bad_content_type", "send application/json")
+        try:
+            body = await read_body(
+                request, max_bytes=cfg.max_body_bytes, max_decompressed=cfg.max_decompressed_bytes
+            )
+        except BodyError as exc:
+            metrics.rejected.labels(exc.reason).inc()
+            return error(exc.status, exc.reason, exc.detail)
+        try:
+            parsed: Any = json.loads(body)
+        except (ValueError, RecursionError):
+            metrics.rejected.labels("bad_json").inc()
+            return error(400, "bad_json", "the body is not JSON")
+        batch = isinstance(parsed, dict) and "envelopes" in parsed
+        raws = parsed["envelopes"] if batch else [parsed]
+        if not isinstance(raws, list) or not raws:
+            metrics.rejected.labels("bad_envelope").inc()
+            return error(400, "bad_envelope", '"envelopes" must be a non-empty list')
+        if len(raws) > cfg.max_batch:
+            metrics.rejected.labels("too_many").inc()
+            return error(413, "too_many", f"at most {cfg.max_batch} envelopes per request")
+        observed, _, _ = network_of(request)
+        results = await ingestor.ingest(raws, observed)
+        wake.set()
+        for result, _ in results:
+            metrics.ingested.labels(str(result.status)).inc()
+            if result.reason:
+                metrics.rejected.labels(result.reason).inc()
+        if not batch:
+            result, receipt = results[0]
+            if receipt is not None:  # the stored receipt, byte for byte
+                return Response(receipt, status_code=result.status, media_type="application/json")
+            retry = {"retry-after": "5"} if result.status in (429, 503) else None
+            return error(result.status, result.reason or "rejected", result.detail, retry)
+        parts = [receipt_json(r, raw_receipt) for r, raw_receipt in results]
+        return Response('{"results":[' + ",".join(parts) + "]}", media_type="application/json")
+
+    def receipt_json(result: Any, raw_receipt: str | None) -> str:
+        if raw_receipt is None:
+            return str(result.model_dump_json(exclude={"receipt"}))
+        return f'{{"status":{int(result.status)},"reason":null,"detail":null,"receipt":{raw_receipt}}}'
+
+    async def get_measurement(request: Request) -> Response:
+        row = await db.measurement(request.path_params["ident"])
+        if row is None:
+            return error(404, "unknown_measurement")
+        probe = await db.probe(row.key_id)
+        assert probe is not None
+        statement = LogStatement(
+            payload_sha256=row.payload_sha256, key_id=row.key_id, asn=row.asn, received_at=row.received_at
+        )
+        inclusion, checkpoint = None, None
+        if row.log_index is not None:
+
+            def job(conn: Any) -> tuple[Any, str] | None:
+                head = latest(conn)
+                if head is None or head.size <= row.log_index:  # type: ignore[operator]
+                    return None
+                proof = inclusion_proof(row.log_index, head.size, _hashes(conn))  # type: ignore[arg-type]
+                return (
+                    {"leaf_index": row.log_index, "tree_size": head.size, "hashes": [b64(h) for h in proof]},
+                    head.note,
+                )
+
+            found = await db.read(job)
+            if found is not None:
+                inclusion, checkpoint = found
+        record = EvidenceRecord.model_validate(
+            {
+                "envelope": Envelope.model_validate_json(row.envelope).model_dump(),
+                "receipt": Envelope.model_validate_json(row.receipt).model_dump(),
+                "probe_key": base64.b64encode(probe.public_key).decode(),
+                "statement": statement.model_dump(),
+                "inclusion": inclusion,
+                "checkpoint": checkpoint,
+                "log_key": key.verifier_key(),
+            }
+        )
+        return Response(record.model_dump_json(), media_type="application/json")
+
+    async def checkpoint(request: Request) -> Response:
+        head = await db.read(latest)
+        if head is None:
+            return error(404, "empty_log", "no checkpoint has been signed yet")
+        return PlainTextResponse(head.note)
+
+    async def inclusion(request: Request) -> Response:
+        digest = request.query_params.get("hash", "").lower()
+        row = await db.measurement(digest) if digest else None
+        if row is None or row.log_index is None:
+            return error(404, "not_in_log", "no statement with this payload hash is in the log yet")
+        index = row.log_index
+
+        def job(conn: Any) -> Response:
+            head = latest(conn)
+            size = int(request.query_params.get("size", head.size if head else 0))
+            if head is None or not index < size <= head.size:
+                return error(400, "bad_size", "size must be a signed tree size that holds the entry")
+            proof = inclusion_proof(index, size, _hashes(conn))
+            return JSONResponse({"leaf_index": index, "tree_size": size, "hashes": [b64(h) for h in proof]})
+
+        return await db.read(job)
+
+    async def consistency(request: Request) -> Response:
+        try:
+            old, new = int(request.query_params["from"]), int(request.query_params["to"])
+        except (KeyError, ValueError):
+            return error(400, "bad_size", "give from and to as tree sizes")
+
+        def job(conn: Any) -> Response:
+            head = latest(conn)
+            if head is None or not 0 < old <= new <= head.size:
+                return error(400, "bad_size", "0 < from <= to <= the latest signed size")
+            proof = consistency_proof(old, new, _hashes(conn))
+            return JSONResponse({"old_size": old, "new_size": new, "hashes": [b64(h) for h in proof]})
+
+        return await db.read(job)
+
+    async def log_key(request: Request) -> Response:
+        return PlainTextResponse(key.verifier_key() + "\n")
+
+    async def targets(request: Request) -> Response:
+        lists = {name: [e.model_dump() for e in entries] for name, entries in builtin_lists().items()}
+        version = hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()[:16]
+        return JSONResponse({"version": version, "lists": lists})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type="text/plain; version=0.0.4")
+
+    return Starlette(
+        routes=[
+            Route("/api/v1/whoami", whoami),
+            Route("/api/v1/probes", enrol, methods=["POST"]),
+            Route("/api/v1/probes/{key_id}", get_probe),
+            Route("/api/v1/measurements", measurements, methods=["POST"]),
+            Route("/api/v1/measurements/{ident}", get_measurement),
+            Route("/api/v1/log/checkpoint", checkpoint),
+            Route("/api/v1/log/proof/inclusion", inclusion),
+            Route("/api/v1/log/proof/consistency", consistency),
+            Route("/api/v1/log/key", log_key),
+            Route("/api/v1/control", control.handle, methods=["POST"]),
+            Route("/api/v1/targets", targets),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def _hashes(conn: Any) -> HashSource:
+    from probe.collector.sequencer import DbHashes
+
+    return DbHashes(conn)

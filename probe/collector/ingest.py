@@ -1,0 +1,209 @@
+"""The ingestion contract (EVIDENCE.md), one envelope at a time, in its fixed order:
+
+parse envelope -> verify signature (before the payload is parsed) -> key enrolled and not revoked ->
+parse and validate the payload -> observed ASN (from the address, in memory, then dropped) -> time
+checks -> insert keyed on SHA-256(payload) -> durable commit -> signed receipt.
+
+Every rejection is an `IngestResult` with a status and a machine-readable reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+
+from probe.collector.signing import CollectorKey
+from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
+from probe.config import CollectorSettings
+from probe.models.evidence import IngestResult, Receipt
+from probe.models.measurement import Measurement
+from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
+
+FUTURE_SLACK = timedelta(hours=1)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def reject(status: int, reason: str, detail: str | None = None) -> IngestResult:
+    return IngestResult(status=status, reason=reason, detail=detail)
+
+
+class KeyCache:
+    """Enrolled keys by id, loaded from storage on first sight. A revoked key is remembered as such."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._keys: dict[str, tuple[Ed25519PublicKey, ProbeRow]] = {}
+
+    async def get(self, key_id: str) -> tuple[Ed25519PublicKey, ProbeRow] | None:
+        found = self._keys.get(key_id)
+        if found is None:
+            row = await self.storage.probe(key_id)
+            if row is None:
+                return None
+            found = (Ed25519PublicKey.from_public_bytes(row.public_key), row)
+            self._keys[key_id] = found
+        return found
+
+    def forget(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+
+
+class RateLimiter:
+    """A token bucket per key: `per_minute` envelopes, bursts up to the same number."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key_id: str, now: float | None = None) -> float:
+        """0 when allowed; otherwise the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.get(key_id, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[key_id] = (tokens - 1, now)
+            return 0.0
+        self._buckets[key_id] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
+@dataclass
+class Pending:
+    index: int
+    new: NewMeasurement
+
+
+class Ingestor:
+    def __init__(
+        self,
+        settings: CollectorSettings,
+        storage: Storage,
+        key: CollectorKey,
+        keys: KeyCache,
+        limiter: RateLimiter,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.key = key
+        self.keys = keys
+        self.limiter = limiter
+        self.log_within_s = max(5, math.ceil(settings.checkpoint_interval_s * 5))
+
+    async def check(
+        self, raw: Any, observed_asn: int | None, received_at: str
+    ) -> IngestResult | NewMeasurement:
+        """Every check before storage, in the contract's order."""
+        if not isinstance(raw, dict):
+            return reject(
+                400, "bad_envelope", "an envelope is a JSON object with payloadType, payload, signatures"
+            )
+        try:
+            envelope = Envelope.model_validate(raw)
+        except ValidationError as exc:
+            return reject(400, "bad_envelope", f"{exc.error_count()} invalid fields")
+        if envelope.payloadType != MEASUREMENT_TYPE:
+            return reject(415, "wrong_type", f"payloadType must be {MEASUREMENT_TYPE}")
+        key_id = envelope.signatures[0].keyid
+        known = await self.keys.get(key_id)
+        if known is None:
+            return reject(403, "unknown_key", "enrol the key first: POST /api/v1/probes")
+        public, row = known
+        if row.revoked_at is not None:
+            return reject(403, "revoked_key", f"the key was revoked at {row.revoked_at}")
+        try:
+            body = verify_envelope(envelope, MEASUREMENT_TYPE, {key_id: public})
+        except SignatureError as exc:
+            reason = "bad_base64" if "base64" in str(exc) else "bad_signature"
+            return reject(400, reason, str(exc))
+        wait = self.limiter.take(key_id)
+        if wait > 0:
+            return reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
+        try:
+            m = Measurement.model_validate_json(body)
+        except ValidationError as exc:
+            return reject(
+                422, "bad_payload", f"{exc.error_count()} invalid fields, first: {exc.errors()[0]['msg']}"
+            )
+        if m.probe.key_id != key_id:
+            return reject(422, "bad_payload", "probe.key_id does not name the key that signed the envelope")
+        started = datetime.fromisoformat(m.started_at.replace("Z", "+00:00"))
+        now = datetime.fromisoformat(received_at.replace("Z", "+00:00"))
+        if started.tzinfo is None:
+            return reject(422, "bad_payload", "started_at must carry a UTC offset")
+        if started > now + FUTURE_SLACK:
+            return reject(422, "future_start", f"started_at {m.started_at} is more than an hour ahead")
+        if started < now - timedelta(days=self.settings.max_age_days):
+            return reject(422, "too_old", f"started_at is more than {self.settings.max_age_days} days old")
+        digest = hashlib.sha256(body).hexdigest()
+        receipt, _ = self.key.sign_model(
+            RECEIPT_TYPE,
+            Receipt(
+                collector=self.key.origin,
+                measurement_uid=m.measurement_uid,
+                payload_sha256=digest,
+                key_id=key_id,
+                received_at=received_at,
+                observed_asn=observed_asn,
+                tier=row.tier,
+                log_within_s=self.log_within_s,
+            ),
+        )
+        return NewMeasurement(
+            payload_sha256=digest,
+            uid=m.measurement_uid,
+            key_id=key_id,
+            asn=observed_asn,
+            tier=row.tier,
+            received_at=received_at,
+            started_at=m.started_at,
+            envelope=envelope.model_dump_json(),
+            receipt=receipt.model_dump_json(),
+        )
+
+    async def ingest(
+        self, raws: list[Any], observed_asn: int | None
+    ) -> list[tuple[IngestResult, str | None]]:
+        """Results in order, each with the stored receipt's exact JSON text when there is one."""
+        received_at = utc_now()
+        results: list[tuple[IngestResult, str | None] | None] = []
+        pending: list[Pending] = []
+        for index, raw in enumerate(raws):
+            checked = await self.check(raw, observed_asn, received_at)
+            if isinstance(checked, IngestResult):
+                results.append((checked, None))
+            else:
+                results.append(None)
+                pending.append(Pending(index, checked))
+        if pending:
+            try:
+                stored = await self.storage.store([p.new for p in pending])
+            except StorageUnavailable as exc:
+                for p in pending:
+                    results[p.index] = (reject(503, "unavailable", f"not stored: {exc}"), None)
+            else:
+                for p, outcome in zip(pending, stored, strict=True):
+                    if outcome.status == 409:
+                        results[p.index] = (
+                            reject(409, "conflict", "this uid was stored with other bytes"),
+                            None,
+                        )
+                    else:
+                        assert outcome.receipt is not None
+                        results[p.index] = (
+                            IngestResult(
+                                status=outcome.status, receipt=Envelope.model_validate_json(outcome.receipt)
+                            ),
+                            outcome.receipt,
+                        )
+        return [r for r in results if r is not None]

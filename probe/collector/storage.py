@@ -1,0 +1,321 @@
+"""The collector's storage, behind one narrow interface; SQLite is the embedded backend.
+
+SQLite runs in WAL mode with synchronous=FULL: a 2xx is sent only after the commit that holds the
+envelope returned. One writer thread does every write, and ingest requests are grouped into one commit
+(group commit), which is what makes thousands of durable inserts a second possible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS probes (
+        key_id TEXT PRIMARY KEY,
+        public_key BLOB NOT NULL,
+        tier TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL,
+        revoked_at TEXT
+    ) STRICT""",
+    """CREATE TABLE IF NOT EXISTS invites (
+        token_sha256 TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by TEXT
+    ) STRICT""",
+    """CREATE TABLE IF NOT EXISTS measurements (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        payload_sha256 TEXT NOT NULL UNIQUE,
+        uid TEXT NOT NULL UNIQUE,
+        key_id TEXT NOT NULL,
+        asn INTEGER,
+        tier TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        receipt TEXT NOT NULL,
+        log_index INTEGER UNIQUE
+    ) STRICT""",
+    "CREATE INDEX IF NOT EXISTS measurements_unsequenced ON measurements(seq) WHERE log_index IS NULL",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL,
+        payload_sha256 TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        reason TEXT NOT NULL
+    ) STRICT""",
+    """CREATE TABLE IF NOT EXISTS log_nodes (
+        level INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        PRIMARY KEY (level, idx)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS checkpoints (
+        size INTEGER PRIMARY KEY,
+        root BLOB NOT NULL,
+        note TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+    ) STRICT""",
+]
+
+
+class StorageUnavailable(Exception):
+    """Nothing was stored (disk full, database locked): the client should retry later (503)."""
+
+
+@dataclass(frozen=True)
+class NewMeasurement:
+    payload_sha256: str
+    uid: str
+    key_id: str
+    asn: int | None
+    tier: str
+    received_at: str
+    started_at: str
+    envelope: str
+    receipt: str
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: int  # 201 new, 200 duplicate (receipt is the original), 409 same uid with other bytes
+    receipt: str | None
+
+
+@dataclass(frozen=True)
+class ProbeRow:
+    key_id: str
+    public_key: bytes
+    tier: str
+    enrolled_at: str
+    revoked_at: str | None
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    payload_sha256: str
+    uid: str
+    key_id: str
+    asn: int | None
+    received_at: str
+    envelope: str
+    receipt: str
+    log_index: int | None
+
+
+class Storage(Protocol):
+    """What the collector needs from a database. Every write method is durable when it returns."""
+
+    async def store(self, items: list[NewMeasurement]) -> list[Stored]: ...
+    async def enrol(self, row: ProbeRow) -> tuple[ProbeRow, bool]: ...
+    async def probe(self, key_id: str) -> ProbeRow | None: ...
+    async def add_invite(self, token_sha256: str, created_at: str) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO invites VALUES (?,?,NULL,NULL)", [token_sha256, created_at])
+
+        await self.write(job)
+
+    async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool: ...
+    async def measurement(self, ident: str) -> MeasurementRow | None: ...
+    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def read(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
+    def close(self) -> None: ...
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def _full(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+
+
+class SqliteStorage:
+    """SQLite with one writer thread and group commit for ingest."""
+
+    GROUP_MAX = 1000  # envelopes per commit
+
+    def __init__(self, path: Path, *, max_page_count: int | None = None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = path
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collector-writer")
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collector-reader")
+        self._wconn = _connect(path)
+        if max_page_count is not None:  # lets tests fill the "disk"
+            self._wconn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
+        for statement in SCHEMA:
+            self._wconn.execute(statement)
+        self._local = threading.local()
+        self._pending: list[tuple[NewMeasurement, asyncio.Future[Stored]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self._wconn.close()
+
+    # plumbing -----------------------------------------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+        return conn
+
+    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._transaction, job)
+
+    async def read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, lambda: job(self._reader()))
+
+    def _transaction(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._wconn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = job(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if _full(exc) or "locked" in str(exc) or "busy" in str(exc):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
+        return result
+
+    # ingest with group commit -------------------------------------------------------------------
+
+    async def store(self, items: list[NewMeasurement]) -> list[Stored]:
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in items]
+        self._pending.extend(zip(items, futures, strict=True))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = loop.create_task(self._flush())
+        return list(await asyncio.gather(*futures))
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self.GROUP_MAX], self._pending[self.GROUP_MAX :]
+            try:
+                items = [item for item, _ in batch]
+                results = await self.write(partial(_insert_all, items=items))
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            exc if isinstance(exc, StorageUnavailable) else StorageUnavailable(str(exc))
+                        )
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    # probes and invites -------------------------------------------------------------------------
+
+    async def enrol(self, row: ProbeRow) -> tuple[ProbeRow, bool]:
+        def job(conn: sqlite3.Connection) -> tuple[ProbeRow, bool]:
+            cur = conn.execute(
+                "INSERT INTO probes VALUES (?,?,?,?,NULL) ON CONFLICT(key_id) DO NOTHING",
+                [row.key_id, row.public_key, row.tier, row.enrolled_at],
+            )
+            if cur.rowcount == 0 and row.tier == "vouched":
+                conn.execute("UPDATE probes SET tier = 'vouched' WHERE key_id = ?", [row.key_id])
+            found = _probe(conn, row.key_id)
+            assert found is not None
+            return found, cur.rowcount == 1
+
+        return await self.write(job)
+
+    async def probe(self, key_id: str) -> ProbeRow | None:
+        return await self.read(lambda conn: _probe(conn, key_id))
+
+    async def add_invite(self, token_sha256: str, created_at: str) -> None:
+        await self.write(
+            lambda conn: conn.execute(
+                "INSERT INTO invites VALUES (?,?,NULL,NULL)", [token_sha256, created_at]
+            )
+        )
+
+    async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE invites SET used_at = ?, used_by = ? WHERE token_sha256 = ? AND used_at IS NULL",
+                [used_at, key_id, token_sha256],
+            )
+            return cur.rowcount == 1
+
+        return await self.write(job)
+
+    async def measurement(self, ident: str) -> MeasurementRow | None:
+        def job(conn: sqlite3.Connection) -> MeasurementRow | None:
+            row = conn.execute(
+                "SELECT payload_sha256, uid, key_id, asn, received_at, envelope, receipt, log_index "
+                "FROM measurements WHERE uid = ? OR payload_sha256 = ?",
+                [ident.lower(), ident.lower()],
+            ).fetchone()
+            return MeasurementRow(*row) if row else None
+
+        return await self.read(job)
+
+
+def _probe(conn: sqlite3.Connection, key_id: str) -> ProbeRow | None:
+    row = conn.execute(
+        "SELECT key_id, public_key, tier, enrolled_at, revoked_at FROM probes WHERE key_id = ?", [key_id]
+    ).fetchone()
+    return ProbeRow(*row) if row else None
+
+
+def _insert_all(conn: sqlite3.Connection, *, items: list[NewMeasurement]) -> list[Stored]:
+    out: list[Stored] = []
+    for m in items:
+        cur = conn.execute(
+            "INSERT INTO measurements (payload_sha256, uid, key_id, asn, tier, received_at, started_at, envelope, "
+            "receipt) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            [
+                m.payload_sha256,
+                m.uid,
+                m.key_id,
+                m.asn,
+                m.tier,
+                m.received_at,
+                m.started_at,
+                m.envelope,
+                m.receipt,
+            ],
+        )
+        if cur.rowcount == 1:
+            out.append(Stored(201, m.receipt))
+            continue
+        same = conn.execute(
+            "SELECT receipt FROM measurements WHERE payload_sha256 = ?", [m.payload_sha256]
+        ).fetchone()
+        if same is not None:
+            out.append(Stored(200, str(same[0])))
+            continue
+        conn.execute(
+            "INSERT INTO quarantine (uid, payload_sha256, envelope, received_at, reason) VALUES (?,?,?,?,?)",
+            [m.uid, m.payload_sha256, m.envelope, m.received_at, "conflict"],
+        )
+        out.append(Stored(409, None))
+    return out
