@@ -225,6 +225,13 @@ class CollectorSettings(Section):
     )
     max_age_days: int = Field(default=90, ge=1, description="Measurements older than this are rejected.")
     open_enrolment: bool = Field(default=True, description="Accept keys without an invite (tier unverified).")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Collector processes sharing the port and the database; signature checks are CPU-bound, so "
+        "one per core raises ingest throughput.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses of reverse proxies whose X-Forwarded-For names the caller (to map it to a "

@@ -24,13 +24,11 @@ from probe.models.control import ControlResult
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef, TimeAnchor
 from probe.models.observation import HttpObservation
 from probe.models.verdict import Outcome
-from probe.sign.keys import DeviceSeed
+from probe.sign.keys import SEED_FILE, DeviceSeed
 from probe.sign.signer import ProbeSigner
-from probe.store import Store
+from probe.store import TIME_ANCHOR_KEY, Store
 
-ACCESSIBLE_EXCERPT_CHARS = 1024
-SEED_FILE = "device.seed"
-TIME_ANCHOR_KEY = "time_anchor"  # full excerpts (64 KiB) are kept only as evidence of blocking
+ACCESSIBLE_EXCERPT_CHARS = 1024  # full excerpts (64 KiB) are kept only as evidence of blocking
 
 
 def fingerprint_set(store: Store | None) -> FingerprintSet:

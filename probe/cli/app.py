@@ -8,7 +8,7 @@ import typer
 
 from probe import __version__
 from probe.asn import AsnTableError
-from probe.cli import collector, control, demo, results, run, targets
+from probe.cli import collector, control, demo, keys, results, run, targets, upload, verify
 from probe.cli.common import UserError, err
 from probe.config import ConfigError
 from probe.lists import ListFormatError
@@ -25,6 +25,10 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("demo")(demo.demo)
+app.command("upload")(upload.upload_command)
+app.command("enrol")(upload.enrol_command)
+app.command("verify")(verify.verify)
+app.add_typer(keys.app, name="keys")
 app.add_typer(results.app, name="results")
 app.add_typer(targets.app, name="targets")
 app.add_typer(control.app, name="control")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -30,29 +31,39 @@ def serve(
     """
     import uvicorn
 
-    from probe.collector.app import create_app
+    from probe.collector.app import DB_FILE, create_app
+    from probe.collector.signing import CollectorKey
+    from probe.collector.storage import SqliteStorage
 
     s = settings(config)
     listen_host = host or s.collector.listen_host
     listen_port = s.collector.listen_port if port is None else port
-    app_ = create_app(s)
-    err.print(
-        f"collector on http://{listen_host}:{listen_port}/api/v1/ (data in {s.collector.data_dir}, access log off)"
-    )
+    workers = s.collector.workers
     proxies = ",".join(s.collector.trusted_proxies)
+    options: dict[str, Any] = {
+        "host": listen_host,
+        "port": listen_port,
+        "access_log": False,
+        "log_level": "warning",
+        "server_header": False,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }
+    err.print(
+        f"collector on http://{listen_host}:{listen_port}/api/v1/ ({workers} process(es), data in "
+        f"{s.collector.data_dir}, access log off)"
+    )
     try:
-        uvicorn.Server(
-            uvicorn.Config(
-                app_,
-                host=listen_host,
-                port=listen_port,
-                access_log=False,
-                log_level="warning",
-                server_header=False,
-                proxy_headers=bool(proxies),
-                forwarded_allow_ips=proxies or None,
-            )
-        ).run()
+        if workers == 1:
+            uvicorn.Server(uvicorn.Config(create_app(s), **options)).run()
+        else:
+            # Worker processes build their own app from the same settings: pass the config file on by name.
+            if config is not None:
+                os.environ["PROBE_CONFIG"] = str(config.resolve())
+            # Create the key and the schema once, before the workers race to.
+            CollectorKey.load_or_create(s.collector.data_dir, s.collector.origin)
+            SqliteStorage(s.collector.data_dir / DB_FILE).close()
+            uvicorn.run("probe.collector.app:app_from_environment", factory=True, workers=workers, **options)
     except OSError as exc:
         err.print(f"[bold red]error:[/] cannot listen on {listen_host}:{listen_port}: {exc.strerror}")
         raise typer.Exit(2) from None

@@ -44,12 +44,14 @@ def results(
             outcome=outcome, method=method, host=host.lower() if host else None, since=since_at, limit=limit
         )
         total = store.count()
+        outbox = store.outbox_counts()
+        dead = store.dead_reasons()
     if as_json:
         for r in rows:
             typer.echo(json.dumps(r.__dict__))
         return
     table = Table()
-    for column in ("id", "started_at", "URL", "outcome", "method", "confidence", "rule"):
+    for column in ("id", "started_at", "URL", "outcome", "method", "confidence", "rule", "upload"):
         table.add_column(column, overflow="fold")
     for r in rows:
         style = OUTCOME_STYLE.get(r.outcome, "")
@@ -61,8 +63,15 @@ def results(
             r.method or "-",
             r.confidence or "-",
             r.rule_id,
+            r.upload or "-",
         )
     out.print(table)
+    if outbox:
+        reasons = "; ".join(f"{n} {reason or 'rejected'}" for reason, n in dead)
+        out.print(
+            f"outbox: {outbox.get('pending', 0)} waiting, {outbox.get('uploaded', 0)} uploaded, "
+            f"{outbox.get('dead', 0)} rejected by the collector" + (f" ({reasons})" if reasons else "")
+        )
     out.print(
         f"{len(rows)} shown of {total} stored in {s.store.path}; `probe results show ID` for one in full"
     )

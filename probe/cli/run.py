@@ -86,6 +86,21 @@ async def _measure(s: Settings, store: Store, targets: list[TargetRef], as_json:
     return done
 
 
+def upload_after_run(s: Settings, store: Store) -> None:
+    """Send the new measurements now; a collector that is down never fails the run (they wait)."""
+    from probe.cli.upload import report_lines
+    from probe.upload import UploadError, upload
+
+    try:
+        report = asyncio.run(upload(s, store))
+    except UploadError as exc:
+        err.print(f"[bold yellow]note:[/] not uploaded: {exc}")
+        return
+    err.print(report_lines(report)[0])
+    if report.error:
+        err.print(f"[bold yellow]note:[/] {report.error}")
+
+
 def raise_open_file_limit() -> None:
     """Each URL in flight holds several sockets; 1,024 descriptors (a common default) is too few for 64."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -151,6 +166,8 @@ def run(
                 "as inconclusive"
             )
             raise typer.Exit(130) from None
+        if s.upload.url:
+            upload_after_run(s, store)
     if not as_json:
         order = {t.url: i for i, t in enumerate(targets)}
         measurements.sort(key=lambda m: order.get(m.target.url, 0))

@@ -308,6 +308,13 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     )
 
 
+def app_from_environment() -> Starlette:
+    """The app factory uvicorn's worker processes call: settings from PROBE_CONFIG and PROBE_* variables."""
+    from probe.config import load_settings
+
+    return create_app(load_settings())
+
+
 def _hashes(conn: Any) -> HashSource:
     from probe.collector.sequencer import DbHashes
 

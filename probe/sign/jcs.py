@@ -1,17 +1,36 @@
 """RFC 8785 (JSON Canonicalization Scheme) bytes of a model: what gets signed and kept verbatim.
 
-`json.dumps(sort_keys=True)` is not JCS (number formatting and key order differ), so the `rfc8785`
-package does it. A verifier never re-serialises: it checks the bytes it was given, then parses them.
+`json.dumps(sort_keys=True)` is not JCS in general (number formatting and key order differ), so the
+`rfc8785` package does it. For data without floats and with ASCII keys, compact `json.dumps` with sorted
+keys produces exactly the JCS bytes (integers print alike, ASCII keys sort alike, strings are escaped
+alike), several times faster; a property test holds the two paths equal.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import rfc8785
 from pydantic import BaseModel
 
+_MAX_SAFE = 2**53 - 1
+
+
+def _simple(value: Any) -> bool:
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):
+        return -_MAX_SAFE <= value <= _MAX_SAFE
+    if isinstance(value, list):
+        return all(_simple(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _simple(v) for k, v in value.items())
+    return False  # floats (ECMAScript number formatting) and anything else: the reference implementation
+
 
 def canonical(value: BaseModel | dict[str, Any]) -> bytes:
     data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    if _simple(data):
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return bytes(rfc8785.dumps(data))

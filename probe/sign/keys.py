@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SEED_BYTES = 32
+SEED_FILE = "device.seed"  # in store.keys_dir (by default a `keys` folder beside the store)
 
 
 class KeyFileError(Exception):

@@ -18,6 +18,8 @@ from probe.models.target import Fingerprint, TargetEntry
 from probe.sign.dsse import Envelope
 from probe.store.migrations import migrations
 
+TIME_ANCHOR_KEY = "time_anchor"  # kv: the latest collector checkpoint seen, as a TimeAnchor
+
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message says what to do."""

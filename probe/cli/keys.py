@@ -1,0 +1,57 @@
+"""`probe keys show`: this probe's public signing key for a network and quarter, in every form needed."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from probe.cli.common import ConfigOption, fail, out, settings
+from probe.log import NoteSigner
+from probe.sign.keys import (
+    SEED_FILE,
+    DeviceSeed,
+    KeyFileError,
+    derive_key,
+    key_id,
+    public_pem,
+    quarter_of,
+    raw_public,
+)
+
+VKEY_NAME = "saksi-probe"  # the key name in the probe key's C2SP verifier-key line
+
+app = typer.Typer(help="This probe's signing keys (one per network and quarter).", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    config: ConfigOption = None,
+    asn: Annotated[
+        int | None, typer.Option("--asn", help="The network's AS number (default: probe.asn).")
+    ] = None,
+) -> None:
+    """Show the public key that signs this network's measurements this quarter.
+
+    Prints its key id (the DSSE keyid: hex SHA-256 of the raw key), the PEM that `openssl pkeyutl`
+    takes, the raw key in base64, and a C2SP verifier-key line. The private key is never shown.
+    """
+    s = settings(config)
+    network = asn if asn is not None else s.probe.asn
+    when = datetime.now(UTC)
+    try:
+        seed = DeviceSeed(s.store.seed_folder / SEED_FILE).load(create=False)
+    except KeyFileError as exc:
+        fail(str(exc))
+    key = derive_key(seed, network, quarter_of(when))
+    public = key.public_key()
+    raw = raw_public(public)
+    out.print(f"network   AS{network or 0} ({quarter_of(when)})", highlight=False)
+    if network is None:
+        out.print("          the network is unknown: set probe.asn or pass --asn N for this network's key")
+    out.print(f"key id    {key_id(public)}")
+    out.print(f"raw       {base64.b64encode(raw).decode()}")
+    out.print(f"vkey      {NoteSigner(VKEY_NAME, key).verifier_key()}")
+    out.print(public_pem(public).rstrip("\n"), markup=False)

@@ -1,0 +1,96 @@
+"""`probe upload`: send the outbox to the collector now; `probe enrol`: enrol this network's key now."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
+from probe.config import Settings
+from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id, quarter_of
+from probe.sign.signer import ProbeSigner
+from probe.upload import UploadError, UploadReport, enrol, upload, whoami
+
+NO_URL = (
+    "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
+    "PROBE_UPLOAD__URL (for example https://collector.example.org)"
+)
+
+
+def report_lines(report: UploadReport) -> list[str]:
+    """The report in a few lines a person reads."""
+    lines = [
+        f"{report.uploaded} uploaded, {report.duplicates} already there, {len(report.dead)} rejected, "
+        f"{report.retrying} to retry; {report.pending} waiting in the outbox ({report.collector})"
+    ]
+    for kid in report.enrolled:
+        lines.append(f"enrolled key {kid}")
+    reasons: dict[str, int] = {}
+    for _uid, reason in report.dead:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        lines.append("rejected for good: " + ", ".join(f"{r} ({n})" for r, n in sorted(reasons.items())))
+    if report.next_attempt_at:
+        lines.append(f"next attempt from {report.next_attempt_at}")
+    if report.checkpoint_size is not None:
+        lines.append(f"log checkpoint {report.checkpoint_size} verified and kept as the time anchor")
+    return lines
+
+
+def upload_command(config: ConfigOption = None) -> None:
+    """Send the measurements waiting in the outbox to the collector (upload.url) now.
+
+    An item leaves the outbox only when the collector's signed receipt for it verifies. A collector that
+    is down is not an error: the measurements wait and are retried later, with backoff.
+    """
+    s = settings(config)
+    if not s.upload.url:
+        fail(NO_URL)
+    with open_store(s) as store:
+        try:
+            report = asyncio.run(upload(s, store))
+        except UploadError as exc:
+            fail(str(exc))
+    for line in report_lines(report):
+        out.print(line)
+    if report.error:
+        err.print(f"[bold yellow]note:[/] {report.error}")
+
+
+def _current_asn(s: Settings) -> int | None:
+    if s.probe.asn is not None:
+        return s.probe.asn
+    return asyncio.run(whoami(s)).asn
+
+
+def enrol_command(
+    config: ConfigOption = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="An invite token (tier vouched); default: upload.token.")
+    ] = None,
+) -> None:
+    """Enrol this network's signing key (this quarter's) at the collector (upload.url) now.
+
+    `probe upload` enrols keys by itself; this is for checking an invite token or the setup early. The
+    network is probe.asn, else the one the collector sees this machine on.
+    """
+    s = settings(config)
+    if not s.upload.url:
+        fail(NO_URL)
+    now = datetime.now(UTC)
+    try:
+        asn = _current_asn(s)
+        signer = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE))
+        key = signer.key(asn, now)
+        with open_store(s) as store:
+            record, new = asyncio.run(enrol(s, store, key, token=token))
+    except (UploadError, KeyFileError) as exc:
+        fail(str(exc))
+    state = "enrolled" if new else "already enrolled"
+    out.print(
+        f"{state}: key {key_id(key.public_key())} for AS{asn or 0} {quarter_of(now)} at {s.upload.url} "
+        f"(tier {record.tier})"
+    )
