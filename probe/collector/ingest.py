@@ -10,6 +10,7 @@ Every rejection is an `IngestResult` with a status and a machine-readable reason
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -167,7 +168,7 @@ class Ingestor:
             tier=row.tier,
             received_at=received_at,
             started_at=m.started_at,
-            envelope=envelope.model_dump_json(),
+            envelope=json.dumps(raw, separators=(",", ":")),  # validated above: exactly the DSSE fields
             receipt=receipt.model_dump_json(),
         )
 
@@ -200,10 +201,6 @@ class Ingestor:
                         )
                     else:
                         assert outcome.receipt is not None
-                        results[p.index] = (
-                            IngestResult(
-                                status=outcome.status, receipt=Envelope.model_validate_json(outcome.receipt)
-                            ),
-                            outcome.receipt,
-                        )
+                        # The stored receipt travels as its exact JSON text; it is not parsed again here.
+                        results[p.index] = (IngestResult(status=outcome.status), outcome.receipt)
         return [r for r in results if r is not None]

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from probe.collector.signing import CollectorKey
 from probe.log import Checkpoint, CompactRange, consistency_proof, leaf_hash, verify_consistency
-from probe.models.evidence import LogStatement
 from probe.sign.jcs import canonical
 
 BATCH = 50_000
@@ -45,9 +44,9 @@ class SignedCheckpoint:
 
 
 def statement_bytes(payload_sha256: str, key_id: str, asn: int | None, received_at: str) -> bytes:
-    return canonical(
-        LogStatement(payload_sha256=payload_sha256, key_id=key_id, asn=asn, received_at=received_at)
-    )
+    """The RFC 8785 bytes of a LogStatement (built as a dict: this runs once per log entry)."""
+    statement = {"asn": asn, "key_id": key_id, "payload_sha256": payload_sha256, "received_at": received_at}
+    return canonical(statement)
 
 
 def latest(conn: sqlite3.Connection) -> SignedCheckpoint | None:
