@@ -16,121 +16,14 @@ Everything runs on loopback; the config, list and store live in a temporary dire
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from common import BENCH_TIMEOUTS, lab_rig, status
+from common import BENCH_TIMEOUTS, lab_rig, run_child, status, write_citizenlab_csv, write_config
 
 TARGET_BYTES = 80_000_000
 POLL_S = 0.005
-CITIZENLAB_HEADER = ("url", "category_code", "category_description", "date_added", "source", "notes")
-
-
-# -- a small TOML writer: tomllib only reads -----------------------------------------------------------------
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):  # before int: bool is an int
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str | Path):
-        return json.dumps(str(value))  # a JSON string of ASCII text is a valid TOML basic string
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as a TOML value")
-
-
-def _toml_table(data: Mapping[str, Any], prefix: str, lines: list[str]) -> None:
-    tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
-    for key, value in data.items():
-        if key not in tables and value is not None:  # TOML has no null: leave the key out
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, table in tables.items():
-        name = f"{prefix}.{key}" if prefix else key
-        lines.extend(["", f"[{name}]"])
-        _toml_table(table, name, lines)
-
-
-def to_toml(data: Mapping[str, Any]) -> str:
-    """`data` (tables, strings, numbers, bools, lists of those) as TOML text; None values are left out."""
-    lines: list[str] = []
-    _toml_table(data, "", lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _plain(data: Any) -> Any:
-    """`data` as tomllib would read it back: paths as strings, tuples as lists, None values dropped."""
-    if isinstance(data, Mapping):
-        return {k: _plain(v) for k, v in data.items() if v is not None}
-    if isinstance(data, list | tuple):
-        return [_plain(v) for v in data]
-    return str(data) if isinstance(data, Path) else data
-
-
-# -- the child process ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildRun:
-    returncode: int
-    max_rss_bytes: int
-    samples: int
-    wall_s: float
-    stdout: str
-    stderr: str
-
-
-def _hwm_bytes(pid: int, args: Sequence[str]) -> int | None:
-    """The process's VmHWM once it runs `args` (before its exec it is still a copy of this process)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
-        if [a.decode() for a in cmdline] != list(args):
-            return None
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024  # kB
-    except (OSError, ValueError):
-        pass  # gone, or between fork and exec
-    return None  # a zombie has no memory left to report
-
-
-def run_child(args: Sequence[str], workdir: Path, name: str) -> ChildRun:
-    """Run `args` and sample its peak RSS (VmHWM, a high-water mark) every POLL_S until it exits.
-
-    Not `ru_maxrss`: Linux carries a process's high-water mark across exec, so a child's ru_maxrss is at
-    least the RSS of this process when it forked (here the lab and the control service).
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROBE_")}  # the config file decides
-    out_path, err_path = workdir / f"{name}.out", workdir / f"{name}.err"
-    peak, samples = 0, 0
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        while proc.poll() is None:
-            hwm = _hwm_bytes(proc.pid, args)
-            if hwm is not None:
-                peak, samples = max(peak, hwm), samples + 1
-            time.sleep(POLL_S)
-        wall_s = time.perf_counter() - started
-    return ChildRun(
-        returncode=proc.returncode,
-        max_rss_bytes=peak,
-        samples=samples,
-        wall_s=wall_s,
-        stdout=out_path.read_text(errors="replace"),
-        stderr=err_path.read_text(errors="replace"),
-    )
 
 
 def _mb(n: int) -> str:
@@ -148,24 +41,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="saksi-bench-memory-") as tmp:
         workdir = Path(tmp)
-        interpreter = run_child([sys.executable, "-c", "import time; time.sleep(0.3)"], workdir, "python")
-        baseline = run_child([*probe, "--version"], workdir, "version")
+        interpreter = run_child(
+            [sys.executable, "-c", "import time; time.sleep(0.3)"], workdir, "python", poll_s=POLL_S
+        )
+        baseline = run_child([*probe, "--version"], workdir, "version", poll_s=POLL_S)
         with lab_rig(workdir, sites) as rig:
-            overrides = rig.probe_overrides(workdir / "probe.db")
-            config_text = to_toml(overrides)
-            if tomllib.loads(config_text) != _plain(overrides):
-                raise SystemExit("the TOML written does not read back as the settings meant; fix to_toml")
-            config = workdir / "probe.toml"
-            config.write_text(config_text, encoding="utf-8")
-            listing = workdir / "bench-lab.csv"
-            with listing.open("w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f, lineterminator="\n")
-                writer.writerow(CITIZENLAB_HEADER)
-                for url, _ in rig.lab.bulk_urls:
-                    writer.writerow((url, "LAB", "Censorship lab site", "2026-01-01", "bench", ""))
+            config = write_config(workdir / "probe.toml", rig.probe_overrides(workdir / "probe.db"))
+            listing = write_citizenlab_csv(workdir / "bench-lab.csv", (url for url, _ in rig.lab.bulk_urls))
             print(f"… probe run on {len(rig.lab.bulk_urls)} URLs", file=sys.stderr, flush=True)
             sweep = run_child(
-                [*probe, "run", "--config", str(config), "--list", str(listing)], workdir, "run"
+                [*probe, "run", "--config", str(config), "--list", str(listing)],
+                workdir,
+                "run",
+                poll_s=POLL_S,
             )
 
     summary = sweep.stdout.strip().splitlines()[-1] if sweep.stdout.strip() else "(no output)"

@@ -42,13 +42,24 @@ class Rig:
 
 
 @contextmanager
-def collector(tmp: Path, *, storage: Storage | None = None, **collector: Any) -> Iterator[Rig]:
-    settings = Settings(
-        collector={"data_dir": tmp / "collector", "checkpoint_interval_s": 0.2, **collector},
-        store={"path": tmp / "unused.db"},
-    )
+def collector(
+    tmp: Path,
+    *,
+    storage: Storage | None = None,
+    extra: dict[str, Any] | None = None,
+    asn_table: str = "127.0.0.0\t127.0.0.255\t38623\tKH\tVIETTEL-KH Metfone\n",
+    **collector: Any,
+) -> Iterator[Rig]:
+    """`extra`: more settings (e.g. the lab's network for the control the collector serves)."""
+    base: dict[str, Any] = {
+        "collector": {"data_dir": tmp / "collector", "checkpoint_interval_s": 0.2, **collector},
+        "store": {"path": tmp / "unused.db"},
+    }
+    for section, values in (extra or {}).items():
+        base[section] = {**base.get(section, {}), **values}
+    settings = Settings(**base)
     (tmp / "collector").mkdir(parents=True, exist_ok=True)
-    (tmp / "collector" / "ip2asn.tsv").write_text("127.0.0.0\t127.0.0.255\t38623\tKH\tVIETTEL-KH Metfone\n")
+    (tmp / "collector" / "ip2asn.tsv").write_text(asn_table)
     server = ServerThread(
         uvicorn.Config(
             create_app(settings, storage=storage),

@@ -25,7 +25,8 @@ class Env:
     verify_ctx: ssl.SSLContext
     unverified_ctx: ssl.SSLContext
     http: httpx.AsyncClient  # pages: one connection per request, pinned to the address under test
-    services: httpx.AsyncClient  # DoH and the control: reused connections to fixed endpoints
+    doh: httpx.AsyncClient  # DNS over HTTPS: a few reused connections per resolver
+    services: httpx.AsyncClient  # the control: reused connections, one per URL in flight
 
     @property
     def source(self) -> str | None:
@@ -40,13 +41,18 @@ async def open_env(settings: Settings) -> AsyncIterator[Env]:
     net = settings.network
     verify_ctx = verifying_context(net.ca_bundle)
     http = make_client(verify_ctx, source_address=net.source_address, timeout_s=settings.timeouts.http_s)
+    # Separate pools: a control request holds its connection for the whole control measurement, and DoH
+    # queries must not queue behind those; small pools also keep httpcore's per-request pool scan cheap.
+    doh = make_service_client(
+        verify_ctx, source_address=net.source_address, timeout_s=settings.timeouts.dns_s, connections=8
+    )
     services = make_service_client(
         verify_ctx,
         source_address=net.source_address,
         timeout_s=settings.timeouts.http_s,
         connections=net.concurrency,
     )
-    async with http, services:
+    async with http, doh, services:
         yield Env(
             network=net,
             timeouts=settings.timeouts,
@@ -54,6 +60,7 @@ async def open_env(settings: Settings) -> AsyncIterator[Env]:
             verify_ctx=verify_ctx,
             unverified_ctx=unverified_context(),
             http=http,
+            doh=doh,
             services=services,
         )
 

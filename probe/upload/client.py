@@ -60,6 +60,7 @@ from probe.models.evidence import (
     WhoAmI,
 )
 from probe.models.measurement import Measurement, TimeAnchor
+from probe.netio.tls import verifying_context
 from probe.sign.dsse import RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
 from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id, raw_public
 from probe.sign.signer import ProbeSigner
@@ -206,7 +207,13 @@ async def _http(settings: Settings, client: httpx.AsyncClient | None) -> AsyncIt
         yield client
         return
     headers = {"user-agent": f"{SOFTWARE_NAME}/{__version__}"}
-    async with httpx.AsyncClient(timeout=settings.upload.timeout_s, headers=headers) as own:
+    # Uploads leave by the same path as measurements (network.source_address) and trust the same roots.
+    transport = httpx.AsyncHTTPTransport(
+        verify=verifying_context(settings.network.ca_bundle), local_address=settings.network.source_address
+    )
+    async with httpx.AsyncClient(
+        transport=transport, timeout=settings.upload.timeout_s, headers=headers, trust_env=False
+    ) as own:
         yield own
 
 
