@@ -8,6 +8,7 @@ through `tests/loopback_guard` on PYTHONPATH (sitecustomize).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ GUARD_DIR = Path(__file__).parent / "loopback_guard"
 
 def pytest_configure(config: pytest.Config) -> None:
     install()
+    # Nothing a test runs may write into the user's own data folder (~/.local/share/saksi).
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="saksi-test-data-")
     # Subprocesses (the `probe` command run as a user would) load the same guard.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(GUARD_DIR), os.environ.get("PYTHONPATH", "")) if p
