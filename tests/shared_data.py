@@ -32,3 +32,16 @@ def shared(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def require_tools(*names: str) -> None:
+    """Commands a test runs (jq, openssl): fails in CI when missing (.ci/run installs them), else skips
+    with a reason that says how to install them."""
+    import shutil
+
+    missing = [n for n in names if shutil.which(n) is None]
+    if missing:
+        message = f"needs {', '.join(missing)} on PATH: apt-get install {' '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

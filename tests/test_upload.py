@@ -37,6 +37,7 @@ from probe.upload import CollectorKeyError, check_receipt, upload
 from probe.upload.client import pin_key_name, stamp
 from probe.verify import verify_file
 from tests.collector_rig import Rig, collector
+from tests.shared_data import require_tools
 from tests.test_verify import _recipe
 
 ASN = 38623  # what the rig's ip2asn table says of 127.0.0.0/24
@@ -315,6 +316,7 @@ async def test_the_collectors_evidence_record_verifies_offline(rig: Rig, tmp_pat
     assert result.ok, result.checks
     assert result.summary().startswith("verified: signature, receipt, inclusion in checkpoint ")
     # And the documented openssl recipe agrees, on the collector's own record.
+    require_tools("jq", "openssl")
     done = await asyncio.to_thread(
         subprocess.run,
         ["bash", "-euo", "pipefail", "-c", _recipe()],

@@ -32,6 +32,7 @@ from probe.sign.jcs import canonical
 from probe.sign.keys import DeviceSeed, key_id, public_pem, raw_public
 from probe.sign.signer import ProbeSigner
 from probe.verify import CHECK_NAMES, VerifyResult, verify_file, verify_record
+from tests.shared_data import require_tools
 
 ORIGIN = "saksi.test/log"
 
@@ -424,6 +425,7 @@ def test_the_documented_openssl_recipe_verifies_our_envelope(
     tmp_path: Path, evidence: tuple[EvidenceRecord, TinyLog]
 ) -> None:
     """Runs the shell lines of docs/evidence.md as written (bash, jq, openssl 3), no project code."""
+    require_tools("jq", "openssl")
     record, _ = evidence
     (tmp_path / "record.json").write_text(record.model_dump_json(indent=2))
     script = _recipe()
