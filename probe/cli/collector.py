@@ -97,6 +97,31 @@ def invite(
         out.print(token)
 
 
+@app.command("revoke")
+def revoke(
+    key_id: Annotated[
+        str, typer.Argument(help="The probe key id to revoke (hex SHA-256 of its public key).")
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Revoke a probe key: its new uploads are refused (403 revoked_key) within 30 seconds.
+
+    What it uploaded before stays stored and in the log; the log can never be edited.
+    """
+    from probe.collector.ingest import utc_now
+    from probe.collector.storage import SqliteStorage
+
+    s = settings(config)
+    storage = SqliteStorage(s.collector.data_dir / "collector.db")
+    try:
+        done = asyncio.run(storage.revoke(key_id.lower(), utc_now()))
+    finally:
+        storage.close()
+    if not done:
+        fail(f"no enrolled, unrevoked key has the id {key_id}")
+    out.print(f"revoked {key_id}")
+
+
 @app.command("import-asn")
 def import_asn(
     path: Annotated[

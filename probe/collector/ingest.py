@@ -39,21 +39,24 @@ def reject(status: int, reason: str, detail: str | None = None) -> IngestResult:
 
 
 class KeyCache:
-    """Enrolled keys by id, loaded from storage on first sight. A revoked key is remembered as such."""
+    """Enrolled keys by id, from storage, kept for `ttl_s` so that a revocation made by another process
+    (`probe collector revoke`, another worker) takes effect within that time."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, ttl_s: float = 30.0) -> None:
         self.storage = storage
-        self._keys: dict[str, tuple[Ed25519PublicKey, ProbeRow]] = {}
+        self.ttl_s = ttl_s
+        self._keys: dict[str, tuple[float, Ed25519PublicKey, ProbeRow]] = {}
 
     async def get(self, key_id: str) -> tuple[Ed25519PublicKey, ProbeRow] | None:
+        now = time.monotonic()
         found = self._keys.get(key_id)
-        if found is None:
+        if found is None or now - found[0] > self.ttl_s:
             row = await self.storage.probe(key_id)
             if row is None:
                 return None
-            found = (Ed25519PublicKey.from_public_bytes(row.public_key), row)
+            found = (now, Ed25519PublicKey.from_public_bytes(row.public_key), row)
             self._keys[key_id] = found
-        return found
+        return found[1], found[2]
 
     def forget(self, key_id: str) -> None:
         self._keys.pop(key_id, None)

@@ -120,13 +120,9 @@ class Storage(Protocol):
     async def store(self, items: list[NewMeasurement]) -> list[Stored]: ...
     async def enrol(self, row: ProbeRow) -> tuple[ProbeRow, bool]: ...
     async def probe(self, key_id: str) -> ProbeRow | None: ...
-    async def add_invite(self, token_sha256: str, created_at: str) -> None:
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO invites VALUES (?,?,NULL,NULL)", [token_sha256, created_at])
-
-        await self.write(job)
-
+    async def add_invite(self, token_sha256: str, created_at: str) -> None: ...
     async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool: ...
+    async def revoke(self, key_id: str, revoked_at: str) -> bool: ...
     async def measurement(self, ident: str) -> MeasurementRow | None: ...
     async def write(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
     async def read(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
@@ -251,11 +247,20 @@ class SqliteStorage:
         return await self.read(lambda conn: _probe(conn, key_id))
 
     async def add_invite(self, token_sha256: str, created_at: str) -> None:
-        await self.write(
-            lambda conn: conn.execute(
-                "INSERT INTO invites VALUES (?,?,NULL,NULL)", [token_sha256, created_at]
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO invites VALUES (?,?,NULL,NULL)", [token_sha256, created_at])
+
+        await self.write(job)
+
+    async def revoke(self, key_id: str, revoked_at: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE probes SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                [revoked_at, key_id],
             )
-        )
+            return cur.rowcount == 1
+
+        return await self.write(job)
 
     async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
