@@ -115,6 +115,12 @@ async def run(
         store.save(m, envelope, digest)
         return m
 
+    async def keep_async(facts: UrlFacts, target: TargetRef) -> Measurement:
+        m = build_measurement(facts, target, settings, fingerprints, signer=signer, time_anchor=anchor)
+        envelope, digest = signer.sign(m)
+        await store.save_async(m, envelope, digest)
+        return m
+
     async with open_env(settings) as env:
         control = _control_fn(env, settings)
 
@@ -126,7 +132,7 @@ async def run(
                 # A measurement that started is stored, whatever happened: keep what was observed.
                 keep(facts, target)
                 raise
-            return keep(facts, target)
+            return await keep_async(facts, target)
 
         async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
             yield measurement

@@ -6,7 +6,10 @@ power cut. The folder is created private to the user (0700): results say what a 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,11 +59,14 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.db = Database(path, strict=True)
+            # One connection, used from the event loop and from the writer thread under `_lock`.
+            self.db = Database(sqlite3.connect(path, check_same_thread=False), strict=True)
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA busy_timeout=5000")
             migrations.apply(self.db)
+            self._lock = threading.RLock()
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
                 f"cannot open the store at {path} ({exc}); set store.path (or PROBE_STORE__PATH) to a "
@@ -68,6 +74,7 @@ class Store:
             ) from None
 
     def close(self) -> None:
+        self._writer.shutdown(wait=True)
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -78,11 +85,18 @@ class Store:
 
     # measurements -------------------------------------------------------------------------------
 
+    async def save_async(
+        self, m: Measurement, envelope: Envelope | None = None, payload_sha256: str | None = None
+    ) -> None:
+        """`save` on the writer thread: a durable commit (an fsync) must not stall every URL in flight."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, self.save, m, envelope, payload_sha256)
+
     def save(
         self, m: Measurement, envelope: Envelope | None = None, payload_sha256: str | None = None
     ) -> None:
         """Store a measurement and, when signed, its envelope and an outbox entry, in one transaction."""
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute(
                 "INSERT INTO measurements VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
@@ -163,14 +177,14 @@ class Store:
         ]
 
     def mark_uploaded(self, uid: str, receipt_json: str) -> None:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute(
                 "UPDATE outbox SET state = 'uploaded', receipt = ?, last_error = NULL, updated_at = ? WHERE uid = ?",
                 [receipt_json, utc_now(), uid],
             )
 
     def mark_dead(self, uid: str, reason: str) -> None:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute(
                 "UPDATE outbox SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ? "
                 "WHERE uid = ?",
@@ -178,7 +192,7 @@ class Store:
             )
 
     def schedule_retry(self, uid: str, next_attempt_at: str, error: str) -> None:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? "
                 "WHERE uid = ? AND state = 'pending'",
@@ -218,7 +232,7 @@ class Store:
         return row is not None
 
     def mark_enrolled(self, collector: str, key_id: str, tier: str) -> None:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute(
                 "INSERT OR REPLACE INTO enrolments VALUES (?, ?, ?, ?)", [collector, key_id, tier, utc_now()]
             )
@@ -228,13 +242,13 @@ class Store:
         return str(row[0]) if row else None
 
     def kv_set(self, key: str, value: str) -> None:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, value])
 
     # lists and fingerprints ---------------------------------------------------------------------
 
     def import_list(self, name: str, entries: list[TargetEntry]) -> int:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.execute("DELETE FROM list_entries WHERE list = ?", [name])
             self.db.table("list_entries").insert_all(
                 (e.model_dump(exclude={"list"}) | {"list": name} for e in entries), batch_size=500
@@ -242,7 +256,7 @@ class Store:
         return len(entries)
 
     def remove_list(self, name: str) -> int:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             cursor = self.db.execute("DELETE FROM list_entries WHERE list = ?", [name])
         return int(cursor.rowcount)
 
@@ -253,7 +267,7 @@ class Store:
         return out
 
     def import_fingerprints(self, fingerprints: list[Fingerprint]) -> int:
-        with self.db.atomic():
+        with self._lock, self.db.atomic():
             self.db.table("fingerprints").upsert_all(
                 ({"name": f.name, "body": f.model_dump_json()} for f in fingerprints), pk="name"
             )
