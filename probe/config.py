@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,43 @@ class UploadSettings(Section):
         return value.rstrip("/") if value else value
 
 
+class Watch(Section):
+    """Measure some targets more often between two dates (an election, a known blocking order)."""
+
+    targets: list[str] = Field(description="URLs, or host names matching every URL of that host.")
+    starts_at: datetime = Field(
+        description="When the watch begins (ISO 8601; UTC unless an offset is given)."
+    )
+    ends_at: datetime = Field(description="When it ends.")
+    every_hours: float = Field(default=1.0, gt=0, description="How often the watched targets are measured.")
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class DaemonSettings(Section):
+    every_hours: float = Field(
+        default=6.0, gt=0, description="`probe daemon`: a full run every this many hours."
+    )
+    jitter_fraction: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Each run starts up to this fraction of every_hours late, at random, so that probes do not "
+        "measure in lockstep.",
+    )
+    upload_every_minutes: float = Field(default=15.0, gt=0, description="How often the outbox is drained.")
+    refresh_lists_hours: float = Field(
+        default=24.0, gt=0, description="How often the test lists are fetched from the collector."
+    )
+    network_check_minutes: float = Field(
+        default=10.0, gt=0, description="How often the probe checks whether it moved to another network."
+    )
+    watches: list[Watch] = Field(default_factory=list, description="Targets measured more often for a while.")
+
+
 class CollectorSettings(Section):
     listen_host: str = Field(
         default="127.0.0.1", description="`probe collector serve`: address to listen on."
@@ -254,6 +292,12 @@ class TargetSettings(Section):
     )
 
 
+def default_config_path() -> Path:
+    """Where `probe init` writes the volunteer's settings, read when neither --config nor PROBE_CONFIG is given."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "saksi" / "probe.toml"
+
+
 def _data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "saksi"
@@ -269,6 +313,7 @@ class Settings(BaseSettings):
     control: ControlSettings = Field(default_factory=ControlSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     upload: UploadSettings = Field(default_factory=UploadSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
@@ -300,6 +345,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     origin = "--config"
     if path is None and os.environ.get("PROBE_CONFIG"):
         path, origin = Path(os.environ["PROBE_CONFIG"]), "PROBE_CONFIG"
+    if path is None and default_config_path().is_file():
+        path, origin = default_config_path(), "the file `probe init` wrote"
     if path is not None and not path.exists():
         raise ConfigError(f"config file {path} (from {origin}) does not exist; name an existing TOML file")
     if path is not None and not path.is_file():

@@ -22,6 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install()
     # Nothing a test runs may write into the user's own data folder (~/.local/share/saksi).
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="saksi-test-data-")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="saksi-test-config-")
     # Subprocesses (the `probe` command run as a user would) load the same guard.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(GUARD_DIR), os.environ.get("PYTHONPATH", "")) if p

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.consent import consented
+
 
 def probe(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
@@ -35,7 +37,7 @@ def offline_config(tmp_path: Path) -> Path:
         "[network]\nsystem_resolvers = []\nudp_resolvers = []\ndoh_urls = []\ngetaddrinfo = false\n"
         f'[store]\npath = "{tmp_path / "probe.db"}"\n'
     )
-    return config
+    return consented(config)
 
 
 def test_version_and_help() -> None:
@@ -98,7 +100,7 @@ def test_no_network_is_one_sentence_and_still_stored(tmp_path: Path) -> None:
         '[network]\nsystem_resolvers = ["127.0.0.1:9"]\nudp_resolvers = []\ndoh_urls = []\ngetaddrinfo = false\n'
         f'[timeouts]\ndns_s = 0.5\n[store]\npath = "{tmp_path / "probe.db"}"\n'
     )
-    result = probe("run", "--config", str(config), "--url", "https://www.rfa.org/", "--json")
+    result = probe("run", "--config", str(consented(config)), "--url", "https://www.rfa.org/", "--json")
     assert result.returncode == 1
     assert "no network" in result.stderr
     _no_traceback(result)
@@ -121,7 +123,7 @@ def test_unreachable_control_is_reported(tmp_path: Path) -> None:
             f'[control]\nurl = "http://127.0.0.1:1/api/v1/control"\n'
             f'[store]\npath = "{tmp_path / "probe.db"}"\n'
         )
-        result = probe("run", "--config", str(config), "--url", f"http://127.0.0.1:{port}/")
+        result = probe("run", "--config", str(consented(config)), "--url", f"http://127.0.0.1:{port}/")
     assert result.returncode == 1
     assert "control service" in result.stderr and "could not be reached" in result.stderr
     _no_traceback(result)
@@ -234,3 +236,12 @@ def test_demo_refuses_an_existing_store(tmp_path: Path) -> None:
     result = probe("demo", "--store", str(existing))
     assert result.returncode == 2
     assert "already exists" in result.stderr
+
+
+def test_run_refuses_without_consent(tmp_path: Path) -> None:
+    config = tmp_path / "probe.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "probe.db"}"\n')
+    result = probe("run", "--config", str(config), "--url", "https://www.rfa.org/")
+    assert result.returncode == 2
+    assert "probe init" in result.stderr
+    _no_traceback(result)

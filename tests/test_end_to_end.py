@@ -13,6 +13,7 @@ from pathlib import Path
 from probe.cli.demo import DEMO_TIMEOUTS, merge
 from probe.lab import Lab
 from tests.collector_rig import collector
+from tests.consent import consented
 from tests.test_scenarios import to_toml
 
 SCENARIOS = ("https_accessible", "dns_nxdomain", "tls_sni_reset")
@@ -46,6 +47,7 @@ def test_lab_run_upload_fetch_verify(tmp_path: Path) -> None:
             overrides["network"]["bogon_ranges"] = [str(r) for r in overrides["network"]["bogon_ranges"]]
             config = tmp_path / "probe.toml"
             config.write_text(to_toml(overrides))
+            consented(config)
             urls = [arg for sid in SCENARIOS for arg in ("--url", lab.instance(sid).url)]
             run = _probe(config, "run", *urls)
             assert run.returncode == 0, run.stderr

@@ -20,6 +20,7 @@ from probe.cli.demo import DEMO_TIMEOUTS, merge
 from probe.config import Settings
 from probe.control.service import ServerThread, uvicorn_config
 from probe.lab import SCENARIOS, Lab
+from tests.consent import consented
 
 
 def to_toml(settings: dict[str, Any]) -> str:
@@ -59,6 +60,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dic
             overrides["network"]["bogon_ranges"] = [str(r) for r in overrides["network"]["bogon_ranges"]]
             config = workdir / "probe.toml"
             config.write_text(to_toml(overrides))
+            consented(config)
             env = {
                 k: v
                 for k, v in os.environ.items()

@@ -8,9 +8,10 @@ import typer
 
 from probe import __version__
 from probe.asn import AsnTableError
-from probe.cli import collector, control, demo, keys, results, run, targets, upload, verify
+from probe.cli import collector, control, daemon, demo, init, keys, results, run, targets, upload, verify
 from probe.cli.common import UserError, err
 from probe.config import ConfigError
+from probe.consent import ConsentMissing
 from probe.lists import ListFormatError
 from probe.sign.keys import KeyFileError
 from probe.store import StoreError
@@ -25,6 +26,10 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("demo")(demo.demo)
+app.command("init")(init.init)
+app.command("daemon")(daemon.daemon)
+app.command("status")(daemon.status)
+app.command("wipe")(daemon.wipe)
 app.command("upload")(upload.upload_command)
 app.command("enrol")(upload.enrol_command)
 app.command("verify")(verify.verify)
@@ -50,7 +55,7 @@ def root(
     """Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence."""
 
 
-EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError, KeyFileError)
+EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError, KeyFileError, ConsentMissing)
 
 
 def main() -> None:

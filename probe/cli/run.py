@@ -16,6 +16,7 @@ from probe.addresses import is_bogon
 from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
+from probe.consent import require_consent
 from probe.lists import builtin_lists, read_citizenlab_csv, select, url_problem
 from probe.models.measurement import Measurement, TargetRef
 from probe.runner import run as run_targets
@@ -155,6 +156,7 @@ def run(
     Every measurement is stored in the local store (store.path) before it is shown.
     """
     s = settings(config)
+    require_consent(s)
     with open_store(s) as store:
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
         raise_open_file_limit()

@@ -245,6 +245,59 @@ class Store:
         with self._lock, self.db.atomic():
             self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, value])
 
+    # runs of the daemon -------------------------------------------------------------------------
+
+    def start_run(self, kind: str, planned: int) -> int:
+        with self._lock, self.db.atomic():
+            cur = self.db.execute(
+                "INSERT INTO runs (kind, started_at, state, planned) VALUES (?, ?, 'running', ?)",
+                [kind, utc_now(), planned],
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, state: str = "done") -> None:
+        with self._lock, self.db.atomic():
+            started = self.db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()[0]
+            measured = self.db.execute(
+                "SELECT count(*) FROM measurements WHERE started_at >= ?", [started]
+            ).fetchone()[0]
+            self.db.execute(
+                "UPDATE runs SET state = ?, finished_at = ?, measured = ? WHERE id = ?",
+                [state, utc_now(), measured, run_id],
+            )
+
+    def close_interrupted_runs(self) -> list[tuple[int, int, int]]:
+        """Runs left `running` by a crash: mark them interrupted, counting what they stored.
+
+        Returns (run id, planned, measured) for each. Measurements are committed one by one, so what an
+        interrupted run measured is kept, and nothing is measured or counted twice.
+        """
+        out = []
+        with self._lock, self.db.atomic():
+            rows = self.db.execute(
+                "SELECT id, started_at, planned FROM runs WHERE state = 'running' ORDER BY id"
+            ).fetchall()
+            for run_id, started, planned in rows:
+                later = self.db.execute(
+                    "SELECT min(started_at) FROM runs WHERE started_at > ?", [started]
+                ).fetchone()[0]
+                measured = self.db.execute(
+                    "SELECT count(*) FROM measurements WHERE started_at >= ? AND (? IS NULL OR started_at < ?)",
+                    [started, later, later],
+                ).fetchone()[0]
+                self.db.execute(
+                    "UPDATE runs SET state = 'interrupted', measured = ? WHERE id = ?", [measured, run_id]
+                )
+                out.append((int(run_id), int(planned), int(measured)))
+        return out
+
+    def last_run(self) -> tuple[str, str | None, str, int, int | None] | None:
+        row = self.db.execute(
+            "SELECT started_at, finished_at, state, planned, measured FROM runs WHERE kind = 'full' "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return (str(row[0]), row[1], str(row[2]), int(row[3]), row[4]) if row else None
+
     # lists and fingerprints ---------------------------------------------------------------------
 
     def import_list(self, name: str, entries: list[TargetEntry]) -> int:

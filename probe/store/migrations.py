@@ -91,3 +91,21 @@ def m002_evidence(db: Database) -> None:
         """
     )
     db.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT")
+
+
+@migrations()
+def m003_runs(db: Database) -> None:
+    """The daemon's runs: a run interrupted by a crash is found at the next start and counted as such."""
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            state TEXT NOT NULL CHECK (state IN ('running', 'done', 'interrupted')),
+            planned INTEGER NOT NULL,
+            measured INTEGER
+        ) STRICT
+        """
+    )

@@ -1,0 +1,81 @@
+"""The daemon's jobs: plain async functions over the library (measure, upload, refresh lists, network)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from probe.config import Settings
+from probe.lists import builtin_lists, select
+from probe.models.measurement import TargetRef
+from probe.models.target import TargetEntry
+from probe.runner import run
+from probe.store import Store
+from probe.upload import UploadError, UploadReport, upload, whoami
+
+log = logging.getLogger("saksi.daemon")
+
+ASN_KEY = "network_asn"  # kv: the ASN the collector last saw this probe on
+
+
+def targets(settings: Settings, store: Store) -> list[TargetRef]:
+    name = settings.targets.list
+    entries = {**builtin_lists(), **store.lists()}.get(name, [])
+    chosen = select(entries, categories=None, include_sensitive=settings.targets.include_sensitive)
+    return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
+
+
+async def measure(settings: Settings, store: Store, chosen: list[TargetRef], kind: str) -> int:
+    """One run over `chosen`; each measurement is committed as it finishes. Returns how many were stored."""
+    run_id = store.start_run(kind, len(chosen))
+    count = 0
+    try:
+        async for _ in run(settings, chosen, store):
+            count += 1
+    except BaseException:
+        store.finish_run(run_id, "interrupted")
+        raise
+    store.finish_run(run_id, "done")
+    return count
+
+
+async def drain(settings: Settings, store: Store) -> UploadReport | None:
+    if not settings.upload.url:
+        return None
+    try:
+        return await upload(settings, store)
+    except UploadError as exc:
+        log.warning("upload: %s", exc)
+        return None
+
+
+async def refresh_lists(settings: Settings, store: Store) -> int:
+    """Fetch the test lists from the collector (GET /api/v1/targets) into the store. Returns URLs stored."""
+    if not settings.upload.url:
+        return 0
+    transport = httpx.AsyncHTTPTransport(local_address=settings.network.source_address)
+    async with httpx.AsyncClient(
+        transport=transport, timeout=settings.upload.timeout_s, trust_env=False
+    ) as client:
+        answer = await client.get(f"{settings.upload.url}/api/v1/targets")
+        answer.raise_for_status()
+        lists = answer.json()["lists"]
+    total = 0
+    for name, rows in lists.items():
+        entries = [TargetEntry.model_validate({**row, "list": name}) for row in rows]
+        if entries:
+            total += store.import_list(name, entries)
+    return total
+
+
+async def current_asn(settings: Settings) -> int | None:
+    """The network the collector sees this probe on (never the address); None when unknown or offline."""
+    if settings.probe.asn is not None:
+        return settings.probe.asn
+    if not settings.upload.url:
+        return None
+    try:
+        return (await whoami(settings)).asn
+    except (UploadError, httpx.HTTPError, OSError):
+        return None

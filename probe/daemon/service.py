@@ -1,0 +1,204 @@
+"""APScheduler wiring for `probe daemon`: full runs with jitter, watches, uploads, list refresh and the
+network check; SIGTERM/SIGINT stop it within seconds with the store consistent.
+
+Logs are short lines on stdout (journald adds the time) and never contain an address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from probe.config import Settings
+from probe.daemon import jobs
+from probe.daemon.schedule import RunGate, next_full_run, next_watch_run, watched_urls
+from probe.store import Store
+
+log = logging.getLogger("saksi.daemon")
+Clock = Callable[[], datetime]
+STOP_GRACE_S = 5.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Daemon:
+    def __init__(
+        self, settings: Settings, store: Store, *, clock: Clock = utc_now, rng: random.Random | None = None
+    ):
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.SystemRandom()
+        self.gate = RunGate()
+        self.asn: int | None = None
+        self.last_full: datetime | None = None
+        self.last_watch: dict[int, datetime] = {}
+        self.current: asyncio.Task[int] | None = None
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    # the run ------------------------------------------------------------------------------------
+
+    def _run_settings(self) -> Settings:
+        # Measurements are signed with the key of the network the probe is on now.
+        if self.asn is None or self.settings.probe.asn is not None:
+            return self.settings
+        probe = self.settings.probe.model_copy(update={"asn": self.asn})
+        return self.settings.model_copy(update={"probe": probe})
+
+    async def _measure(self, kind: str, urls: list[str] | None = None) -> None:
+        if not self.gate.try_start():
+            log.info("%s run skipped: another run is still going", kind)
+            return
+        try:
+            chosen = jobs.targets(self.settings, self.store)
+            if urls is not None:
+                chosen = [t for t in chosen if t.url in set(urls)]
+            log.info("%s run: measuring %d URLs", kind, len(chosen))
+            self.current = asyncio.get_running_loop().create_task(
+                jobs.measure(self._run_settings(), self.store, chosen, kind)
+            )
+            count = await self.current
+            log.info("%s run done: %d measured", kind, count)
+            self.store.kv_set("last_error", "")
+            await self._upload()
+        except asyncio.CancelledError:
+            log.info("%s run stopped; what was measured is kept", kind)
+            raise
+        except Exception as exc:
+            log.error("%s run failed: %s", kind, exc)
+            self.store.kv_set("last_error", f"{utc_now().isoformat()} {kind} run: {exc}")
+        finally:
+            self.current = None
+            self.gate.finish()
+
+    async def full_run(self) -> None:
+        self.last_full = self.clock()
+        try:
+            await self._measure("full")
+        finally:
+            self._schedule_full()
+
+    def _schedule_full(self) -> None:
+        when = next_full_run(self.last_full, self.clock(), self.settings.daemon, self.rng)
+        self.store.kv_set("next_run_at", when.isoformat())
+        self.scheduler.add_job(self.full_run, DateTrigger(when), id="full", replace_existing=True)
+
+    async def watch_run(self, index: int) -> None:
+        watch = self.settings.daemon.watches[index]
+        self.last_watch[index] = self.clock()
+        urls = watched_urls([t.url for t in jobs.targets(self.settings, self.store)], watch)
+        try:
+            await self._measure(f"watch {index + 1}", urls)
+        finally:
+            self._schedule_watch(index)
+
+    def _schedule_watch(self, index: int) -> None:
+        when = next_watch_run(self.last_watch.get(index), self.clock(), self.settings.daemon.watches[index])
+        if when is not None:
+            self.scheduler.add_job(
+                self.watch_run, DateTrigger(when), args=[index], id=f"watch-{index}", replace_existing=True
+            )
+
+    # the other jobs -----------------------------------------------------------------------------
+
+    async def _upload(self) -> None:
+        report = await jobs.drain(self.settings, self.store)
+        if report is not None and (report.uploaded or report.dead or report.error):
+            log.info(
+                "upload: %d uploaded, %d rejected, %d waiting%s",
+                report.uploaded,
+                len(report.dead),
+                report.pending,
+                f"; {report.error}" if report.error else "",
+            )
+
+    async def refresh(self) -> None:
+        try:
+            count = await jobs.refresh_lists(self.settings, self.store)
+            if count:
+                log.info("lists refreshed: %d URLs", count)
+        except Exception as exc:
+            log.warning("list refresh failed: %s", exc)
+
+    async def check_network(self) -> None:
+        asn = await jobs.current_asn(self.settings)
+        if asn is None:
+            return
+        known = self.store.kv_get(jobs.ASN_KEY)
+        self.asn = asn
+        if known is not None and int(known) != asn:
+            log.info("network changed: AS%s -> AS%d; measuring soon with this network's key", known, asn)
+            self.scheduler.add_job(
+                self.full_run,
+                DateTrigger(self.clock() + timedelta(seconds=30)),
+                id="full",
+                replace_existing=True,
+            )
+        self.store.kv_set(jobs.ASN_KEY, str(asn))
+
+    # lifecycle ----------------------------------------------------------------------------------
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        for run_id, planned, measured in self.store.close_interrupted_runs():
+            log.info(
+                "run %d was interrupted earlier: %d of %d URLs measured and kept", run_id, measured, planned
+            )
+        await self.check_network()
+        d = self.settings.daemon
+        self.scheduler.add_job(
+            self._upload,
+            IntervalTrigger(minutes=d.upload_every_minutes),
+            id="upload",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.refresh,
+            IntervalTrigger(hours=d.refresh_lists_hours),
+            id="refresh",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=self.clock(),
+        )
+        self.scheduler.add_job(
+            self.check_network,
+            IntervalTrigger(minutes=d.network_check_minutes),
+            id="network",
+            max_instances=1,
+            coalesce=True,
+        )
+        self._schedule_full()
+        for index in range(len(d.watches)):
+            self._schedule_watch(index)
+        self.scheduler.start()
+        log.info(
+            "daemon started: a run every %.1f h; next at %s", d.every_hours, self.store.kv_get("next_run_at")
+        )
+        try:
+            await stop.wait()
+        finally:
+            self.scheduler.shutdown(wait=False)
+            if self.current is not None:
+                self.current.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self.current), STOP_GRACE_S)
+            log.info("daemon stopped")
+
+
+async def run_daemon(settings: Settings, store: Store) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await Daemon(settings, store).serve(stop)
