@@ -1,0 +1,64 @@
+"""`probe status` and `probe wipe`, as a volunteer uses them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.consent import consented
+
+
+def probe(config: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROBE_") or k == "PROBE_LOOPBACK_GUARD"}
+    return subprocess.run(
+        [sys.executable, "-m", "probe", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        input=stdin,
+    )
+
+
+def _config(tmp: Path) -> Path:
+    config = tmp / "probe.toml"
+    config.write_text(
+        "[network]\nsystem_resolvers = []\nudp_resolvers = []\ndoh_urls = []\ngetaddrinfo = false\n"
+        'bogon_ranges = ["10.0.0.0/8"]\n'
+        f'[store]\npath = "{tmp / "data" / "probe.db"}"\n'
+    )
+    return config
+
+
+def test_status_before_anything(tmp_path: Path) -> None:
+    shown = probe(_config(tmp_path), "status")
+    assert shown.returncode == 0, shown.stderr
+    assert "consent:     none: run `probe init`" in shown.stdout
+    assert "store:       none yet" in shown.stdout
+
+
+def test_status_after_a_run_then_wipe(tmp_path: Path) -> None:
+    config = consented(_config(tmp_path))
+    ran = probe(config, "run", "--url", "http://127.0.0.1:9/")
+    assert ran.returncode == 0, ran.stderr
+    shown = probe(config, "status")
+    assert "consent:     given" in shown.stdout
+    assert "outbox:      1 waiting" in shown.stdout
+    assert "key:         " in shown.stdout
+    assert "none yet" not in shown.stdout.split("key:")[1].splitlines()[0]
+    assert "127.0.0" not in shown.stdout  # never an address
+
+    kept = probe(config, "wipe", stdin="n\n")
+    assert kept.returncode == 2
+    assert (tmp_path / "data" / "probe.db").exists()
+
+    wiped = probe(config, "wipe", "--yes")
+    assert wiped.returncode == 0, wiped.stderr
+    assert "deleted:" in wiped.stdout
+    for gone in ("probe.db", "keys", "consent.json"):
+        assert str(tmp_path / "data" / gone) in wiped.stdout
+        assert not (tmp_path / "data" / gone).exists()
+    again = probe(config, "status")
+    assert "consent:     none" in again.stdout
