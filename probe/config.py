@@ -193,6 +193,12 @@ class UploadSettings(Section):
     retry_base_s: float = Field(default=30.0, gt=0, description="First retry delay; doubles per attempt.")
     retry_max_s: float = Field(default=6 * 3600.0, gt=0, description="Longest delay between retries.")
     timeout_s: float = Field(default=60.0, gt=0, description="Per upload request.")
+    socks5: str | None = Field(
+        default=None,
+        description="host:port of a SOCKS5 proxy (Tor: 127.0.0.1:9050) for everything sent to the collector "
+        "(uploads, enrolment, whoami, lists); names are resolved by the proxy and network.source_address is "
+        "not applied. None connects directly. Measurements never use it.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -200,6 +206,23 @@ class UploadSettings(Section):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("socks5")
+    @classmethod
+    def _check_socks5(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.strip().rpartition(":")
+        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if (
+            not bare
+            or any(c in bare for c in "[]/@ ")
+            or (":" in bare and bare == host)  # an IPv6 address needs its brackets
+            or not port.isdigit()
+            or not 0 < int(port) < 65536
+        ):
+            raise ValueError(f"{value!r} is not host:port (for example 127.0.0.1:9050 for Tor, or [::1]:9050)")
+        return value.strip()
 
 
 class Watch(Section):

@@ -274,3 +274,18 @@ def test_revoked_key_is_refused(tmp_path: Path) -> None:
 
     with sqlite3.connect(small.settings.collector.data_dir / "collector.db") as conn:
         assert conn.execute("SELECT revoked_at FROM probes WHERE key_id = ?", [p.key_id]).fetchone()[0]
+
+
+def test_targets_put_the_least_measured_urls_first(tmp_path: Path) -> None:
+    with collector(tmp_path) as small:
+        p = Prober(tmp_path)
+        with small.client() as client:
+            first = client.get("/api/v1/targets").json()
+            kh = [e["url"] for e in first["lists"]["kh"]]
+            assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+            for _ in range(2):
+                assert client.post("/api/v1/measurements", json=p.envelope(p.measurement(kh[0]))).status_code == 201
+            after = [e["url"] for e in client.get("/api/v1/targets").json()["lists"]["kh"]]
+    assert first["asn"] == 38623
+    assert after[-1] == kh[0]  # measured on this network: last
+    assert after[:-1] == kh[1:]

@@ -173,6 +173,7 @@ class Ingestor:
             started_at=m.started_at,
             envelope=json.dumps(raw, separators=(",", ":")),  # validated above: exactly the DSSE fields
             receipt=receipt.model_dump_json(),
+            url=m.target.url,
         )
 
     async def ingest(

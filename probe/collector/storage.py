@@ -42,11 +42,13 @@ SCHEMA = [
         tier TEXT NOT NULL,
         received_at TEXT NOT NULL,
         started_at TEXT NOT NULL,
+        url TEXT NOT NULL DEFAULT '',
         envelope TEXT NOT NULL,
         receipt TEXT NOT NULL,
         log_index INTEGER UNIQUE
     ) STRICT""",
     "CREATE INDEX IF NOT EXISTS measurements_unsequenced ON measurements(seq) WHERE log_index IS NULL",
+    "CREATE INDEX IF NOT EXISTS measurements_asn_url ON measurements(asn, url)",
     """CREATE TABLE IF NOT EXISTS quarantine (
         id INTEGER PRIMARY KEY,
         uid TEXT NOT NULL,
@@ -85,6 +87,7 @@ class NewMeasurement:
     started_at: str
     envelope: str
     receipt: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,7 @@ def _insert_all(conn: sqlite3.Connection, *, items: list[NewMeasurement]) -> lis
     for m in items:
         cur = conn.execute(
             "INSERT INTO measurements (payload_sha256, uid, key_id, asn, tier, received_at, started_at, envelope, "
-            "receipt) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            "receipt, url) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             [
                 m.payload_sha256,
                 m.uid,
@@ -307,6 +310,7 @@ def _insert_all(conn: sqlite3.Connection, *, items: list[NewMeasurement]) -> lis
                 m.started_at,
                 m.envelope,
                 m.receipt,
+                m.url,
             ],
         )
         if cur.rowcount == 1:
