@@ -221,7 +221,9 @@ class UploadSettings(Section):
             or not port.isdigit()
             or not 0 < int(port) < 65536
         ):
-            raise ValueError(f"{value!r} is not host:port (for example 127.0.0.1:9050 for Tor, or [::1]:9050)")
+            raise ValueError(
+                f"{value!r} is not host:port (for example 127.0.0.1:9050 for Tor, or [::1]:9050)"
+            )
         return value.strip()
 
 

@@ -284,7 +284,10 @@ def test_targets_put_the_least_measured_urls_first(tmp_path: Path) -> None:
             kh = [e["url"] for e in first["lists"]["kh"]]
             assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
             for _ in range(2):
-                assert client.post("/api/v1/measurements", json=p.envelope(p.measurement(kh[0]))).status_code == 201
+                assert (
+                    client.post("/api/v1/measurements", json=p.envelope(p.measurement(kh[0]))).status_code
+                    == 201
+                )
             after = [e["url"] for e in client.get("/api/v1/targets").json()["lists"]["kh"]]
     assert first["asn"] == 38623
     assert after[-1] == kh[0]  # measured on this network: last

@@ -89,20 +89,16 @@ def status(config: ConfigOption = None) -> None:
 
 
 def _reachable(s: object) -> str:
-    import httpx
-
     from probe.config import Settings
+    from probe.upload import collector_problem
 
     assert isinstance(s, Settings)
     if not s.upload.url:
         return ""
-    try:
-        transport = httpx.HTTPTransport(local_address=s.network.source_address)
-        with httpx.Client(transport=transport, timeout=3, trust_env=False) as client:
-            client.get(f"{s.upload.url}/api/v1/log/key").raise_for_status()
-    except httpx.HTTPError as exc:
-        return f" (not reachable now: {type(exc).__name__})"
-    return " (reachable)"
+    # The same client as uploads: through upload.socks5 when set, so that checking does not leak the address.
+    problem = asyncio.run(collector_problem(s, timeout_s=3))
+    via = f" through the SOCKS5 proxy at {s.upload.socks5}" if s.upload.socks5 else ""
+    return f" (not reachable now: {problem})" if problem else f" (reachable{via})"
 
 
 def wipe(

@@ -396,8 +396,9 @@ def init(
             markup=True,
         )
     if s.upload.url and not no_enrol:
-        if "upload.socks5" in future:
-            later = "uploads must go through the SOCKS5 proxy, which this version cannot do yet"
+        if s.upload.socks5 and s.probe.asn is None:
+            # Through the proxy whoami names the proxy's exit, not this network, whose key must be enrolled.
+            later = "through the SOCKS5 proxy the collector cannot tell which network this is"
             out.print(text.ui.enrol_later.format(why=later))
         else:
             tier, why = _enrol(s, s.upload.token, now)

@@ -12,7 +12,7 @@ from probe.models.measurement import TargetRef
 from probe.models.target import TargetEntry
 from probe.runner import run
 from probe.store import Store
-from probe.upload import UploadError, UploadReport, upload, whoami
+from probe.upload import UploadError, UploadReport, collector_client, upload, whoami
 
 log = logging.getLogger("saksi.daemon")
 
@@ -54,10 +54,7 @@ async def refresh_lists(settings: Settings, store: Store) -> int:
     """Fetch the test lists from the collector (GET /api/v1/targets) into the store. Returns URLs stored."""
     if not settings.upload.url:
         return 0
-    transport = httpx.AsyncHTTPTransport(local_address=settings.network.source_address)
-    async with httpx.AsyncClient(
-        transport=transport, timeout=settings.upload.timeout_s, trust_env=False
-    ) as client:
+    async with collector_client(settings) as client:  # through upload.socks5 when set
         answer = await client.get(f"{settings.upload.url}/api/v1/targets")
         answer.raise_for_status()
         lists = answer.json()["lists"]
@@ -70,10 +67,14 @@ async def refresh_lists(settings: Settings, store: Store) -> int:
 
 
 async def current_asn(settings: Settings) -> int | None:
-    """The network the collector sees this probe on (never the address); None when unknown or offline."""
+    """The network the collector sees this probe on (never the address); None when unknown or offline.
+
+    Through a SOCKS5 proxy (upload.socks5) the collector sees the proxy's exit (Tor's, which changes), not this
+    network: then only probe.asn tells, and None (no network-change detection) otherwise.
+    """
     if settings.probe.asn is not None:
         return settings.probe.asn
-    if not settings.upload.url:
+    if not settings.upload.url or settings.upload.socks5 is not None:
         return None
     try:
         return (await whoami(settings)).asn

@@ -29,20 +29,36 @@ and `UploadReport.error` says what happened in one sentence. Exceptions, for wha
           ├── CollectorUnreachable  (enrolment and whoami only) no answer from the collector
           └── EnrolError        the collector refused an enrolment, or the device key is missing
 
+Everything the probe sends to the collector (uploads, enrolment, whoami, the test lists, the reachability
+check of `probe status`) leaves through one client, `collector_client`. With `upload.socks5` set (Tor:
+127.0.0.1:9050) it goes through that SOCKS5 proxy, so that the collector never sees the volunteer's address;
+the measurements (and the control service, which is part of measuring) never do. Through the proxy:
+
+- names are resolved by the proxy, never locally: httpx 0.28 (httpcore + socksio) sends the collector's host
+  name in the CONNECT request as a domain name (address type 3) and only IP literals as IPv4/IPv6; "socks5"
+  and "socks5h" behave the same there, and the probe asks for "socks5h://" to say so. No DNS query for the
+  collector leaves the machine, as Tor needs;
+- `network.source_address` is not applied: httpcore's SOCKS pool cannot bind a local address, and the proxy is
+  usually on loopback, which a non-loopback source address could not reach anyway;
+- a proxy that does not answer is said in one sentence ("the SOCKS5 proxy at ... is not answering (is Tor
+  running?)"), and is handled like a collector that is down: the items wait in the outbox.
+
 This module may write only the outbox, enrolment and kv rows of the store; it never deletes a measurement.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+import socksio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
@@ -77,7 +93,9 @@ __all__ = [
     "UploadError",
     "UploadReport",
     "check_receipt",
+    "collector_client",
     "collector_keys",
+    "collector_problem",
     "enrol",
     "enrol_request",
     "pin_key_name",
@@ -201,20 +219,111 @@ def _network_problem(exc: httpx.HTTPError) -> str:
     return type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
 
 
+class _NotSocks(httpx.ProxyError):
+    """The proxy port answered, but not in SOCKS5."""
+
+
+class _SocksTransport(httpx.AsyncBaseTransport):
+    """httpx's SOCKS transport, with a proxy that speaks something else than SOCKS5 as an httpx.ProxyError.
+
+    (httpcore lets socksio's parse errors through as they are, which would escape the callers' handling of
+    network problems.)
+    """
+
+    def __init__(self, inner: httpx.AsyncHTTPTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except socksio.SOCKSError as exc:
+            raise _NotSocks(str(exc) or type(exc).__name__, request=request) from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _transport(settings: Settings) -> httpx.AsyncBaseTransport:
+    verify = verifying_context(settings.network.ca_bundle)  # the same roots as the measurements trust
+    if settings.upload.socks5 is None:
+        # Without a proxy, uploads leave by the same path as measurements (network.source_address).
+        return httpx.AsyncHTTPTransport(verify=verify, local_address=settings.network.source_address)
+    # socks5h: the proxy resolves the collector's name (see the module docstring); no source address.
+    proxy = httpx.Proxy(f"socks5h://{settings.upload.socks5}")
+    return _SocksTransport(httpx.AsyncHTTPTransport(verify=verify, proxy=proxy))
+
+
 @asynccontextmanager
-async def _http(settings: Settings, client: httpx.AsyncClient | None) -> AsyncIterator[httpx.AsyncClient]:
+async def collector_client(
+    settings: Settings, client: httpx.AsyncClient | None = None, *, timeout_s: float | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The one client for talking to the collector: through `upload.socks5` when set, else directly.
+
+    `client`, when given (tests), is used as it is. `timeout_s` defaults to `upload.timeout_s`.
+    """
     if client is not None:
         yield client
         return
     headers = {"user-agent": f"{SOFTWARE_NAME}/{__version__}"}
-    # Uploads leave by the same path as measurements (network.source_address) and trust the same roots.
-    transport = httpx.AsyncHTTPTransport(
-        verify=verifying_context(settings.network.ca_bundle), local_address=settings.network.source_address
-    )
     async with httpx.AsyncClient(
-        transport=transport, timeout=settings.upload.timeout_s, headers=headers, trust_env=False
+        transport=_transport(settings),
+        timeout=settings.upload.timeout_s if timeout_s is None else timeout_s,
+        headers=headers,
+        trust_env=False,
     ) as own:
         yield own
+
+
+def proxy_down_sentence(proxy: str) -> str:
+    return f"the SOCKS5 proxy at {proxy} is not answering (is Tor running?)"
+
+
+async def _proxy_answers(proxy: str, timeout_s: float) -> bool:
+    """Whether a TCP connection to the proxy is accepted (to tell a dead proxy from an unreachable collector)."""
+    host, _, port = proxy.rpartition(":")
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host.strip("[]"), int(port)), timeout=timeout_s
+        )
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+async def _unreachable_sentence(settings: Settings, url: str, exc: httpx.HTTPError) -> tuple[str, bool]:
+    """Why `url` did not answer, in one sentence, and whether it is the proxy that is down."""
+    proxy = settings.upload.socks5
+    if proxy is None:
+        return f"the collector at {url} cannot be reached ({_network_problem(exc)})", False
+    if isinstance(exc, _NotSocks):
+        return f"what answers at {proxy} is not a SOCKS5 proxy ({exc}); is upload.socks5 right?", False
+    if isinstance(exc, httpx.ProxyError):
+        return f"the SOCKS5 proxy at {proxy} could not reach the collector at {url} ({exc})", False
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) and not await _proxy_answers(
+        proxy, min(settings.upload.timeout_s, 5.0)
+    ):
+        return proxy_down_sentence(proxy), True
+    return (
+        f"the collector at {url} cannot be reached through the SOCKS5 proxy at {proxy} "
+        f"({_network_problem(exc)})",
+        False,
+    )
+
+
+async def collector_problem(settings: Settings, *, timeout_s: float = 3.0) -> str | None:
+    """None when the collector answers for its log key (through the proxy when set), else why not."""
+    url = _collector_url(settings)
+    async with collector_client(settings, timeout_s=timeout_s) as http:
+        try:
+            (await http.get(f"{url}{API}/log/key")).raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            return f"the collector at {url} answered {exc.response.status_code}"
+        except httpx.HTTPError as exc:
+            return (await _unreachable_sentence(settings, url, exc))[0]
+    return None
 
 
 def _collector_url(settings: Settings) -> str:
@@ -260,15 +369,16 @@ async def pin_log_key(settings: Settings, store: Store, client: httpx.AsyncClien
 
 
 async def whoami(settings: Settings, *, client: httpx.AsyncClient | None = None) -> WhoAmI:
-    """The network the collector sees this probe on. Raises CollectorUnreachable or UploadError."""
+    """The network the collector sees this probe on. Raises CollectorUnreachable or UploadError.
+
+    Through `upload.socks5` that is the proxy's exit (a Tor exit's network, usually unmapped), not this one.
+    """
     url = _collector_url(settings)
-    async with _http(settings, client) as http:
+    async with collector_client(settings, client) as http:
         try:
             response = await http.get(f"{url}{API}/whoami")
         except httpx.HTTPError as exc:
-            raise CollectorUnreachable(
-                f"the collector at {url} cannot be reached ({_network_problem(exc)})"
-            ) from None
+            raise CollectorUnreachable((await _unreachable_sentence(settings, url, exc))[0]) from None
     if response.status_code != 200:
         raise UploadError(f"the collector at {url} answered {response.status_code} to whoami")
     try:
@@ -292,7 +402,7 @@ async def enrol(
     url = _collector_url(settings)
     request = enrol_request(key, token if token is not None else settings.upload.token)
     kid = key_id(key.public_key())
-    async with _http(settings, client) as http:
+    async with collector_client(settings, client) as http:
         try:
             response = await http.post(
                 f"{url}{API}/probes",
@@ -300,9 +410,7 @@ async def enrol(
                 headers={"content-type": "application/json"},
             )
         except httpx.HTTPError as exc:
-            raise CollectorUnreachable(
-                f"the collector at {url} cannot be reached ({_network_problem(exc)})"
-            ) from None
+            raise CollectorUnreachable((await _unreachable_sentence(settings, url, exc))[0]) from None
     if response.status_code not in (200, 201):
         reason, detail = _reason(response)
         hint = {
@@ -338,7 +446,7 @@ async def upload(
     a collector that is down, busy or wrong otherwise only leaves items pending, said in `report.error`.
     """
     url = _collector_url(settings)
-    async with _http(settings, client) as http:
+    async with collector_client(settings, client) as http:
         run = _Run(settings, store, http, url, now or datetime.now(UTC), rng or random.Random())
         await run.drain()
     run.report.pending = store.outbox_counts().get("pending", 0)
@@ -380,12 +488,15 @@ class _Run:
             self.store.schedule_retry(item.uid, stamp(when), error)
             self.report.retry_at(stamp(when))
 
-    def unreachable(self, items: list[OutboxItem], exc: httpx.HTTPError) -> None:
-        self.retry(items, f"unreachable: {_network_problem(exc)}")
-        self.report.problem(
-            f"the collector at {self.url} cannot be reached ({_network_problem(exc)}); the measurements stay in "
-            "the outbox and will be sent later"
+    async def unreachable(self, items: list[OutboxItem], exc: httpx.HTTPError) -> None:
+        sentence, proxy_down = await _unreachable_sentence(self.settings, self.url, exc)
+        self.retry(
+            items, "SOCKS5 proxy not answering" if proxy_down else f"unreachable: {_network_problem(exc)}"
         )
+        if proxy_down:
+            self.report.problem(f"{sentence}; the measurements wait in the outbox")
+        else:
+            self.report.problem(f"{sentence}; the measurements stay in the outbox and will be sent later")
 
     # the run ------------------------------------------------------------------------------------
 
@@ -404,7 +515,7 @@ class _Run:
             )
             return
         except httpx.HTTPError as exc:
-            self.unreachable(due, exc)
+            await self.unreachable(due, exc)
             return
         seen: set[str] = set()
         stored_any = False
@@ -489,7 +600,7 @@ class _Run:
         try:
             response = await self.post(body)
         except httpx.HTTPError as exc:
-            self.unreachable(items, exc)
+            await self.unreachable(items, exc)
             return False
         status = response.status_code
         if status == 200:
@@ -542,7 +653,7 @@ class _Run:
         try:
             response = await self.post(item.envelope.model_dump_json().encode())
         except httpx.HTTPError as exc:
-            self.unreachable([item], exc)
+            await self.unreachable([item], exc)
             return False
         receipt: Envelope | None = None
         reason, detail = _reason(response)
