@@ -7,6 +7,7 @@ then the defaults below. Every field is documented in docs/configuration.md; a t
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import os
 from datetime import UTC, datetime
@@ -314,6 +315,12 @@ class TargetSettings(Section):
     list: str = Field(default="kh", description="The built-in or imported list `probe run` measures.")
     include_sensitive: bool = Field(
         default=False, description="Also measure the sensitive categories (PORN, XED, DATE, LGBT, REL)."
+    )
+    # `builtins.list`: this class has a field named `list`, which would shadow the type here.
+    categories: builtins.list[str] | None = Field(
+        default=None,
+        description='Only these category codes (e.g. ["NEWS", "HUMR"]); None measures every non-sensitive '
+        "category. A sensitive category is measured only when named here or with include_sensitive.",
     )
 
 

@@ -56,7 +56,7 @@ def choose_targets(
         entries = known[name]
     chosen = select(
         entries,
-        categories=set(categories) or None,
+        categories=set(categories) or (set(s.targets.categories) if s.targets.categories else None),
         include_sensitive=include_sensitive or s.targets.include_sensitive,
     )
     if not chosen:

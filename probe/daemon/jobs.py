@@ -22,7 +22,8 @@ ASN_KEY = "network_asn"  # kv: the ASN the collector last saw this probe on
 def targets(settings: Settings, store: Store) -> list[TargetRef]:
     name = settings.targets.list
     entries = {**builtin_lists(), **store.lists()}.get(name, [])
-    chosen = select(entries, categories=None, include_sensitive=settings.targets.include_sensitive)
+    wanted = set(settings.targets.categories) if settings.targets.categories else None
+    chosen = select(entries, categories=wanted, include_sensitive=settings.targets.include_sensitive)
     return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
 
 
