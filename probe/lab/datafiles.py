@@ -18,6 +18,7 @@ from probe.lab.scenarios import (
     PROBE_CC,
     PROBE_NETWORK_NAME,
 )
+from probe.lists import FINGERPRINT_COLUMNS
 
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 
@@ -35,19 +36,7 @@ ASN_RANGES: tuple[tuple[str, int, str, str], ...] = (
 )
 CONTROL_ASN = (64496, "DE", "Lab Control Hosting")
 
-FINGERPRINT_HEADER = (
-    "name",
-    "scope",
-    "other_names",
-    "location_found",
-    "pattern_type",
-    "pattern",
-    "confidence_no_fp",
-    "expected_countries",
-    "source",
-    "exp_url",
-    "notes",
-)
+FINGERPRINT_HEADER = FINGERPRINT_COLUMNS  # the OONI blocking-fingerprints columns
 
 
 def asn_rows(probe_source: str, control_source: str) -> list[tuple[str, str, int, str, str]]:

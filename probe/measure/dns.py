@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 import dns.message
 import dns.rcode
@@ -47,6 +48,60 @@ def _failure_of(message: dns.message.Message, qtype: str, env: Env) -> Failure |
     return None
 
 
+def _observed(
+    kind: ResolverKind, resolver: str, qtype: QueryType, host: str, t0: float, clock: Clock, **facts: Any
+) -> DnsObservation:
+    return DnsObservation(
+        resolver_kind=kind,
+        resolver=resolver,
+        query_type=qtype,
+        hostname=host,
+        t_start=t0,
+        t_end=clock.now(),
+        **facts,
+    )
+
+
+def _failed(
+    kind: ResolverKind,
+    resolver: str,
+    qtype: QueryType,
+    host: str,
+    t0: float,
+    clock: Clock,
+    exc: BaseException,
+) -> DnsObservation:
+    failure, detail = classify_exception(exc)
+    if failure == Failure.GENERIC_TIMEOUT:  # a resolver that did not answer in time
+        failure = Failure.DNS_TIMEOUT
+    return _observed(kind, resolver, qtype, host, t0, clock, failure=failure, failure_detail=detail)
+
+
+def _answered(
+    kind: ResolverKind,
+    resolver: str,
+    qtype: QueryType,
+    host: str,
+    t0: float,
+    clock: Clock,
+    env: Env,
+    message: dns.message.Message,
+    **facts: Any,
+) -> DnsObservation:
+    return _observed(
+        kind,
+        resolver,
+        qtype,
+        host,
+        t0,
+        clock,
+        failure=_failure_of(message, qtype, env),
+        rcode=dns.rcode.to_text(message.rcode()),
+        answers=answers_of(message),
+        **facts,
+    )
+
+
 async def _udp(
     env: Env, kind: ResolverKind, server: str, host: str, qtype: QueryType, clock: Clock
 ) -> DnsObservation:
@@ -61,64 +116,21 @@ async def _udp(
             listen_s=env.network.injection_listen_s,
         )
     except (OSError, TimeoutError) as exc:
-        failure = Failure.DNS_TIMEOUT if isinstance(exc, TimeoutError) else classify_exception(exc)[0]
-        return DnsObservation(
-            resolver_kind=kind,
-            resolver=server,
-            query_type=qtype,
-            hostname=host,
-            t_start=t0,
-            t_end=clock.now(),
-            failure=failure,
-            failure_detail=f"{type(exc).__name__}: {exc}",
-        )
-    first = exchange.replies[0].message
-    return DnsObservation(
-        resolver_kind=kind,
-        resolver=server,
-        query_type=qtype,
-        hostname=host,
-        t_start=t0,
-        t_end=clock.now(),
-        failure=_failure_of(first, qtype, env),
-        rcode=dns.rcode.to_text(first.rcode()),
-        answers=answers_of(first),
-        replies=[
-            DnsReply(t_s=r.t_s, rcode=dns.rcode.to_text(r.message.rcode()), answers=answers_of(r.message))
-            for r in exchange.replies
-        ],
-    )
+        return _failed(kind, server, qtype, host, t0, clock, exc)
+    replies = [
+        DnsReply(t_s=r.t_s, rcode=dns.rcode.to_text(r.message.rcode()), answers=answers_of(r.message))
+        for r in exchange.replies
+    ]
+    return _answered(kind, server, qtype, host, t0, clock, env, exchange.replies[0].message, replies=replies)
 
 
 async def _doh(env: Env, url: str, host: str, qtype: QueryType, clock: Clock) -> DnsObservation:
     t0 = clock.now()
     try:
-        message = await doh_exchange(env.services, url, host, qtype, timeout_s=env.timeouts.dns_s)
+        message = await doh_exchange(env.doh, url, host, qtype, timeout_s=env.timeouts.dns_s)
     except Exception as exc:
-        failure, detail = classify_exception(exc)
-        if failure == Failure.GENERIC_TIMEOUT:
-            failure = Failure.DNS_TIMEOUT
-        return DnsObservation(
-            resolver_kind="doh",
-            resolver=url,
-            query_type=qtype,
-            hostname=host,
-            t_start=t0,
-            t_end=clock.now(),
-            failure=failure,
-            failure_detail=detail,
-        )
-    return DnsObservation(
-        resolver_kind="doh",
-        resolver=url,
-        query_type=qtype,
-        hostname=host,
-        t_start=t0,
-        t_end=clock.now(),
-        failure=_failure_of(message, qtype, env),
-        rcode=dns.rcode.to_text(message.rcode()),
-        answers=answers_of(message),
-    )
+        return _failed("doh", url, qtype, host, t0, clock, exc)
+    return _answered("doh", url, qtype, host, t0, clock, env, message)
 
 
 async def _gai(env: Env, host: str, qtype: QueryType, clock: Clock) -> DnsObservation:
@@ -128,31 +140,18 @@ async def _gai(env: Env, host: str, qtype: QueryType, clock: Clock) -> DnsObserv
         async with asyncio.timeout(env.timeouts.dns_s):
             addresses = await getaddrinfo_addresses(host, family)
     except (OSError, TimeoutError) as exc:
-        failure, detail = classify_exception(exc)
-        if failure == Failure.GENERIC_TIMEOUT:
-            failure = Failure.DNS_TIMEOUT
-        return DnsObservation(
-            resolver_kind="getaddrinfo",
-            resolver="",
-            query_type=qtype,
-            hostname=host,
-            t_start=t0,
-            t_end=clock.now(),
-            failure=failure,
-            failure_detail=detail,
-        )
-    answers = [DnsAnswer(type=qtype, value=a) for a in addresses]
+        return _failed("getaddrinfo", "", qtype, host, t0, clock, exc)
     bogon = bool(addresses) and all(env.bogon(a) for a in addresses)
-    return DnsObservation(
-        resolver_kind="getaddrinfo",
-        resolver="",
-        query_type=qtype,
-        hostname=host,
-        t_start=t0,
-        t_end=clock.now(),
+    return _observed(
+        "getaddrinfo",
+        "",
+        qtype,
+        host,
+        t0,
+        clock,
         failure=Failure.DNS_BOGON if bogon else (None if addresses else Failure.DNS_NO_ANSWER),
         rcode="NOERROR",
-        answers=answers,
+        answers=[DnsAnswer(type=qtype, value=a) for a in addresses],
     )
 
 
