@@ -20,14 +20,8 @@ carries the raw 32-byte Ed25519 key; the receipt's DSSE ``keyid`` must be the he
 (`probe.sign.keys.key_id`), exactly as for probe keys. The 4-byte C2SP key id is used only in notes.
 
 A collector that is down, slow or overloaded never raises: items stay pending with a later next attempt
-and `UploadReport.error` says what happened in one sentence. Exceptions, for what a person must fix::
-
-    Exception
-     └── UploadError            base of everything raised here
-          ├── NoCollectorError  upload.url is not set
-          ├── CollectorKeyError the collector's key is malformed, not the configured one, or changed since pinned
-          ├── CollectorUnreachable  (enrolment and whoami only) no answer from the collector
-          └── EnrolError        the collector refused an enrolment, or the device key is missing
+and `UploadReport.error` says what happened in one sentence. What a person must fix raises an
+`UploadError` (the tree is drawn in probe.upload.errors).
 
 Everything the probe sends to the collector (uploads, enrolment, whoami, the test lists, the reachability
 check of `probe status`) leaves through one client, `collector_client`. With `upload.socks5` set (Tor:
@@ -48,40 +42,55 @@ This module may write only the outbox, enrolment and kv rows of the store; it ne
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
-import socksio
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from probe import SOFTWARE_NAME, __version__
 from probe.config import Settings
 from probe.log import Checkpoint, NoteError, NoteVerifier, ProofError, verify_consistency
 from probe.models.evidence import (
-    ENROL_CONTEXT,
     BatchResult,
     ConsistencyProof,
-    EnrolRequest,
     IngestResult,
-    ProbeKey,
-    Receipt,
-    WhoAmI,
 )
 from probe.models.measurement import Measurement, TimeAnchor
-from probe.netio.tls import verifying_context
-from probe.sign.dsse import RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
-from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id, raw_public
+from probe.sign.dsse import Envelope, SignatureError
+from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id
 from probe.sign.signer import ProbeSigner
 from probe.store import TIME_ANCHOR_KEY, Store
 from probe.store.db import OutboxItem
+from probe.upload.connection import (
+    API,
+    _collector_url,
+    _network_problem,
+    _reason,
+    _unreachable_sentence,
+    collector_client,
+    collector_problem,
+)
+from probe.upload.errors import (
+    CollectorKeyError,
+    CollectorUnreachable,
+    EnrolError,
+    NoCollectorError,
+    ReceiptError,
+    UploadError,
+)
+from probe.upload.identity import (
+    check_receipt,
+    collector_keys,
+    enrol,
+    enrol_request,
+    pin_key_name,
+    pin_log_key,
+    whoami,
+)
 from probe.upload.policy import classify_status, next_attempt, parse_retry_after
 
 __all__ = [
@@ -104,33 +113,7 @@ __all__ = [
     "whoami",
 ]
 
-PIN_PREFIX = "collector_log_key:"
 CHECKPOINT_PREFIX = "collector_checkpoint:"  # the last checkpoint verified from a collector (consistency)
-API = "/api/v1"
-
-
-class UploadError(Exception):
-    """Something a person must fix before uploads can work; the message says what, in one sentence."""
-
-
-class NoCollectorError(UploadError):
-    pass
-
-
-class CollectorKeyError(UploadError):
-    pass
-
-
-class CollectorUnreachable(UploadError):
-    pass
-
-
-class EnrolError(UploadError):
-    pass
-
-
-class ReceiptError(ValueError):
-    """A receipt that must not be trusted: wrong signer, altered, or about another measurement."""
 
 
 @dataclass
@@ -164,272 +147,6 @@ class UploadReport:
 def stamp(when: datetime) -> str:
     """The store's timestamp form (ISO 8601 UTC, milliseconds, Z), which sorts as text."""
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def pin_key_name(url: str) -> str:
-    return PIN_PREFIX + url
-
-
-def collector_keys(verifier: NoteVerifier) -> dict[str, Ed25519PublicKey]:
-    """The receipt-signing key as `verify_envelope` wants it: DSSE keyid (hex SHA-256 of raw key) -> key."""
-    public = Ed25519PublicKey.from_public_bytes(verifier.public_key)
-    return {key_id(public): public}
-
-
-def check_receipt(
-    receipt: Envelope, verifier: NoteVerifier, *, uid: str, payload_sha256: str, probe_key_id: str
-) -> Receipt:
-    """The receipt's payload, once its signature by the collector key and its content are checked."""
-    try:
-        body = verify_envelope(receipt, RECEIPT_TYPE, collector_keys(verifier))
-    except SignatureError as exc:
-        raise ReceiptError(f"the receipt is not signed by the pinned collector key: {exc}") from None
-    try:
-        payload = Receipt.model_validate_json(body)
-    except ValidationError:
-        raise ReceiptError("the receipt's signed payload is not a receipt") from None
-    if payload.payload_sha256 != payload_sha256:
-        raise ReceiptError("the receipt names another payload hash than the one sent")
-    if payload.measurement_uid != uid:
-        raise ReceiptError("the receipt names another measurement uid than the one sent")
-    if payload.key_id != probe_key_id:
-        raise ReceiptError("the receipt names another probe key than the one that signed the measurement")
-    return payload
-
-
-def enrol_request(key: Ed25519PrivateKey, token: str | None) -> EnrolRequest:
-    public = base64.b64encode(raw_public(key.public_key())).decode()
-    proof = key.sign(f"{ENROL_CONTEXT}\n{public}".encode())
-    return EnrolRequest(public_key=public, proof=base64.b64encode(proof).decode(), token=token)
-
-
-def _reason(response: httpx.Response) -> tuple[str | None, str | None]:
-    """The collector's machine-readable reason and detail, when the body carries them."""
-    try:
-        data = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
-        return None, None
-    detail = data.get("detail")
-    return data["reason"], detail if isinstance(detail, str) else None
-
-
-def _network_problem(exc: httpx.HTTPError) -> str:
-    return type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
-
-
-class _NotSocks(httpx.ProxyError):
-    """The proxy port answered, but not in SOCKS5."""
-
-
-class _SocksTransport(httpx.AsyncBaseTransport):
-    """httpx's SOCKS transport, with a proxy that speaks something else than SOCKS5 as an httpx.ProxyError.
-
-    (httpcore lets socksio's parse errors through as they are, which would escape the callers' handling of
-    network problems.)
-    """
-
-    def __init__(self, inner: httpx.AsyncHTTPTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except socksio.SOCKSError as exc:
-            raise _NotSocks(str(exc) or type(exc).__name__, request=request) from None
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def _transport(settings: Settings) -> httpx.AsyncBaseTransport:
-    verify = verifying_context(settings.network.ca_bundle)  # the same roots as the measurements trust
-    if settings.upload.socks5 is None:
-        # Without a proxy, uploads leave by the same path as measurements (network.source_address).
-        return httpx.AsyncHTTPTransport(verify=verify, local_address=settings.network.source_address)
-    # socks5h: the proxy resolves the collector's name (see the module docstring); no source address.
-    proxy = httpx.Proxy(f"socks5h://{settings.upload.socks5}")
-    return _SocksTransport(httpx.AsyncHTTPTransport(verify=verify, proxy=proxy))
-
-
-@asynccontextmanager
-async def collector_client(
-    settings: Settings, client: httpx.AsyncClient | None = None, *, timeout_s: float | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The one client for talking to the collector: through `upload.socks5` when set, else directly.
-
-    `client`, when given (tests), is used as it is. `timeout_s` defaults to `upload.timeout_s`.
-    """
-    if client is not None:
-        yield client
-        return
-    headers = {"user-agent": f"{SOFTWARE_NAME}/{__version__}"}
-    async with httpx.AsyncClient(
-        transport=_transport(settings),
-        timeout=settings.upload.timeout_s if timeout_s is None else timeout_s,
-        headers=headers,
-        trust_env=False,
-    ) as own:
-        yield own
-
-
-def proxy_down_sentence(proxy: str) -> str:
-    return f"the SOCKS5 proxy at {proxy} is not answering (is Tor running?)"
-
-
-async def _proxy_answers(proxy: str, timeout_s: float) -> bool:
-    """Whether a TCP connection to the proxy is accepted (to tell a dead proxy from an unreachable collector)."""
-    host, _, port = proxy.rpartition(":")
-    try:
-        _reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host.strip("[]"), int(port)), timeout=timeout_s
-        )
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    with suppress(OSError):
-        await writer.wait_closed()
-    return True
-
-
-async def _unreachable_sentence(settings: Settings, url: str, exc: httpx.HTTPError) -> tuple[str, bool]:
-    """Why `url` did not answer, in one sentence, and whether it is the proxy that is down."""
-    proxy = settings.upload.socks5
-    if proxy is None:
-        return f"the collector at {url} cannot be reached ({_network_problem(exc)})", False
-    if isinstance(exc, _NotSocks):
-        return f"what answers at {proxy} is not a SOCKS5 proxy ({exc}); is upload.socks5 right?", False
-    if isinstance(exc, httpx.ProxyError):
-        return f"the SOCKS5 proxy at {proxy} could not reach the collector at {url} ({exc})", False
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) and not await _proxy_answers(
-        proxy, min(settings.upload.timeout_s, 5.0)
-    ):
-        return proxy_down_sentence(proxy), True
-    return (
-        f"the collector at {url} cannot be reached through the SOCKS5 proxy at {proxy} "
-        f"({_network_problem(exc)})",
-        False,
-    )
-
-
-async def collector_problem(settings: Settings, *, timeout_s: float = 3.0) -> str | None:
-    """None when the collector answers for its log key (through the proxy when set), else why not."""
-    url = _collector_url(settings)
-    async with collector_client(settings, timeout_s=timeout_s) as http:
-        try:
-            (await http.get(f"{url}{API}/log/key")).raise_for_status()
-        except httpx.HTTPStatusError as exc:
-            return f"the collector at {url} answered {exc.response.status_code}"
-        except httpx.HTTPError as exc:
-            return (await _unreachable_sentence(settings, url, exc))[0]
-    return None
-
-
-def _collector_url(settings: Settings) -> str:
-    if not settings.upload.url:
-        raise NoCollectorError(
-            "no collector is set: set upload.url in the config file (or PROBE_UPLOAD__URL), for example "
-            "https://collector.example.org"
-        )
-    return settings.upload.url
-
-
-async def pin_log_key(settings: Settings, store: Store, client: httpx.AsyncClient) -> NoteVerifier:
-    """The collector's verifier, after checking its key against the configured or pinned one.
-
-    Raises CollectorKeyError (the trust problem), or httpx.HTTPError when the collector cannot be reached.
-    """
-    url = _collector_url(settings)
-    response = await client.get(f"{url}{API}/log/key")
-    response.raise_for_status()
-    presented = response.text.strip()
-    try:
-        verifier = NoteVerifier.from_vkey(presented)
-    except NoteError as exc:
-        raise CollectorKeyError(f"the collector at {url} presents a malformed log key ({exc})") from None
-    configured = settings.upload.log_key
-    if configured is not None:
-        if configured.strip() != verifier.verifier_key():
-            raise CollectorKeyError(
-                f"the collector at {url} presents log key {verifier.verifier_key()}, not the configured "
-                f"upload.log_key {configured.strip()}: nothing was uploaded; ask the operator which is right"
-            )
-    else:
-        pinned = store.kv_get(pin_key_name(url))
-        if pinned is None:
-            store.kv_set(pin_key_name(url), verifier.verifier_key())
-        elif pinned != verifier.verifier_key():
-            raise CollectorKeyError(
-                f"the collector at {url} now presents log key {verifier.verifier_key()}, but this probe pinned "
-                f"{pinned} on first use: nothing was uploaded; if the operator confirms a new key, set "
-                "upload.log_key to it"
-            )
-    return verifier
-
-
-async def whoami(settings: Settings, *, client: httpx.AsyncClient | None = None) -> WhoAmI:
-    """The network the collector sees this probe on. Raises CollectorUnreachable or UploadError.
-
-    Through `upload.socks5` that is the proxy's exit (a Tor exit's network, usually unmapped), not this one.
-    """
-    url = _collector_url(settings)
-    async with collector_client(settings, client) as http:
-        try:
-            response = await http.get(f"{url}{API}/whoami")
-        except httpx.HTTPError as exc:
-            raise CollectorUnreachable((await _unreachable_sentence(settings, url, exc))[0]) from None
-    if response.status_code != 200:
-        raise UploadError(f"the collector at {url} answered {response.status_code} to whoami")
-    try:
-        return WhoAmI.model_validate_json(response.content)
-    except ValidationError:
-        raise UploadError(f"the collector at {url} answered whoami with something unexpected") from None
-
-
-async def enrol(
-    settings: Settings,
-    store: Store,
-    key: Ed25519PrivateKey,
-    *,
-    token: str | None = None,
-    client: httpx.AsyncClient | None = None,
-) -> tuple[ProbeKey, bool]:
-    """Enrol `key` at the collector; return its record and whether it was new (201) rather than known (200).
-
-    Raises EnrolError (refused, with the collector's reason) or CollectorUnreachable.
-    """
-    url = _collector_url(settings)
-    request = enrol_request(key, token if token is not None else settings.upload.token)
-    kid = key_id(key.public_key())
-    async with collector_client(settings, client) as http:
-        try:
-            response = await http.post(
-                f"{url}{API}/probes",
-                content=request.model_dump_json(exclude_none=True),
-                headers={"content-type": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise CollectorUnreachable((await _unreachable_sentence(settings, url, exc))[0]) from None
-    if response.status_code not in (200, 201):
-        reason, detail = _reason(response)
-        hint = {
-            "bad_token": "check upload.token (or --token), or remove it to enrol as unverified",
-            "bad_key": "this key cannot be enrolled; report it to the project",
-            "bad_proof": "the collector did not accept the proof of possession; report it to the project",
-        }.get(reason or "", "try again later")
-        what = reason or f"status {response.status_code}"
-        raise EnrolError(
-            f"the collector at {url} refused to enrol key {kid[:16]} ({what}{': ' + detail if detail else ''}); {hint}"
-        )
-    try:
-        record = ProbeKey.model_validate_json(response.content)
-    except ValidationError:
-        raise EnrolError(f"the collector at {url} answered an enrolment with something unexpected") from None
-    if record.key_id != kid:
-        raise EnrolError(f"the collector at {url} answered the enrolment of {kid[:16]} about another key")
-    store.mark_enrolled(url, kid, record.tier)
-    return record, response.status_code == 201
 
 
 async def upload(
