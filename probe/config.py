@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import builtins
 import ipaddress
+import json
 import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-    TomlConfigSettingsSource,
-)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -335,10 +333,11 @@ def _data_dir() -> Path:
     return Path(base) / "saksi"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="PROBE_", env_nested_delimiter="__", extra="forbid", validate_default=True
-    )
+class Settings(BaseModel):
+    """Every setting. Build it with `load_settings` (TOML file + PROBE_* variables); `Settings(**values)`
+    takes the values given and the defaults only."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
@@ -350,30 +349,78 @@ class Settings(BaseSettings):
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if _TOML_PATH is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_TOML_PATH))
-        return tuple(sources)
+
+# PROBE_* variables that are not settings: where the config file is, and the test suite's guard.
+NOT_SETTINGS = frozenset({"PROBE_CONFIG", "PROBE_LOOPBACK_GUARD"})
 
 
-_TOML_PATH: Path | None = None
+def _is_structured(annotation: Any) -> bool:
+    """Lists, tables and models are given as JSON in a variable; scalars as plain text."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_structured(a) for a in typing.get_args(annotation) if a is not type(None))
+    if origin in (list, dict, tuple, set, frozenset):
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """PROBE_SECTION__NAME=value pairs as nested values (names are case-insensitive).
+
+    An unknown PROBE_* name is an error, so that a typo cannot silently leave a default in force.
+    """
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        upper = key.upper()
+        if not upper.startswith("PROBE_") or upper in NOT_SETTINGS:
+            continue
+        parts = upper[len("PROBE_") :].lower().split("__")
+        section = Settings.model_fields.get(parts[0])
+        model = section.annotation if section else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or len(parts) > 2:
+            raise ConfigError(f"{key} is not a setting (see docs/configuration.md for the PROBE_* names)")
+        if len(parts) == 1:
+            field_annotation: Any = model
+        elif parts[1] in model.model_fields:
+            field_annotation = model.model_fields[parts[1]].annotation
+        else:
+            raise ConfigError(f"{key} is not a setting (see docs/configuration.md for the PROBE_* names)")
+        value: Any = raw
+        if _is_structured(field_annotation):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                raise ConfigError(
+                    f"{key} must be JSON: lists and tables are written as JSON, for example "
+                    """PROBE_NETWORK__UDP_RESOLVERS='["9.9.9.9:53"]'"""
+                ) from None
+        if len(parts) == 1:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key} must be a JSON object of the [{parts[0]}] settings")
+            values[parts[0]] = {**values.get(parts[0], {}), **value}
+        else:
+            values.setdefault(parts[0], {})[parts[1]] = value
+    return values
+
+
+def _merged(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Later layers win; sections are merged setting by setting."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = dict(value) if isinstance(value, Mapping) else value
+    return out
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
-    """Build the settings from a TOML file (or PROBE_CONFIG) and the environment.
+    """Build the settings: defaults, then the TOML file (`path`, PROBE_CONFIG, or the file `probe init`
+    wrote), then PROBE_* variables, then `overrides`.
 
     Raises ConfigError with a one-sentence message a person can act on.
     """
-    global _TOML_PATH
     origin = "--config"
     if path is None and os.environ.get("PROBE_CONFIG"):
         path, origin = Path(os.environ["PROBE_CONFIG"]), "PROBE_CONFIG"
@@ -383,21 +430,15 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"config file {path} (from {origin}) does not exist; name an existing TOML file")
     if path is not None and not path.is_file():
         raise ConfigError(f"config file {path} (from {origin}) is not a file; name a TOML file")
-    _TOML_PATH = path
     try:
-        return Settings(**overrides)
+        from_file = tomllib.loads(path.read_text(encoding="utf-8")) if path else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    try:
+        return Settings.model_validate(_merged(from_file, environment_values(os.environ), overrides))
     except ValidationError as exc:
         where = f"in {path} or the PROBE_* environment" if path else "in the PROBE_* environment"
         raise ConfigError(f"bad setting {where}: {_problems(exc)}") from None
-    except SettingsError as exc:  # a PROBE_* value that should be JSON is not
-        raise ConfigError(
-            f"a PROBE_* variable could not be read ({exc}); lists and tables must be JSON, for example "
-            """PROBE_NETWORK__UDP_RESOLVERS='["9.9.9.9:53"]'"""
-        ) from None
-    except (OSError, ValueError) as exc:  # TOML syntax errors are ValueError
-        raise ConfigError(f"cannot read config {path}: {exc}") from None
-    finally:
-        _TOML_PATH = None
 
 
 def _problems(exc: ValidationError) -> str:

@@ -245,3 +245,10 @@ def test_run_refuses_without_consent(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "probe init" in result.stderr
     _no_traceback(result)
+
+
+def test_a_mistyped_probe_variable_is_named() -> None:
+    result = probe("run", env={"PROBE_NETWORK__CONCURENCY": "8"})
+    assert result.returncode == 2
+    assert "PROBE_NETWORK__CONCURENCY is not a setting" in result.stderr
+    _no_traceback(result)
