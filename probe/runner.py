@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
+from contextlib import nullcontext
 from datetime import datetime
+
+import httpx
 
 from probe import SOFTWARE_NAME, __version__
 from probe.classify import RULES_VERSION, Context, classify
@@ -17,7 +20,7 @@ from probe.classify.fingerprints import FingerprintSet
 from probe.config import Settings
 from probe.control.client import ask
 from probe.lists.builtin import builtin_fingerprints
-from probe.measure.env import Env, open_env
+from probe.measure.env import open_env
 from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
 from probe.measure.sweep import sweep
 from probe.models.control import ControlResult
@@ -27,6 +30,7 @@ from probe.models.verdict import Outcome
 from probe.sign.keys import SEED_FILE, DeviceSeed
 from probe.sign.signer import ProbeSigner
 from probe.store import TIME_ANCHOR_KEY, Store
+from probe.upload.connection import collector_client
 
 ACCESSIBLE_EXCERPT_CHARS = 1024  # full excerpts (64 KiB) are kept only as evidence of blocking
 
@@ -55,13 +59,15 @@ def build_measurement(
     time_anchor: TimeAnchor | None = None,
 ) -> Measurement:
     control = facts.control.response if facts.control else None
-    probe_asn = settings.probe.asn or (control.client.asn if control else None)
+    # Through a proxy the control sees the proxy's network, not ours: only probe.asn can name ours then.
+    seen = control.client.asn if control and not settings.upload.socks5 else None
+    probe_asn = settings.probe.asn or seen
     ctx = Context(fingerprints=fingerprints, bogon_ranges=settings.network.bogon_ranges, probe_asn=probe_asn)
     observations = facts.observations()
     verdict = classify(facts.url, observations, control, ctx, incomplete=facts.incomplete is not None)
     if verdict.outcome == Outcome.ACCESSIBLE:
         observations = observations.model_copy(update={"http": _trim(observations.http)})
-    client = control.client if control else None
+    client = control.client if control and not settings.upload.socks5 else None
     started = datetime.fromisoformat(facts.started_at.replace("Z", "+00:00"))
     return Measurement(
         measurement_uid=secrets.token_hex(16),
@@ -89,13 +95,13 @@ def time_anchor(store: Store) -> TimeAnchor | None:
     return TimeAnchor.model_validate_json(raw) if raw else None
 
 
-def _control_fn(env: Env, settings: Settings) -> ControlFn | None:
+def _control_fn(http: httpx.AsyncClient, settings: Settings) -> ControlFn | None:
     control_url = settings.control.url
     if control_url is None:
         return None
 
     async def control(url: str, endpoints: list[str]) -> ControlResult:
-        return await ask(env.services, control_url, url, endpoints, timeout_s=settings.timeouts.control_s)
+        return await ask(http, control_url, url, endpoints, timeout_s=settings.timeouts.control_s)
 
     return control
 
@@ -121,8 +127,13 @@ async def run(
         await store.save_async(m, envelope, digest)
         return m
 
-    async with open_env(settings) as env:
-        control = _control_fn(env, settings)
+    # With upload.socks5 (Tor), the control is asked through the proxy too: it usually runs on the
+    # collector, which must not learn the volunteer's address from it either.
+    proxied = (
+        collector_client(settings, timeout_s=settings.timeouts.control_s) if settings.upload.socks5 else None
+    )
+    async with open_env(settings) as env, proxied or nullcontext(env.services) as control_http:
+        control = _control_fn(control_http, settings)
 
         async def one(target: TargetRef) -> Measurement:
             facts = UrlFacts(url=target.url, started_at=utc_now())

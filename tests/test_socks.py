@@ -24,6 +24,7 @@ import pytest
 from probe.cli.daemon import _reachable
 from probe.config import ConfigError, Settings, UploadSettings, load_settings
 from probe.daemon import jobs
+from probe.models.measurement import TargetRef
 from probe.store import Store
 from probe.upload import CollectorUnreachable, collector_problem, upload, whoami
 from tests.collector_rig import Rig, collector
@@ -258,3 +259,32 @@ def test_the_proxy_relays_ipv6_and_refuses_what_it_does_not_speak() -> None:
             ("ipv4", "127.0.0.1", COMMAND_NOT_SUPPORTED),
             ("ipv4", "127.0.0.1", REFUSED),
         ]
+
+
+async def test_the_control_is_asked_through_the_proxy_too(tmp_path: Path, proxy: SocksServer) -> None:
+    """The control usually runs on the collector: it must not learn the volunteer's address either, and
+    what it says about the caller's network (the proxy's) is not taken as this probe's network."""
+    from probe.runner import run
+
+    no_dns = {
+        "system_resolvers": [],
+        "udp_resolvers": [],
+        "doh_urls": [],
+        "getaddrinfo": False,
+        "bogon_ranges": ["10.0.0.0/8"],
+    }
+    with collector(tmp_path / "ctl", asn_table=ONLY_DIRECT, extra={"network": no_dns}) as control_rig:
+        settings = Settings(
+            **values(tmp_path, f"http://{NAME}:{port_of(control_rig)}", proxy.address)
+            | {
+                "control": {"url": f"http://{NAME}:{port_of(control_rig)}/api/v1/control"},
+                "network": {**no_dns, "source_address": DIRECT},
+            }
+        )
+        target = f"http://127.0.0.1:{closed_port()}/"
+        with Store(settings.store.path) as store:
+            measured = [m async for m in run(settings, [TargetRef(url=target)], store)]
+    assert measured[0].control is not None
+    assert measured[0].control.response is not None  # the answer came back through the proxy
+    assert any(c.host == NAME for c in proxy.connects)
+    assert measured[0].probe.asn is None  # not the proxy's network
