@@ -27,6 +27,7 @@ from probe.models.control import ControlResult
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef, TimeAnchor
 from probe.models.observation import HttpObservation
 from probe.models.verdict import Outcome
+from probe.sign.dsse import Envelope
 from probe.sign.keys import SEED_FILE, DeviceSeed
 from probe.sign.signer import ProbeSigner
 from probe.store import TIME_ANCHOR_KEY, Store
@@ -115,17 +116,9 @@ async def run(
     signer = ProbeSigner(DeviceSeed(settings.store.seed_folder / SEED_FILE))
     anchor = time_anchor(store)
 
-    def keep(facts: UrlFacts, target: TargetRef) -> Measurement:
+    def sealed(facts: UrlFacts, target: TargetRef) -> tuple[Measurement, Envelope, str]:
         m = build_measurement(facts, target, settings, fingerprints, signer=signer, time_anchor=anchor)
-        envelope, digest = signer.sign(m)
-        store.save(m, envelope, digest)
-        return m
-
-    async def keep_async(facts: UrlFacts, target: TargetRef) -> Measurement:
-        m = build_measurement(facts, target, settings, fingerprints, signer=signer, time_anchor=anchor)
-        envelope, digest = signer.sign(m)
-        await store.save_async(m, envelope, digest)
-        return m
+        return (m, *signer.sign(m))
 
     # With upload.socks5 (Tor), the control is asked through the proxy too: it usually runs on the
     # collector, which must not learn the volunteer's address from it either.
@@ -141,9 +134,11 @@ async def run(
                 await measure_url(env, facts, control)
             except asyncio.CancelledError:
                 # A measurement that started is stored, whatever happened: keep what was observed.
-                keep(facts, target)
+                store.save(*sealed(facts, target))
                 raise
-            return await keep_async(facts, target)
+            m, envelope, digest = sealed(facts, target)
+            await store.save_async(m, envelope, digest)
+            return m
 
         async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
             yield measurement

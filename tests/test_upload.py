@@ -34,7 +34,8 @@ from probe.sign.keys import DeviceSeed, key_id
 from probe.sign.signer import ProbeSigner
 from probe.store import Store
 from probe.upload import CollectorKeyError, check_receipt, upload
-from probe.upload.client import pin_key_name, stamp
+from probe.upload.client import stamp
+from probe.upload.identity import pin_key_name
 from probe.verify import verify_file
 from tests.collector_rig import Rig, collector
 from tests.shared_data import require_tools

@@ -72,46 +72,20 @@ from probe.upload.connection import (
     _reason,
     _unreachable_sentence,
     collector_client,
-    collector_problem,
 )
 from probe.upload.errors import (
-    CollectorKeyError,
     CollectorUnreachable,
     EnrolError,
-    NoCollectorError,
     ReceiptError,
-    UploadError,
 )
 from probe.upload.identity import (
     check_receipt,
-    collector_keys,
     enrol,
-    enrol_request,
-    pin_key_name,
     pin_log_key,
-    whoami,
 )
 from probe.upload.policy import classify_status, next_attempt, parse_retry_after
 
-__all__ = [
-    "CollectorKeyError",
-    "CollectorUnreachable",
-    "EnrolError",
-    "NoCollectorError",
-    "ReceiptError",
-    "UploadError",
-    "UploadReport",
-    "check_receipt",
-    "collector_client",
-    "collector_keys",
-    "collector_problem",
-    "enrol",
-    "enrol_request",
-    "pin_key_name",
-    "pin_log_key",
-    "upload",
-    "whoami",
-]
+__all__ = ["UploadReport", "stamp", "upload"]
 
 CHECKPOINT_PREFIX = "collector_checkpoint:"  # the last checkpoint verified from a collector (consistency)
 
