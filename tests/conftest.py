@@ -15,6 +15,8 @@ import pytest
 
 from tests.loopback_guard.guard import install
 
+pytest_plugins = ["tests.analysis_rig"]
+
 GUARD_DIR = Path(__file__).parent / "loopback_guard"
 
 

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from probe.asn import AsnTable
+from probe.collector.analysis_api import analysis_routes
 from probe.collector.body import BodyError, read_body
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.sequencer import b64, latest, sequence
@@ -317,6 +318,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/control", control.handle, methods=["POST"]),
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
+            *analysis_routes(db, error),
         ],
         lifespan=lifespan,
     )

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
+from probe.analysis.facts import fact_of
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
 from probe.config import CollectorSettings
@@ -174,6 +175,7 @@ class Ingestor:
             envelope=json.dumps(raw, separators=(",", ":")),  # validated above: exactly the DSSE fields
             receipt=receipt.model_dump_json(),
             url=m.target.url,
+            fact=fact_of(m, seq=0, observed_asn=observed_asn, tier=row.tier),
         )
 
     async def ingest(

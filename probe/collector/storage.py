@@ -8,6 +8,7 @@ envelope returned. One writer thread does every write, and ingest requests are g
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
+
+from probe.analysis.facts import Fact
+from probe.analysis.index import behind, insert_fact, reindex
 
 T = TypeVar("T")
 
@@ -63,6 +67,29 @@ SCHEMA = [
         hash BLOB NOT NULL,
         PRIMARY KEY (level, idx)
     ) STRICT, WITHOUT ROWID""",
+    # One row per measurement with what timelines need (probe.analysis.facts), filled in the same
+    # transaction as the measurement.
+    """CREATE TABLE IF NOT EXISTS facts (
+        seq INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        url TEXT NOT NULL,
+        asn INTEGER,
+        cc TEXT,
+        category TEXT,
+        started_at TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        method TEXT,
+        confidence TEXT,
+        rule_id TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        tier TEXT NOT NULL
+    ) STRICT""",
+    "CREATE INDEX IF NOT EXISTS facts_domain ON facts(domain, asn, hour)",
+    "CREATE INDEX IF NOT EXISTS facts_asn ON facts(asn, hour)",
+    "CREATE INDEX IF NOT EXISTS facts_hour ON facts(hour)",
+    "CREATE INDEX IF NOT EXISTS facts_category ON facts(category, hour)",
     """CREATE TABLE IF NOT EXISTS checkpoints (
         size INTEGER PRIMARY KEY,
         root BLOB NOT NULL,
@@ -88,6 +115,7 @@ class NewMeasurement:
     envelope: str
     receipt: str
     url: str = ""
+    fact: Fact | None = None  # its seq is filled in when stored
 
 
 @dataclass(frozen=True)
@@ -159,6 +187,8 @@ class SqliteStorage:
             self._wconn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
         for statement in SCHEMA:
             self._wconn.execute(statement)
+        if behind(self._wconn):  # a database from before facts existed, or a crash between versions
+            self._transaction(reindex)
         self._local = threading.local()
         self._pending: list[tuple[NewMeasurement, asyncio.Future[Stored]]] = []
         self._flushing: asyncio.Task[None] | None = None
@@ -314,6 +344,8 @@ def _insert_all(conn: sqlite3.Connection, *, items: list[NewMeasurement]) -> lis
             ],
         )
         if cur.rowcount == 1:
+            if m.fact is not None:
+                insert_fact(conn, dataclasses.replace(m.fact, seq=int(cur.lastrowid or 0)))
             out.append(Stored(201, m.receipt))
             continue
         same = conn.execute(

@@ -1,0 +1,50 @@
+"""Keeping the facts table in step with stored measurements: at ingest, at start, and on demand."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+
+from probe.analysis.facts import FACT_COLUMNS, Fact, fact_of
+from probe.models.measurement import Measurement
+
+INSERT_FACT = (
+    f"INSERT OR REPLACE INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
+)
+
+
+def insert_fact(conn: sqlite3.Connection, fact: Fact) -> None:
+    conn.execute(INSERT_FACT, fact.row())
+
+
+def payload_of(envelope: str) -> bytes:
+    return base64.b64decode(json.loads(envelope)["payload"])
+
+
+def reindex(conn: sqlite3.Connection, *, rebuild: bool = False, batch: int = 5000) -> int:
+    """Extract facts for measurements that have none (every measurement with `rebuild`); returns how many.
+    Runs inside the caller's transaction."""
+    if rebuild:
+        conn.execute("DELETE FROM facts")
+    done = 0
+    after = 0
+    while True:
+        rows = conn.execute(
+            "SELECT m.seq, m.envelope, m.asn, m.tier FROM measurements m "
+            "WHERE m.seq > ? AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.seq = m.seq) ORDER BY m.seq LIMIT ?",
+            [after, batch],
+        ).fetchall()
+        if not rows:
+            return done
+        for seq, envelope, asn, tier in rows:
+            m = Measurement.model_validate_json(payload_of(envelope))
+            insert_fact(conn, fact_of(m, seq=seq, observed_asn=asn, tier=tier))
+        done += len(rows)
+        after = rows[-1][0]
+
+
+def behind(conn: sqlite3.Connection) -> bool:
+    m = conn.execute("SELECT max(seq) FROM measurements").fetchone()[0]
+    f = conn.execute("SELECT max(seq) FROM facts").fetchone()[0]
+    return m is not None and (f is None or f < m)

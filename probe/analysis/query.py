@@ -1,0 +1,146 @@
+"""Reading facts back from the collector's database: filters, streaming, and the timeline queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from probe.analysis.facts import CONTROL_CATEGORY, FACT_COLUMNS, Fact
+from probe.analysis.rules import probe_excluded
+from probe.analysis.timeline import WINDOW_HOURS, Current, Timeline, build, current
+
+
+class FilterError(ValueError):
+    """A filter value the user gave cannot be used; the message says which and why."""
+
+
+def parse_when(text: str, name: str) -> datetime:
+    """A date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time; a time without an offset is UTC."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise FilterError(f"{name}: {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _hour(when: datetime) -> int:
+    return int(when.timestamp()) // 3600
+
+
+@dataclass(frozen=True)
+class Filters:
+    domain: str | None = None
+    asn: int | None = None
+    cc: str | None = None
+    category: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        domain: str | None = None,
+        asn: str | int | None = None,
+        cc: str | None = None,
+        category: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Filters:
+        number: int | None = None
+        if asn not in (None, ""):
+            text = str(asn).upper().removeprefix("AS")
+            if not text.isdigit():
+                raise FilterError(f"asn: {asn!r} is not an AS number (e.g. 38623 or AS38623)")
+            number = int(text)
+        begin = parse_when(since, "since") if since else None
+        end = parse_when(until, "until") if until else None
+        if until and end is not None and len(until) == 10:
+            end += timedelta(days=1)  # --until 2026-11-24 includes that day
+        if begin and end and begin >= end:
+            raise FilterError("since must be before until")
+        return cls(
+            domain=domain.lower().strip() if domain else None,
+            asn=number,
+            cc=cc.upper() if cc else None,
+            category=category.upper() if category else None,
+            since=begin,
+            until=end,
+        )
+
+    def where(self) -> tuple[str, list[object]]:
+        parts: list[str] = []
+        params: list[object] = []
+        for column, value in (
+            ("domain", self.domain),
+            ("asn", self.asn),
+            ("cc", self.cc),
+            ("category", self.category),
+        ):
+            if value is not None:
+                parts.append(f"{column} = ?")
+                params.append(value)
+        if self.since is not None:
+            parts.append("hour >= ?")
+            params.append(_hour(self.since))
+        if self.until is not None:
+            parts.append("hour < ?")
+            params.append(-(-int(self.until.timestamp()) // 3600))
+        return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "domain": self.domain,
+            "asn": self.asn,
+            "country": self.cc,
+            "category": self.category,
+            "since": self.since.isoformat().replace("+00:00", "Z") if self.since else None,
+            "until": self.until.isoformat().replace("+00:00", "Z") if self.until else None,
+        }
+
+
+SELECT_FACTS = f"SELECT {', '.join(FACT_COLUMNS)} FROM facts"
+
+
+def iter_facts(
+    conn: sqlite3.Connection, filters: Filters, order: str = "domain, asn, hour, seq"
+) -> Iterator[Fact]:
+    """Facts in order, streamed from the database (never all in memory)."""
+    where, params = filters.where()
+    cursor = conn.execute(f"{SELECT_FACTS}{where} ORDER BY {order}", params)
+    while rows := cursor.fetchmany(5000):
+        for row in rows:
+            yield Fact(*row)
+
+
+def excluded_windows(conn: sqlite3.Connection, filters: Filters, window: str) -> frozenset[tuple[str, int]]:
+    """(probe key id, window start) pairs whose control targets failed too often (rules.probe_excluded)."""
+    size = WINDOW_HOURS[window]
+    scope = Filters(since=filters.since, until=filters.until)
+    where, params = scope.where()
+    where = (where + " AND " if where else " WHERE ") + "category = ?"
+    rows = conn.execute(
+        f"SELECT key_id, hour - hour % {size} AS start, count(*), sum(outcome != 'accessible') "
+        f"FROM facts{where} GROUP BY key_id, start",
+        [*params, CONTROL_CATEGORY],
+    )
+    return frozenset((str(k), int(s)) for k, s, tried, failed in rows if probe_excluded(tried, failed))
+
+
+def timeline(conn: sqlite3.Connection, filters: Filters, window: str = "day") -> Timeline:
+    if window not in WINDOW_HOURS:
+        raise FilterError(f"window: {window!r} is not one of {', '.join(WINDOW_HOURS)}")
+    return build(iter_facts(conn, filters), window, excluded_windows(conn, filters, window))
+
+
+MATRIX_DAYS = 14
+
+
+def matrix(conn: sqlite3.Connection, at: datetime | None = None, days: int = MATRIX_DAYS) -> list[Current]:
+    """The overview: the current state of every (domain, ASN) measured in the `days` days before `at`."""
+    end = at or datetime.now(UTC)
+    return current(timeline(conn, Filters(since=end - timedelta(days=days), until=end), "day"))

@@ -1,0 +1,110 @@
+"""The timeline rules (METHODS.md, "From measurements to timelines"): pure, versioned, with rule ids.
+
+A window's state is decided from the facts of one (domain, ASN, window) by counts and shares, never by
+the maximum: one forged or broken measurement cannot flip a cell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from probe.analysis.facts import Fact
+
+TIMELINE_RULES_VERSION = "2026.11.0"
+
+MIN_BLOCKED = 3  # blocked measurements in the window
+MIN_PROBES = 2  # distinct probes among them ...
+MIN_HOURS_ONE_PROBE = 3  # ... or one probe in this many separate hours
+METHOD_SHARE = 0.8  # of blocked measurements sharing one method
+MAX_ACCESSIBLE_SHARE = 0.2  # of all counted measurements
+STATE_SHARE = 0.8  # for accessible / down
+CONTROL_FAILURE_SHARE = 0.75  # a probe whose own control targets fail more than this is excluded
+PUBLISH_AFTER = 2  # consecutive windows in the new state before a change is published
+
+# What each window rule means, for the docs and the dashboard.
+WINDOW_RULES = {
+    "window.blocked": (
+        f"at least {MIN_BLOCKED} blocked measurements from at least {MIN_PROBES} probes (or one probe in "
+        f"{MIN_HOURS_ONE_PROBE} separate hours), {METHOD_SHARE:.0%} of them by one method, at most "
+        f"{MAX_ACCESSIBLE_SHARE:.0%} accessible"
+    ),
+    "window.accessible": f"at least {STATE_SHARE:.0%} of measurements reached the site as the control did",
+    "window.down": f"at least {STATE_SHARE:.0%} of measurements found the site down for the control too",
+    "window.uncorroborated": (
+        "blocked measurements that are too few, from too few probes, or split between methods"
+    ),
+    "window.mixed": "no state reaches its threshold: results disagree",
+    "window.excluded": "every measurement came from probes whose own control targets were failing",
+}
+EVENT_RULE = "event.consecutive"  # a state published after PUBLISH_AFTER consecutive windows
+EVENT_RULES = {
+    EVENT_RULE: f"a new state is published after {PUBLISH_AFTER} consecutive windows with data in that state"
+}
+
+# A measurement contradicts a state when it is evidence of another: for blocking, a measurement that got
+# through; for accessible, a blocked one; for down, one that reached the site.
+CONTRADICTS = {
+    "blocked": frozenset({"accessible"}),
+    "accessible": frozenset({"blocked"}),
+    "down": frozenset({"accessible"}),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: str  # blocked | accessible | down | inconclusive
+    rule_id: str
+    method: str | None = None
+    confidence: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # by outcome
+    probes: int = 0
+    tiers: dict[str, int] = field(default_factory=dict)  # distinct probes by enrolment tier
+    excluded: int = 0
+
+
+def probe_excluded(tried: int, failed: int) -> bool:
+    """A probe whose own control targets failed more than CONTROL_FAILURE_SHARE of the time in a window:
+    its results for that window say more about its network than about any site (rule window.excluded)."""
+    return tried > 0 and failed / tried > CONTROL_FAILURE_SHARE
+
+
+def decide(facts: Sequence[Fact], excluded: frozenset[str] = frozenset()) -> Decision:
+    """The state of one (domain, ASN, window) from its facts."""
+    kept = [f for f in facts if f.key_id not in excluded]
+    counts = Counter(f.outcome for f in kept)
+    total = len(kept)
+
+    def decision(
+        state: str, rule_id: str, method: str | None = None, confidence: str | None = None
+    ) -> Decision:
+        return Decision(
+            state,
+            rule_id,
+            method,
+            confidence,
+            counts=dict(counts),
+            probes=len({f.key_id for f in kept}),
+            tiers=dict(Counter(tier for _, tier in {(f.key_id, f.tier) for f in kept})),
+            excluded=len(facts) - total,
+        )
+
+    if total == 0:
+        return decision("inconclusive", "window.excluded")
+    blocked = [f for f in kept if f.outcome == "blocked"]
+    if blocked and counts["accessible"] / total <= MAX_ACCESSIBLE_SHARE:
+        method, top = Counter(f.method for f in blocked).most_common(1)[0]
+        blocking_probes = {f.key_id for f in blocked}
+        hours_one_probe = max(len({f.hour for f in blocked if f.key_id == k}) for k in blocking_probes)
+        corroborated = len(blocking_probes) >= MIN_PROBES or hours_one_probe >= MIN_HOURS_ONE_PROBE
+        if len(blocked) >= MIN_BLOCKED and corroborated and top / len(blocked) >= METHOD_SHARE:
+            confirmed = any(f.confidence == "confirmed" for f in blocked)
+            return decision("blocked", "window.blocked", method, "confirmed" if confirmed else "likely")
+        if len(blocked) / total >= STATE_SHARE:
+            return decision("inconclusive", "window.uncorroborated", method)
+    if counts["accessible"] / total >= STATE_SHARE:
+        return decision("accessible", "window.accessible")
+    if counts["down"] / total >= STATE_SHARE:
+        return decision("down", "window.down")
+    return decision("inconclusive", "window.mixed")

@@ -1,0 +1,263 @@
+"""Timelines: facts grouped into (domain, ASN, window) cells, decided by the rules, and the published
+state changes (events) with the measurements that bound each date. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from probe.analysis.facts import Fact, hour_iso
+from probe.analysis.rules import (
+    CONTRADICTS,
+    EVENT_RULE,
+    PUBLISH_AFTER,
+    TIMELINE_RULES_VERSION,
+    Decision,
+    decide,
+)
+
+WINDOW_HOURS = {"hour": 1, "day": 24}
+PUBLISHED_STATES = frozenset({"blocked", "accessible", "down"})
+
+
+def window_start(hour: int, window: str) -> int:
+    size = WINDOW_HOURS[window]
+    return hour - hour % size
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The state of one (domain, ASN) in one window, with the counts behind it."""
+
+    domain: str
+    asn: int | None
+    window: str
+    start: int  # epoch hour
+    decision: Decision
+    first_at: str
+    last_at: str
+
+    @property
+    def state(self) -> str:
+        return self.decision.state
+
+    def row(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "domain": self.domain,
+            "asn": self.asn,
+            "window": self.window,
+            "start": hour_iso(self.start),
+            "end": hour_iso(self.start + WINDOW_HOURS[self.window]),
+            "state": d.state,
+            "method": d.method,
+            "confidence": d.confidence,
+            "rule_id": d.rule_id,
+            "measurements": sum(d.counts.values()),
+            "probes": d.probes,
+            "probes_vouched": d.tiers.get("vouched", 0),
+            "probes_unverified": d.tiers.get("unverified", 0),
+            "blocked": d.counts.get("blocked", 0),
+            "accessible": d.counts.get("accessible", 0),
+            "down": d.counts.get("down", 0),
+            "inconclusive": d.counts.get("inconclusive", 0),
+            "excluded": d.excluded,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "rules_version": TIMELINE_RULES_VERSION,
+        }
+
+
+@dataclass(frozen=True)
+class Seen:
+    at: str
+    uid: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """A published state change of one (domain, ASN). The change happened after `last_contradicting`
+    (the last measurement that showed otherwise; None when there was none) and no later than
+    `first_seen`; the new state was last observed at `last_seen`."""
+
+    domain: str
+    asn: int | None
+    window: str
+    kind: str  # blocking_start | blocking_end | state_change
+    from_state: str | None
+    to_state: str
+    method: str | None
+    confidence: str | None
+    published_at: str  # the end of the window that made the change public
+    first_seen: Seen | None
+    last_seen: Seen | None
+    last_contradicting: Seen | None
+    ongoing: bool  # no later event for this (domain, ASN)
+
+    def row(self) -> dict[str, Any]:
+        def at(s: Seen | None) -> str | None:
+            return s.at if s else None
+
+        def uid(s: Seen | None) -> str | None:
+            return s.uid if s else None
+
+        return {
+            "domain": self.domain,
+            "asn": self.asn,
+            "window": self.window,
+            "kind": self.kind,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "method": self.method,
+            "confidence": self.confidence,
+            "published_at": self.published_at,
+            "first_seen_at": at(self.first_seen),
+            "first_seen_uid": uid(self.first_seen),
+            "last_seen_at": at(self.last_seen),
+            "last_seen_uid": uid(self.last_seen),
+            "last_contradicting_at": at(self.last_contradicting),
+            "last_contradicting_uid": uid(self.last_contradicting),
+            "ongoing": self.ongoing,
+            "rule_id": EVENT_RULE,
+            "rules_version": TIMELINE_RULES_VERSION,
+        }
+
+
+Pair = tuple[str, int | None]
+
+
+def group_facts(facts: Iterable[Fact]) -> dict[Pair, list[Fact]]:
+    groups: dict[Pair, list[Fact]] = defaultdict(list)
+    for f in facts:
+        groups[(f.domain, f.asn)].append(f)
+    for group in groups.values():
+        group.sort(key=lambda f: (f.started_at, f.seq))
+    return groups
+
+
+def cells_of(
+    domain: str,
+    asn: int | None,
+    facts: Sequence[Fact],
+    window: str,
+    excluded: frozenset[tuple[str, int]] = frozenset(),
+) -> list[Cell]:
+    """One pair's facts (sorted by time) cut into windows. `excluded`: (key id, window start) pairs."""
+    by_start: dict[int, list[Fact]] = defaultdict(list)
+    for f in facts:
+        by_start[window_start(f.hour, window)].append(f)
+    cells = []
+    for start in sorted(by_start):
+        group = by_start[start]
+        out = frozenset(k for k, s in excluded if s == start) if excluded else frozenset()
+        cells.append(
+            Cell(domain, asn, window, start, decide(group, out), group[0].started_at, group[-1].started_at)
+        )
+    return cells
+
+
+def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
+    """Published changes: a state counts once PUBLISH_AFTER consecutive windows with data show it.
+    Inconclusive windows publish nothing and break a run; windows without data are skipped."""
+    changes: list[tuple[str | None, int, int]] = []  # (previous state, run's first cell, publishing cell)
+    published: str | None = None
+    run_state: str | None = None
+    run_first = run_len = 0
+    for i, cell in enumerate(cells):
+        if cell.state not in PUBLISHED_STATES:
+            run_state, run_len = None, 0
+            continue
+        if cell.state == run_state:
+            run_len += 1
+        else:
+            run_state, run_first, run_len = cell.state, i, 1
+        if run_len == PUBLISH_AFTER and cell.state != published:
+            changes.append((published, run_first, i))
+            published = cell.state
+    events = []
+    for n, (before, first, at) in enumerate(changes):
+        state = cells[at].state
+        begin = cells[first].start
+        end_hint = cells[changes[n + 1][1]].start if n + 1 < len(changes) else None
+        in_state = [
+            f
+            for f in facts
+            if f.outcome == state
+            and window_start(f.hour, cells[first].window) >= begin
+            and (end_hint is None or window_start(f.hour, cells[first].window) < end_hint)
+        ]
+        contradicting = [
+            f
+            for f in facts
+            if f.outcome in CONTRADICTS[state] and (not in_state or f.started_at < in_state[0].started_at)
+        ]
+        decision = cells[first].decision
+        events.append(
+            Event(
+                domain=cells[at].domain,
+                asn=cells[at].asn,
+                window=cells[at].window,
+                kind="blocking_start"
+                if state == "blocked"
+                else "blocking_end"
+                if before == "blocked"
+                else "state_change",
+                from_state=before,
+                to_state=state,
+                method=decision.method if state == "blocked" else None,
+                confidence=decision.confidence if state == "blocked" else None,
+                published_at=hour_iso(cells[at].start + WINDOW_HOURS[cells[at].window]),
+                first_seen=Seen(in_state[0].started_at, in_state[0].uid) if in_state else None,
+                last_seen=Seen(in_state[-1].started_at, in_state[-1].uid) if in_state else None,
+                last_contradicting=Seen(contradicting[-1].started_at, contradicting[-1].uid)
+                if contradicting
+                else None,
+                ongoing=n + 1 == len(changes),
+            )
+        )
+    return events
+
+
+@dataclass(frozen=True)
+class Timeline:
+    window: str
+    cells: list[Cell]
+    events: list[Event]
+
+
+def build(facts: Iterable[Fact], window: str, excluded: frozenset[tuple[str, int]] = frozenset()) -> Timeline:
+    cells: list[Cell] = []
+    events: list[Event] = []
+    for (domain, asn), group in sorted(group_facts(facts).items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        pair_cells = cells_of(domain, asn, group, window, excluded)
+        cells.extend(pair_cells)
+        events.extend(events_of(pair_cells, group))
+    return Timeline(window, cells, events)
+
+
+@dataclass(frozen=True)
+class Current:
+    """The overview matrix's cell: the last published state, and the latest window behind it."""
+
+    domain: str
+    asn: int | None
+    state: str  # the published state, or the latest window's when nothing is published yet
+    published: bool
+    since: Event | None
+    latest: Cell
+
+
+def current(timeline: Timeline) -> list[Current]:
+    last_cell: dict[Pair, Cell] = {}
+    for cell in timeline.cells:
+        last_cell[(cell.domain, cell.asn)] = cell
+    last_event = {(e.domain, e.asn): e for e in timeline.events}
+    out = []
+    for pair, cell in last_cell.items():
+        event = last_event.get(pair)
+        out.append(
+            Current(pair[0], pair[1], event.to_state if event else cell.state, event is not None, event, cell)
+        )
+    return out

@@ -1,0 +1,91 @@
+"""The analysis API: timelines, events and the overview matrix, read from the facts table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from probe.analysis.query import FilterError, Filters, matrix, parse_when, timeline
+from probe.analysis.rules import TIMELINE_RULES_VERSION
+from probe.analysis.timeline import Current
+from probe.collector.storage import Storage
+
+
+def filters_of(request: Request) -> Filters:
+    q = request.query_params
+    return Filters.parse(
+        domain=q.get("domain"),
+        asn=q.get("asn"),
+        cc=q.get("country") or q.get("cc"),
+        category=q.get("category"),
+        since=q.get("since"),
+        until=q.get("until"),
+    )
+
+
+def current_row(c: Current) -> dict[str, Any]:
+    return {
+        "domain": c.domain,
+        "asn": c.asn,
+        "state": c.state,
+        "published": c.published,
+        "method": c.since.method if c.since else c.latest.decision.method,
+        "since": c.since.row() if c.since else None,
+        "latest_window": c.latest.row(),
+    }
+
+
+def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
+    async def timeline_endpoint(request: Request) -> Response:
+        try:
+            filters = filters_of(request)
+            window = request.query_params.get("window", "day")
+            found = await db.read(lambda conn: timeline(conn, filters, window))
+        except FilterError as exc:
+            return error(400, "bad_filter", str(exc))
+        return JSONResponse(
+            {
+                "rules_version": TIMELINE_RULES_VERSION,
+                "window": found.window,
+                "filters": filters.as_dict(),
+                "cells": [c.row() for c in found.cells],
+                "events": [e.row() for e in found.events],
+            }
+        )
+
+    async def events_endpoint(request: Request) -> Response:
+        try:
+            filters = filters_of(request)
+            window = request.query_params.get("window", "day")
+            found = await db.read(lambda conn: timeline(conn, filters, window))
+        except FilterError as exc:
+            return error(400, "bad_filter", str(exc))
+        return JSONResponse(
+            {
+                "rules_version": TIMELINE_RULES_VERSION,
+                "window": found.window,
+                "filters": filters.as_dict(),
+                "events": [e.row() for e in found.events],
+            }
+        )
+
+    async def overview_endpoint(request: Request) -> Response:
+        at_text = request.query_params.get("at")
+        try:
+            at = parse_when(at_text, "at") if at_text else None
+        except FilterError as exc:
+            return error(400, "bad_filter", str(exc))
+        cells = await db.read(lambda conn: matrix(conn, at))
+        return JSONResponse(
+            {"rules_version": TIMELINE_RULES_VERSION, "cells": [current_row(c) for c in cells]}
+        )
+
+    return [
+        Route("/api/v1/timeline", timeline_endpoint),
+        Route("/api/v1/events", events_endpoint),
+        Route("/api/v1/overview", overview_endpoint),
+    ]
