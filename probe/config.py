@@ -299,6 +299,25 @@ class CollectorSettings(Section):
         description="Addresses of reverse proxies whose X-Forwarded-For names the caller (to map it to a "
         "network); empty trusts none.",
     )
+    alert_interval_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often new measurements are checked for state changes to alert on.",
+    )
+    alert_lookback_days: int = Field(
+        default=30,
+        ge=1,
+        description="The days of timeline recomputed when a (domain, ASN) gets new measurements.",
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one webhook POST.")
+    webhook_backoff_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="The first retry of a failed webhook waits about this long; each next one doubles.",
+    )
+    webhook_backoff_max_s: float = Field(
+        default=3600.0, gt=0, description="The longest wait between webhook retries (they never stop)."
+    )
 
 
 class ProbeSettings(Section):

@@ -45,6 +45,6 @@ def reindex(conn: sqlite3.Connection, *, rebuild: bool = False, batch: int = 500
 
 
 def behind(conn: sqlite3.Connection) -> bool:
-    m = conn.execute("SELECT max(seq) FROM measurements").fetchone()[0]
-    f = conn.execute("SELECT max(seq) FROM facts").fetchone()[0]
-    return m is not None and (f is None or f < m)
+    """Whether some measurement has no fact (a database from before facts, or one repaired by hand)."""
+    measurements = conn.execute("SELECT count(*) FROM measurements").fetchone()[0]
+    return bool(measurements != conn.execute("SELECT count(*) FROM facts").fetchone()[0])

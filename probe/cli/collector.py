@@ -156,3 +156,84 @@ def key(config: ConfigOption = None) -> None:
 
     s = settings(config)
     out.print(CollectorKey.load_or_create(s.collector.data_dir, s.collector.origin).verifier_key())
+
+
+def _storage_job(config: Path | None, job: Any) -> Any:
+    """Run one write job on the collector's database (the collector may be running: SQLite serialises)."""
+    from probe.collector.storage import SqliteStorage
+
+    s = settings(config)
+    storage = SqliteStorage(s.collector.data_dir / "collector.db")
+    try:
+        return asyncio.run(storage.write(job))
+    finally:
+        storage.close()
+
+
+@app.command("subscribe")
+def subscribe(
+    url: Annotated[str, typer.Argument(help="Where to POST alerts (http:// or https://).")],
+    domain: Annotated[
+        str | None, typer.Option(help="Only changes of this domain (default: every domain).")
+    ] = None,
+    asn: Annotated[
+        str | None, typer.Option(help="Only changes on this network, e.g. 38623 or AS38623.")
+    ] = None,
+    window: Annotated[
+        str, typer.Option(help="Timeline windows the changes are published in: day or hour.")
+    ] = "day",
+    config: ConfigOption = None,
+) -> None:
+    """Subscribe a webhook: a signed POST (a DSSE envelope of an alert) whenever a (domain, ASN) changes state.
+
+    Deliveries are queued in the database and retried with backoff until the receiver answers 2xx.
+    """
+    from urllib.parse import urlsplit
+
+    from probe.analysis.query import FilterError, Filters
+    from probe.analysis.timeline import WINDOW_HOURS
+    from probe.collector import alerts
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        fail(f"{url!r} is not an http:// or https:// URL")
+    if window not in WINDOW_HOURS:
+        fail(f"--window must be one of {', '.join(WINDOW_HOURS)}, not {window!r}")
+    try:
+        filters = Filters.parse(domain=domain, asn=asn)
+    except FilterError as exc:
+        fail(str(exc))
+    ident = _storage_job(
+        config, lambda conn: alerts.subscribe(conn, url, filters.domain, filters.asn, window)
+    )
+    scope = f"{filters.domain or 'every domain'} on {f'AS{filters.asn}' if filters.asn else 'every network'}"
+    out.print(f"subscription {ident}: {url} gets alerts for {scope} ({window} windows)")
+
+
+@app.command("subscriptions")
+def list_subscriptions(config: ConfigOption = None) -> None:
+    """List webhook subscriptions with their delivered and pending alerts and the last delivery error."""
+    from probe.collector import alerts
+
+    rows = _storage_job(config, alerts.subscriptions)
+    if not rows:
+        out.print("no subscriptions")
+    for sub in rows:
+        scope = f"{sub.domain or '*'} AS{sub.asn if sub.asn is not None else '*'} {sub.window}"
+        line = f"{sub.id}\t{sub.url}\t{scope}\tdelivered {sub.delivered}, pending {sub.pending}"
+        out.print(line + (f"\tlast error: {sub.last_error}" if sub.last_error else ""), highlight=False)
+
+
+@app.command("unsubscribe")
+def unsubscribe(
+    ident: Annotated[
+        int, typer.Argument(help="The subscription's number (see `probe collector subscriptions`).")
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Remove a webhook subscription; alerts not yet delivered to it are dropped."""
+    from probe.collector import alerts
+
+    if not _storage_job(config, lambda conn: alerts.unsubscribe(conn, ident)):
+        fail(f"no active subscription has the number {ident}")
+    out.print(f"subscription {ident} removed")

@@ -84,16 +84,19 @@ class History:
     categories: dict[str, str] = field(default_factory=dict)  # domain -> category code
 
     def runs(self) -> Iterator[tuple[int, int, datetime]]:
-        """(asn, probe number, start time) of every run, in time order."""
+        """(asn, probe number, start time) of every run, in time order: each probe runs at a fixed interval
+        with jitter, as the daemon schedules runs."""
         rng = random.Random(self.seed)
         end = self.start + timedelta(days=self.days)
+        every = 24 / self.runs_per_probe_per_day
         events = []
         for asn in self.asns:
             for n in range(self.probes_per_asn):
                 t = self.start + timedelta(hours=rng.uniform(0, 24 / self.runs_per_probe_per_day))
                 while t < end:
                     events.append((t, asn, n))
-                    t += timedelta(hours=rng.expovariate(self.runs_per_probe_per_day / 24))
+                    # as the daemon schedules: a fixed interval with up to a quarter of it as jitter
+                    t += timedelta(hours=every * rng.uniform(0.75, 1.25))
         for t, asn, n in sorted(events):
             yield asn, n, t
 

@@ -1,0 +1,287 @@
+"""Timeline rules (probe.analysis.rules), windows and events (probe.analysis.timeline), on hand-made facts
+and on the known history of tests/analysis_rig.py, through the query layer and the collector's API."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from probe.analysis.facts import Fact, epoch_hour
+from probe.analysis.query import FilterError, Filters, matrix, timeline
+from probe.analysis.rules import decide, probe_excluded
+from probe.analysis.timeline import build
+from probe.collector.storage import SqliteStorage
+from tests.analysis_rig import ASNS, DAYS, RFA_BLOCKED, START, VOD_BLOCKED, VOD_UNBLOCKED
+from tests.collector_rig import collector
+
+H0 = epoch_hour("2026-10-01T00:00:00Z")
+
+
+def fact(
+    outcome: str = "blocked",
+    probe: str = "p1",
+    hour: int = H0,
+    method: str | None = "dns.nxdomain",
+    confidence: str | None = "likely",
+    *,
+    seq: int = 0,
+    category: str | None = "NEWS",
+    domain: str = "www.rfa.org",
+    tier: str = "vouched",
+) -> Fact:
+    iso = datetime.fromtimestamp(hour * 3600 + (seq % 60) * 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return Fact(
+        seq=seq,
+        uid=f"{seq:032x}",
+        domain=domain,
+        url=f"https://{domain}/",
+        asn=38623,
+        cc="KH",
+        category=category,
+        started_at=iso,
+        hour=hour,
+        outcome=outcome,
+        method=method if outcome == "blocked" else None,
+        confidence=confidence if outcome == "blocked" else None,
+        rule_id="test",
+        key_id=probe,
+        tier=tier,
+    )
+
+
+def _with_seq(f: Fact, seq: int) -> Fact:
+    return replace(f, seq=seq, uid=f"{seq:032x}")
+
+
+# --- window rules ------------------------------------------------------------------------------------
+
+
+def test_three_blocked_from_two_probes_is_blocked_likely() -> None:
+    d = decide([fact(probe="p1"), fact(probe="p1", seq=1), fact(probe="p2", seq=2)])
+    assert (d.state, d.rule_id, d.method, d.confidence) == (
+        "blocked",
+        "window.blocked",
+        "dns.nxdomain",
+        "likely",
+    )
+    assert d.probes == 2 and d.counts == {"blocked": 3}
+
+
+def test_one_confirmed_measurement_makes_the_window_confirmed() -> None:
+    d = decide([fact(probe="p1"), fact(probe="p2", seq=1), fact(probe="p2", seq=2, confidence="confirmed")])
+    assert d.confidence == "confirmed"
+
+
+def test_one_probe_needs_three_separate_hours() -> None:
+    same_hour = [fact(probe="p1", seq=i) for i in range(5)]
+    assert decide(same_hour).rule_id == "window.uncorroborated"
+    three_hours = [fact(probe="p1", hour=H0 + i, seq=i) for i in range(3)]
+    assert decide(three_hours).state == "blocked"
+
+
+def test_methods_must_agree() -> None:
+    split = [fact(probe=f"p{i}", seq=i, method="dns.nxdomain" if i < 3 else "tls.reset") for i in range(5)]
+    d = decide(split)
+    assert (d.state, d.rule_id) == ("inconclusive", "window.uncorroborated")
+
+
+def test_accessible_share_limit() -> None:
+    blocked = [fact(probe=f"p{i % 2}", seq=i) for i in range(4)]
+    assert decide([*blocked, fact("accessible", probe="p9", seq=9)]).state == "blocked"  # 20 %
+    two = [fact("accessible", probe="p9", seq=9), fact("accessible", probe="p8", seq=8)]
+    d = decide([*blocked, *two])  # 33 %
+    assert (d.state, d.rule_id) == ("inconclusive", "window.mixed")
+
+
+def test_one_forged_measurement_cannot_flip_a_window() -> None:
+    honest = [fact("accessible", probe=f"p{i}", seq=i) for i in range(6)]
+    assert decide([*honest, fact(probe="forger", seq=99, confidence="confirmed")]).state == "accessible"
+    blocked = [fact(probe=f"p{i % 3}", seq=i) for i in range(6)]
+    assert decide([*blocked, fact("accessible", probe="forger", seq=99)]).state == "blocked"
+
+
+def test_accessible_down_and_mixed() -> None:
+    assert decide([fact("accessible", seq=i) for i in range(5)]).rule_id == "window.accessible"
+    assert decide([fact("down", seq=i) for i in range(5)]).rule_id == "window.down"
+    mixed = [fact("down", seq=1), fact("accessible", seq=2), fact("inconclusive", seq=3)]
+    assert decide(mixed).rule_id == "window.mixed"
+
+
+def test_excluded_probes_do_not_count() -> None:
+    assert probe_excluded(4, 4) and not probe_excluded(4, 3) and not probe_excluded(0, 0)
+    facts = [fact(probe="bad", seq=i) for i in range(3)] + [fact("accessible", probe="good", seq=5)]
+    d = decide(facts, frozenset({"bad"}))
+    assert (d.state, d.excluded) == ("accessible", 3)
+    assert decide(facts[:3], frozenset({"bad"})).rule_id == "window.excluded"
+
+
+def test_tiers_count_distinct_probes() -> None:
+    facts = [fact(probe="a", seq=1), fact(probe="a", seq=2), fact(probe="b", seq=3, tier="unverified")]
+    assert decide(facts).tiers == {"vouched": 1, "unverified": 1}
+
+
+outcomes = st.sampled_from(["blocked", "accessible", "down", "inconclusive"])
+fact_lists = st.lists(
+    st.builds(
+        lambda o, p, h, m, c: fact(o, probe=p, hour=H0 + h, method=m, confidence=c),
+        outcomes,
+        st.sampled_from(["p1", "p2", "p3"]),
+        st.integers(0, 23),
+        st.sampled_from(["dns.nxdomain", "tls.reset"]),
+        st.sampled_from(["likely", "confirmed", "possible"]),
+    ),
+    max_size=30,
+)
+
+
+@given(fact_lists, st.randoms())
+def test_decision_ignores_order(facts: list[Fact], rnd: object) -> None:
+    shuffled = list(facts)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert decide(facts) == decide(shuffled)
+
+
+@given(fact_lists)
+def test_blocked_windows_meet_every_threshold(facts: list[Fact]) -> None:
+    d = decide(facts)
+    if d.state == "blocked":
+        total = sum(d.counts.values())
+        assert d.counts["blocked"] >= 3
+        assert d.counts.get("accessible", 0) <= 0.2 * total
+        same = sum(f.method == d.method for f in facts if f.outcome == "blocked")
+        assert same >= 0.8 * d.counts["blocked"]
+
+
+@given(st.integers(5, 40))
+def test_a_single_blocked_probe_in_one_hour_never_blocks(n: int) -> None:
+    assert decide([fact(probe="lone", seq=i) for i in range(n)]).state != "blocked"
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+
+def day(n: int, outcome: str, probes: tuple[str, ...] = ("p1", "p2", "p3")) -> list[Fact]:
+    return [fact(outcome, probe=p, hour=H0 + 24 * n + i) for i, p in enumerate(probes)]
+
+
+def test_a_change_is_published_after_two_windows_with_its_bounds() -> None:
+    days = [
+        *day(0, "accessible"),
+        *day(1, "accessible"),
+        *day(2, "blocked"),
+        *day(3, "blocked"),
+        *day(4, "blocked"),
+    ]
+    facts = [_with_seq(f, i) for i, f in enumerate(days)]
+    tl = build(facts, "day")
+    assert [c.state for c in tl.cells] == ["accessible", "accessible", "blocked", "blocked", "blocked"]
+    first, start = tl.events
+    assert (first.kind, first.from_state, first.to_state) == ("state_change", None, "accessible")
+    assert (start.kind, start.from_state, start.to_state, start.method) == (
+        "blocking_start",
+        "accessible",
+        "blocked",
+        "dns.nxdomain",
+    )
+    assert (
+        start.last_contradicting is not None and start.first_seen is not None and start.last_seen is not None
+    )
+    assert start.last_contradicting.uid == facts[5].uid  # the last accessible one, day 1
+    assert start.first_seen.uid == facts[6].uid  # the first blocked one, day 2
+    assert start.last_seen.uid == facts[-1].uid
+    assert start.ongoing and not first.ongoing
+    assert start.published_at.startswith("2026-10-05")  # the end of day 3, the second blocked window
+
+
+def test_one_window_is_not_a_change_and_inconclusive_breaks_a_run() -> None:
+    days = [*day(0, "accessible"), *day(1, "accessible"), *day(2, "blocked"), *day(3, "accessible")]
+    tl = build([_with_seq(f, i) for i, f in enumerate(days)], "day")
+    assert [e.to_state for e in tl.events] == ["accessible"]
+    mixed = [*day(0, "blocked"), *[fact("accessible", probe="p1", hour=H0 + 24)], *day(2, "blocked")]
+    mixed += [fact("blocked", probe="x", hour=H0 + 24), fact("down", probe="y", hour=H0 + 24)]
+    tl = build([_with_seq(f, i) for i, f in enumerate(mixed)], "day")
+    assert "inconclusive" in [c.state for c in tl.cells]
+    assert tl.events == []
+
+
+# --- the known history, through the database and the API ---------------------------------------------
+
+
+def connect(history_dir: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)
+
+
+def test_history_events_bound_the_true_dates(history_dir: Path) -> None:
+    conn = connect(history_dir)
+    tl = timeline(conn, Filters.parse(domain="vodkhmer.news"), "day")
+    on = [e for e in tl.events if e.asn == 38623]
+    kinds = [e.kind for e in on]
+    assert kinds == ["state_change", "blocking_start", "blocking_end"]
+    start, end = on[1], on[2]
+    assert start.method == "tls.reset"
+    assert start.last_contradicting and start.first_seen
+    assert start.last_contradicting.at < VOD_BLOCKED.isoformat().replace("+00:00", "Z") <= start.first_seen.at
+    assert end.last_contradicting and end.first_seen
+    assert end.last_contradicting.at < VOD_UNBLOCKED.isoformat().replace("+00:00", "Z") <= end.first_seen.at
+    # Other networks never saw it blocked.
+    assert all(e.to_state == "accessible" for e in tl.events if e.asn != 38623)
+
+
+def test_history_rfa_blocked_everywhere_with_counts(history_dir: Path) -> None:
+    conn = connect(history_dir)
+    tl = timeline(conn, Filters.parse(domain="www.rfa.org", since=str(RFA_BLOCKED.date())), "day")
+    late = [c for c in tl.cells if c.start >= epoch_hour(RFA_BLOCKED.isoformat()) + 24]
+    assert late and all(c.state == "blocked" and c.decision.method == "dns.bogon" for c in late)
+    assert all(c.decision.confidence == "confirmed" and c.decision.probes == 2 for c in late)
+    assert {c.asn for c in late} == set(ASNS)
+    row = late[0].row()
+    assert row["probes_vouched"] == 1 and row["probes_unverified"] == 1  # the history's tiers alternate
+    now = matrix(conn, START.replace(day=START.day + DAYS - 1))
+    states = {(c.domain, c.asn): c.state for c in now}
+    assert all(states[("www.rfa.org", a)] == "blocked" for a in ASNS)
+    assert states[("vodkhmer.news", 38623)] == "accessible"
+
+
+def test_filters_reject_bad_values() -> None:
+    with pytest.raises(FilterError, match="asn"):
+        Filters.parse(asn="Metfone")
+    with pytest.raises(FilterError, match="since"):
+        Filters.parse(since="last week")
+    with pytest.raises(FilterError, match="before"):
+        Filters.parse(since="2026-10-02", until="2026-10-01")
+    assert Filters.parse(asn="AS38623").asn == 38623
+
+
+def test_missing_facts_are_rebuilt_when_the_collector_starts(history_dir: Path) -> None:
+    db = history_dir / "collector.db"
+    before = connect(history_dir).execute("SELECT * FROM facts ORDER BY seq").fetchall()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM facts WHERE seq % 3 = 0")
+    SqliteStorage(db).close()
+    assert connect(history_dir).execute("SELECT * FROM facts ORDER BY seq").fetchall() == before
+
+
+def test_timeline_api(history_dir: Path, tmp_path: Path) -> None:
+    with collector(tmp_path) as rig, rig.client() as client:
+        r = client.get("/api/v1/timeline", params={"domain": "vodkhmer.news", "asn": "AS38623"})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["filters"]["asn"] == 38623 and body["rules_version"]
+        assert {c["asn"] for c in body["cells"]} == {38623}
+        assert [e["kind"] for e in body["events"]] == ["state_change", "blocking_start", "blocking_end"]
+        hourly = client.get("/api/v1/timeline", params={"domain": "vodkhmer.news", "window": "hour"}).json()
+        assert len(hourly["cells"]) > len(body["cells"])
+        ev = client.get("/api/v1/events", params={"domain": "www.rfa.org", "country": "kh"}).json()
+        assert {e["asn"] for e in ev["events"] if e["kind"] == "blocking_start"} == set(ASNS)
+        bad = client.get("/api/v1/timeline", params={"window": "week"})
+        assert bad.status_code == 400 and bad.json()["reason"] == "bad_filter"
+        over = client.get("/api/v1/overview", params={"at": "2026-09-24"}).json()
+        cells = {(c["domain"], c["asn"]): c for c in over["cells"]}
+        assert cells[("www.rfa.org", 17976)]["state"] == "blocked"
+        assert cells[("www.rfa.org", 17976)]["since"]["kind"] == "blocking_start"
