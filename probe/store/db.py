@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from probe.models.measurement import Measurement
 from probe.models.target import Fingerprint, TargetEntry
 from probe.sign.dsse import Envelope
+from probe.store.lean import Database
 from probe.store.migrations import migrations
 
 TIME_ANCHOR_KEY = "time_anchor"  # kv: the latest collector checkpoint seen, as a TimeAnchor
