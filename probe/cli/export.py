@@ -1,0 +1,295 @@
+"""`probe export`: timelines, events and measurements as CSV, JSON, JSON Lines, Parquet or OONI's format,
+from the local collector database or streamed from a collector's API (docs/exports.md)."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from probe.cli.chart import chart
+from probe.cli.common import ConfigOption, err, fail, settings
+
+app = typer.Typer(
+    help="Export timelines, events and measurements (CSV, JSON, JSON Lines, Parquet, OONI).",
+    no_args_is_help=True,
+)
+
+DomainOption = Annotated[str | None, typer.Option("--domain", help="Only this domain (www.rfa.org).")]
+AsnOption = Annotated[str | None, typer.Option("--asn", help="Only this network (38623 or AS38623).")]
+CountryOption = Annotated[str | None, typer.Option("--country", help="Only this country code (KH).")]
+CategoryOption = Annotated[
+    str | None, typer.Option("--category", help="Only this Citizen Lab category code (NEWS).")
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date (YYYY-MM-DD) or ISO 8601 time, UTC, inclusive.")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Until this date (included) or ISO 8601 time (excluded).")
+]
+WindowOption = Annotated[str, typer.Option("--window", help="Window of the timeline: hour or day.")]
+OutputOption = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write to this file (default or '-': standard output)."),
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="The collector's data directory (default: collector.data_dir)."),
+]
+CollectorOption = Annotated[
+    str | None,
+    typer.Option("--collector", help="Stream the export from this collector's API instead (https://...)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="csv, json, jsonl or parquet.")]
+
+
+def open_database(config: Path | None, data_dir: Path | None) -> sqlite3.Connection:
+    """The collector database, read-only."""
+    from probe.collector.app import DB_FILE
+
+    folder = data_dir or settings(config).collector.data_dir
+    path = folder / DB_FILE
+    if not path.is_file():
+        fail(
+            f"there is no collector database at {path}; give --data-dir, or --collector URL to export remotely"
+        )
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        conn.execute("SELECT 1 FROM facts LIMIT 1")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        fail(f"{path} is not a collector database we can read ({exc})")
+    return conn
+
+
+@contextmanager
+def _output(output: str | None, fmt: str) -> Iterator[tuple[IO[bytes], str]]:
+    if output in (None, "-"):
+        if fmt == "parquet":
+            fail("Parquet is a binary file: give --output FILE")
+        yield sys.stdout.buffer, "standard output"
+        sys.stdout.buffer.flush()
+        return
+    assert output is not None
+    try:
+        f = Path(output).open("wb")  # noqa: SIM115 (closed below; opened apart to report a failure)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    with f:
+        yield f, output
+
+
+def _rows_in(data_path: str, fmt: str, newlines: int, json_rows: int) -> int:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.read_metadata(data_path).num_rows)
+    if fmt == "csv":
+        return max(0, newlines - 1)
+    if fmt == "json":
+        return json_rows
+    return newlines
+
+
+def run_export(
+    dataset: str,
+    fmt: str,
+    *,
+    domain: str | None,
+    asn: str | None,
+    country: str | None,
+    category: str | None,
+    since: str | None,
+    until: str | None,
+    window: str,
+    output: str | None,
+    config: Path | None,
+    data_dir: Path | None,
+    collector: str | None,
+    with_envelope: bool = False,
+) -> None:
+    from probe.analysis.export import ExportError, columns_for, export, writer_for
+    from probe.analysis.query import FilterError, Filters
+
+    allowed = ("csv", "json", "jsonl", "parquet", *(("ooni",) if dataset == "measurements" else ()))
+    if fmt not in allowed:
+        fail(f"--format {fmt!r} is not one of {', '.join(allowed)}")
+    if window not in ("hour", "day"):
+        fail(f"--window {window!r} is not hour or day")
+    try:
+        filters = Filters.parse(
+            domain=domain, asn=asn, cc=country, category=category, since=since, until=until
+        )
+    except FilterError as exc:
+        fail(str(exc))
+    if fmt == "parquet":
+        try:
+            writer_for("parquet", columns_for(dataset))  # fails early when pyarrow is missing
+        except ExportError as exc:
+            fail(str(exc))
+    started = time.perf_counter()
+    if collector:
+        params = {
+            "dataset": dataset,
+            "format": fmt,
+            "window": window,
+            **{k: v for k, v in filters.as_dict().items() if v is not None},
+        }
+        if with_envelope:
+            params["with_envelope"] = "true"
+        with _output(output, fmt) as (out, name):
+            rows = _remote(collector, params, out, fmt, name)
+        where = f"{name} (from {collector})"
+    else:
+        conn = open_database(config, data_dir)
+        try:
+            writer, chunks = export(conn, dataset, fmt, filters, window=window, with_envelope=with_envelope)
+            with _output(output, fmt) as (out, name):
+                for chunk in chunks:
+                    out.write(chunk)
+            rows, where = writer.count, name
+        except ExportError as exc:
+            fail(str(exc))
+        finally:
+            conn.close()
+    err.print(
+        f"exported {rows} {dataset} row(s) as {fmt} to {where} in {time.perf_counter() - started:.2f} s",
+        markup=False,
+    )
+
+
+def _remote(collector: str, params: dict[str, object], out: IO[bytes], fmt: str, name: str) -> int:
+    import httpx
+
+    url = collector.rstrip("/") + "/api/v1/export"
+    newlines = json_rows = 0
+    try:
+        with httpx.stream("GET", url, params=params, timeout=60) as response:  # type: ignore[arg-type]
+            if response.status_code != 200:
+                response.read()
+                try:
+                    detail = response.json().get("detail") or response.json().get("reason")
+                except ValueError:
+                    detail = response.text[:200]
+                fail(f"the collector refused the export ({response.status_code}): {detail}")
+            for chunk in response.iter_bytes():
+                newlines += chunk.count(b"\n")
+                json_rows += chunk.count(b"\n{")
+                out.write(chunk)
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the collector at {collector}: {exc}")
+    out.flush()
+    return _rows_in(name, fmt, newlines, json_rows)
+
+
+@app.command("timeline")
+def timeline_command(
+    domain: DomainOption = None,
+    asn: AsnOption = None,
+    country: CountryOption = None,
+    category: CategoryOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    window: WindowOption = "day",
+    fmt: FormatOption = "csv",
+    output: OutputOption = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    collector: CollectorOption = None,
+) -> None:
+    """Export timeline cells: the state of each (domain, ASN) in each window, with the counts behind it."""
+    run_export(
+        "timeline",
+        fmt,
+        domain=domain,
+        asn=asn,
+        country=country,
+        category=category,
+        since=since,
+        until=until,
+        window=window,
+        output=output,
+        config=config,
+        data_dir=data_dir,
+        collector=collector,
+    )
+
+
+@app.command("events")
+def events_command(
+    domain: DomainOption = None,
+    asn: AsnOption = None,
+    country: CountryOption = None,
+    category: CategoryOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    window: WindowOption = "day",
+    fmt: FormatOption = "csv",
+    output: OutputOption = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    collector: CollectorOption = None,
+) -> None:
+    """Export events: each published change of state (blocking start, end) with the measurements bounding it."""
+    run_export(
+        "events",
+        fmt,
+        domain=domain,
+        asn=asn,
+        country=country,
+        category=category,
+        since=since,
+        until=until,
+        window=window,
+        output=output,
+        config=config,
+        data_dir=data_dir,
+        collector=collector,
+    )
+
+
+@app.command("measurements")
+def measurements_command(
+    domain: DomainOption = None,
+    asn: AsnOption = None,
+    country: CountryOption = None,
+    category: CategoryOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="csv, json, jsonl, parquet, or ooni (OONI's JSON Lines).")
+    ] = "csv",
+    output: OutputOption = None,
+    with_envelope: Annotated[
+        bool, typer.Option("--with-envelope", help="Add the signed DSSE envelope of each measurement.")
+    ] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    collector: CollectorOption = None,
+) -> None:
+    """Export one row per stored measurement: the fact, its hashes, log index and the verdict's explanation."""
+    run_export(
+        "measurements",
+        fmt,
+        domain=domain,
+        asn=asn,
+        country=country,
+        category=category,
+        since=since,
+        until=until,
+        window="day",
+        output=output,
+        config=config,
+        data_dir=data_dir,
+        collector=collector,
+        with_envelope=with_envelope,
+    )
+
+
+app.command("chart")(chart)

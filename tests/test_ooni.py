@@ -1,0 +1,350 @@
+"""OONI interoperability: the known history exported in OONI's Web Connectivity format, imported back,
+and OONI's own published lines (built from the spec's example) imported as external corroboration."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from probe.analysis.export import export
+from probe.analysis.ooni import OoniLineError, import_lines, ooni_for, parse_line
+from probe.analysis.query import Filters
+from probe.cli.app import app
+from tests.analysis_rig import ASNS, RFA_BLOCKED, VOD_BLOCKED, VOD_UNBLOCKED
+from tests.collector_rig import collector
+
+BASE_KEYS = {
+    "annotations",
+    "data_format_version",
+    "input",
+    "measurement_start_time",
+    "probe_asn",
+    "probe_cc",
+    "probe_network_name",
+    "probe_ip",
+    "report_id",
+    "resolver_asn",
+    "software_name",
+    "software_version",
+    "test_keys",
+    "test_name",
+    "test_runtime",
+    "test_start_time",
+    "test_version",
+}
+TEST_KEYS = {
+    "queries",
+    "tcp_connect",
+    "tls_handshakes",
+    "requests",
+    "control",
+    "control_failure",
+    "dns_experiment_failure",
+    "dns_consistency",
+    "http_experiment_failure",
+    "blocking",
+    "accessible",
+    "x_status",
+}
+
+# Shaped after the example output of ooni/spec nettests/ts-017-web-connectivity.md (trimmed: no network
+# events or certificates), as OONI's raw archive publishes it: no measurement_uid.
+SPEC_EXAMPLE: dict[str, Any] = {
+    "annotations": {"engine_name": "ooniprobe-engine", "engine_version": "3.9.0-alpha", "platform": "macos"},
+    "data_format_version": "0.2.0",
+    "input": "https://example.com",
+    "measurement_start_time": "2021-03-22 15:01:01",
+    "probe_asn": "AS30722",
+    "probe_cc": "IT",
+    "probe_ip": "127.0.0.1",
+    "probe_network_name": "Vodafone Italia S.p.A.",
+    "report_id": "20210322T150101Z_webconnectivity_IT_30722_n1_abcdefghijklmnop",
+    "resolver_asn": "AS30722",
+    "software_name": "miniooni",
+    "software_version": "3.9.0-alpha",
+    "test_keys": {
+        "queries": [
+            {
+                "answers": [{"answer_type": "A", "ipv4": "93.184.216.34", "ttl": None}],
+                "engine": "system",
+                "failure": None,
+                "hostname": "example.com",
+                "query_type": "A",
+                "t": 0.025775,
+            }
+        ],
+        "dns_experiment_failure": None,
+        "dns_consistency": "consistent",
+        "control_failure": None,
+        "tcp_connect": [
+            {
+                "ip": "93.184.216.34",
+                "port": 443,
+                "status": {"blocked": False, "failure": None, "success": True},
+            }
+        ],
+        "accessible": True,
+        "blocking": False,
+    },
+    "test_name": "web_connectivity",
+    "test_runtime": 1.5,
+    "test_start_time": "2021-03-22 15:01:00",
+    "test_version": "0.4.0",
+}
+# As OONI's API returns a measurement with its metadata: a uid, anomaly and confirmed.
+API_LINE: dict[str, Any] = {
+    **SPEC_EXAMPLE,
+    "measurement_uid": "20260910041512.123456_KH_webconnectivity_0123456789abcdef",
+    "input": "https://www.rfa.org/",
+    "measurement_start_time": "2026-09-10 04:15:12",
+    "probe_asn": "AS38623",
+    "probe_cc": "KH",
+    "report_id": "20260910T041500Z_webconnectivity_KH_38623_n1_0123456789abcdef",
+    "test_keys": {**SPEC_EXAMPLE["test_keys"], "accessible": False, "blocking": "dns"},
+    "anomaly": True,
+    "confirmed": True,
+}
+
+
+def connect(history_dir: Path, mode: str = "ro") -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode={mode}", uri=True, isolation_level=None)
+
+
+def ooni_lines(history_dir: Path, **filters: Any) -> list[dict[str, Any]]:
+    _, chunks = export(connect(history_dir), "measurements", "ooni", Filters.parse(**filters))
+    return [json.loads(line) for line in b"".join(chunks).splitlines()]
+
+
+def cli(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args))
+
+
+# -- export --------------------------------------------------------------------------------------------
+
+
+def test_every_measurement_becomes_one_ooni_measurement(history_dir: Path) -> None:
+    lines = ooni_lines(history_dir)
+    conn = connect(history_dir)
+    assert len(lines) == conn.execute("SELECT count(*) FROM measurements").fetchone()[0]
+    for line in lines[:200]:
+        assert set(line) >= BASE_KEYS and set(line["test_keys"]) >= TEST_KEYS
+        assert line["data_format_version"] == "0.2.0" and line["test_name"] == "web_connectivity"
+        assert line["probe_ip"] == "127.0.0.1" and line["probe_cc"] == "KH"
+        assert line["probe_asn"] in {f"AS{a}" for a in ASNS}
+        assert len(line["measurement_start_time"]) == 19 and line["measurement_start_time"][10] == " "
+    # The annotations link each line back to the signed measurement.
+    first = lines[0]["annotations"]
+    row = conn.execute(
+        "SELECT payload_sha256, started_at FROM measurements WHERE uid = ?", [first["saksi_measurement_uid"]]
+    ).fetchone()
+    assert row[0] == first["saksi_payload_sha256"]
+    assert lines[0]["measurement_start_time"] == row[1][:19].replace("T", " ")
+
+
+def test_ooni_blocking_follows_our_verdicts(history_dir: Path) -> None:
+    rfa = ooni_lines(history_dir, domain="www.rfa.org", since=str(RFA_BLOCKED.date()))
+    by_outcome: dict[str, set[Any]] = {}
+    for line in rfa:
+        by_outcome.setdefault(line["annotations"]["saksi_outcome"], set()).add(
+            (line["test_keys"]["blocking"], line["test_keys"]["accessible"])
+        )
+    assert by_outcome["blocked"] >= {("dns", False)}  # dns.bogon
+    assert by_outcome.get("accessible", {(False, True)}) == {(False, True)}
+    dns = [line for line in rfa if line["test_keys"]["blocking"] == "dns"]
+    assert len(dns) > 0.9 * len(rfa)
+    assert all(line["test_keys"]["dns_consistency"] == "inconsistent" for line in dns)
+    assert all(line["test_keys"]["x_status"] & 32 for line in dns)  # StatusAnomalyDNS
+
+    vod = ooni_lines(
+        history_dir, domain="vodkhmer.news", asn="38623", since=str(VOD_BLOCKED.date()), until="2026-09-12"
+    )
+    assert vod and VOD_UNBLOCKED.date().isoformat() > "2026-09-12"
+    sni = [line for line in vod if line["annotations"]["saksi_method"] == "tls.reset"]
+    assert len(sni) > 0.9 * len(vod)
+    assert {line["test_keys"]["blocking"] for line in sni} == {"http-failure"}
+
+    down = [line for line in ooni_lines(history_dir) if line["annotations"]["saksi_outcome"] == "down"]
+    assert all(
+        line["test_keys"]["blocking"] is False and line["test_keys"]["accessible"] is False for line in down
+    )
+
+
+def test_cli_ooni_export_and_import_round_trip(history_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ours.jsonl"
+    result = cli("export", "measurements", "--data-dir", str(history_dir), "--format", "ooni", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    n = connect(history_dir).execute("SELECT count(*) FROM measurements").fetchone()[0]
+    assert len(out.read_text().splitlines()) == n
+
+    result = cli("import", "ooni", str(out), "--data-dir", str(history_dir))
+    assert result.exit_code == 0, result.output
+    assert f"imported {n} OONI measurement(s)" in result.stdout
+    again = cli("import", "ooni", str(out), "--data-dir", str(history_dir))
+    assert f"imported 0 OONI measurement(s) from {out}; {n} duplicate(s) ignored" in again.stdout
+
+    conn = connect(history_dir)
+    assert conn.execute("SELECT count(*) FROM ooni_measurements").fetchone()[0] == n
+    summary = ooni_for(conn, "www.rfa.org", 38623, since=RFA_BLOCKED)
+    assert summary.counts["dns"] > 0.9 * summary.total
+    assert summary.rows[0]["blocking"] in ("dns", False, "tcp_ip")
+    # External rows never enter our facts or measurements.
+    assert conn.execute("SELECT count(*) FROM facts").fetchone()[0] == n
+
+
+# -- import of OONI's own lines ------------------------------------------------------------------------
+
+
+def test_spec_example_and_api_lines_import(history_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "ooni.jsonl.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(json.dumps(SPEC_EXAMPLE) + "\n\n" + json.dumps(API_LINE) + "\n")
+    result = cli("import", "ooni", str(path), "--data-dir", str(history_dir))
+    assert result.exit_code == 0, result.output
+    assert "imported 2 OONI measurement(s)" in result.stdout
+
+    conn = connect(history_dir)
+    rfa = ooni_for(conn, "www.rfa.org", 38623)
+    assert rfa.total == 1 and rfa.counts == {"dns": 1} and rfa.anomalies == 1 and rfa.confirmed == 1
+    assert rfa.rows[0]["measurement_uid"] == API_LINE["measurement_uid"]
+    assert rfa.rows[0]["measurement_start_time"] == "2026-09-10T04:15:12Z"
+    example = ooni_for(conn, "example.com")
+    assert (
+        example.total == 1 and example.rows[0]["blocking"] is False and example.rows[0]["accessible"] is True
+    )
+    assert example.rows[0]["measurement_uid"].startswith("local-")  # the raw archive has no uid
+    assert example.rows[0]["probe_asn"] == 30722
+    raw = conn.execute("SELECT raw FROM ooni_measurements WHERE domain = 'example.com'").fetchone()[0]
+    assert json.loads(raw) == SPEC_EXAMPLE
+    assert ooni_for(conn, "www.rfa.org", 38623, until=RFA_BLOCKED).total == 0
+
+
+def probe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "probe", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+
+
+def test_a_bad_line_stops_the_import_with_its_number(history_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(SPEC_EXAMPLE) + "\n" + '{"test_name": "web_connectivity"}\n' + "not json\n")
+    result = probe("import", "ooni", str(path), "--data-dir", str(history_dir))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "line 2: measurement_start_time" in result.stderr and "nothing was imported" in result.stderr
+    assert connect(history_dir).execute("SELECT count(*) FROM ooni_measurements").fetchone()[0] == 0
+
+    result = probe("import", "ooni", str(path), "--data-dir", str(history_dir), "--skip-bad")
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 OONI measurement(s)" in result.stdout and "2 bad line(s) skipped" in result.stdout
+    assert "line 3: not JSON" in result.stderr
+
+    missing = probe("import", "ooni", str(tmp_path / "nope.jsonl"), "--data-dir", str(history_dir))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_api_lists_external_measurements(history_dir: Path, tmp_path: Path) -> None:
+    conn = connect(history_dir, "rw")
+    import_lines(conn, iter([json.dumps(API_LINE), json.dumps(SPEC_EXAMPLE)]))
+    with collector(tmp_path) as rig, rig.client() as client:
+        body = client.get("/api/v1/ooni", params={"domain": "www.rfa.org", "asn": "AS38623"}).json()
+        assert body["source"].startswith("OONI (external corroboration, unsigned by us)")
+        assert body["total"] == 1 and body["counts"] == {"dns": 1}
+        assert body["measurements"][0]["blocking"] == "dns"
+        assert client.get("/api/v1/ooni", params={"asn": "Metfone"}).status_code == 400
+        lines = client.get(
+            "/api/v1/export", params={"dataset": "measurements", "format": "ooni", "asn": "45498"}
+        )
+        assert lines.headers["content-type"].startswith("application/x-ndjson")
+        parsed = [json.loads(line) for line in lines.text.splitlines()]
+        assert parsed and {p["probe_asn"] for p in parsed} == {"AS45498"}
+
+
+# -- the line parser -----------------------------------------------------------------------------------
+
+
+def test_parse_line_reads_the_fields() -> None:
+    row = parse_line(json.dumps(API_LINE), 7)
+    assert (row.domain, row.probe_asn, row.probe_cc, row.blocking, row.accessible) == (
+        "www.rfa.org",
+        38623,
+        "KH",
+        "dns",
+        False,
+    )
+    for bad, why in [
+        ({**API_LINE, "probe_asn": "Metfone"}, "probe_asn"),
+        ({**API_LINE, "measurement_start_time": "yesterday"}, "measurement_start_time"),
+        ({**API_LINE, "test_keys": []}, "test_keys"),
+        ({**API_LINE, "anomaly": "yes"}, "anomaly"),
+        ([1, 2], "not a JSON object"),
+    ]:
+        with pytest.raises(OoniLineError, match=why) as caught:
+            parse_line(json.dumps(bad), 3)
+        assert caught.value.line == 3
+
+
+REAL = json.dumps(API_LINE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(REAL)), st.integers(0, 40), st.text(max_size=40))
+def test_parse_line_raises_only_its_own_error(at: int, cut: int, splice: str) -> None:
+    text = REAL[:at] + splice + REAL[at + cut :]
+    try:
+        row = parse_line(text, 1)
+    except OoniLineError as exc:
+        caught = exc
+    else:
+        assert row.raw == text and row.test_name and row.measurement_start_time.endswith("Z")
+        return
+    assert caught.line == 1 and str(caught).startswith("line 1: ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "test_name": st.text(min_size=1, max_size=20),
+            "measurement_start_time": st.datetimes(datetime(2012, 1, 1), datetime(2100, 1, 1)).map(
+                lambda d: d.strftime("%Y-%m-%d %H:%M:%S")
+            ),
+            "probe_asn": st.integers(0, 2**32 - 1).map(lambda n: f"AS{n}"),
+            "probe_cc": st.sampled_from(["KH", "IT", "ZZ"]),
+            "input": st.one_of(
+                st.none(), st.sampled_from(["https://www.rfa.org/", "http://Example.COM:8080/x"])
+            ),
+            "report_id": st.text(max_size=30),
+            "test_keys": st.fixed_dictionaries(
+                {
+                    "blocking": st.sampled_from(["dns", "tcp_ip", "http-failure", "http-diff", False, None]),
+                    "accessible": st.sampled_from([True, False, None]),
+                }
+            ),
+        }
+    )
+)
+def test_parse_line_keeps_what_ooni_said(obj: dict[str, Any]) -> None:
+    row = parse_line(json.dumps(obj), 1)
+    assert row.probe_asn == int(obj["probe_asn"][2:])
+    blocking = obj["test_keys"]["blocking"]
+    assert row.blocking == ("false" if blocking is False else blocking)
+    assert row.accessible is obj["test_keys"]["accessible"]
+    assert row.measurement_start_time == obj["measurement_start_time"].replace(" ", "T") + "Z"
+    if obj["input"]:
+        assert row.domain == obj["input"].split("/")[2].split(":")[0].lower()
+    assert parse_line(json.dumps(obj), 2).measurement_uid == row.measurement_uid  # stable, so dedupable
