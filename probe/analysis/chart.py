@@ -1,0 +1,270 @@
+"""Timeline charts: a Timeline laid out as rows of coloured spans, and drawn as PNG or SVG with matplotlib.
+
+The layout (`rows`, `spans`) is pure and shared with the dashboard's HTML strips. matplotlib is imported
+only inside `render`, so the collector and the probe never load it unless a chart is drawn; it comes with
+the `analysis` extra (`pip install 'saksi-probe[analysis]'`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from probe.analysis.rules import TIMELINE_RULES_VERSION
+from probe.analysis.timeline import WINDOW_HOURS, Cell, Timeline
+
+Row = Literal["asn", "domain"]  # what each row of the chart is: one network, or one site
+
+COLOURS = {
+    "blocked": "#c0392b",
+    "accessible": "#2e8b57",
+    "down": "#8c8c8c",
+    "inconclusive": "#e0a526",
+    "gap": "#ffffff",
+}
+STATE_LABELS = {
+    "blocked": "blocked",
+    "accessible": "accessible",
+    "down": "site down (control too)",
+    "inconclusive": "inconclusive",
+    "gap": "no data",
+}
+# Blocked spans are hatched by the layer the blocking was seen at, so a change of method is visible in print.
+METHOD_HATCH = {"dns": "///", "tcp": "xxx", "tls": "\\\\\\", "http": "..."}
+EVENT_MARKERS = {"blocking_start": "v", "blocking_end": "^", "state_change": "D"}
+EVENT_LABELS = {
+    "blocking_start": "blocking published",
+    "blocking_end": "end of blocking published",
+    "state_change": "other change published",
+}
+
+
+class ChartUnavailable(RuntimeError):
+    """matplotlib is not installed: charts need the analysis extra."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """Consecutive windows of one row in the same state (and method), or a stretch without data."""
+
+    start: int  # epoch hour, inclusive
+    end: int  # epoch hour, exclusive
+    state: str  # a cell state, or "gap"
+    method: str | None = None
+    confidence: str | None = None
+    windows: int = 0  # windows with data in the span
+    measurements: int = 0
+
+
+def rows(timeline: Timeline, by: Row) -> list[tuple[str, list[Cell]]]:
+    """The timeline's cells grouped by ASN (by="asn") or by domain (by="domain"), each row sorted by time.
+
+    ASN rows are labelled "AS<n>" ("unknown network" when the ASN is not known)."""
+    grouped: dict[str, list[Cell]] = defaultdict(list)
+    for cell in timeline.cells:
+        grouped[row_key(cell.asn, cell.domain, by)].append(cell)
+
+    def order(key: str) -> tuple[int, str]:
+        return (int(key[2:]), "") if key.startswith("AS") and key[2:].isdigit() else (1 << 40, key)
+
+    return [(key, sorted(grouped[key], key=lambda c: c.start)) for key in sorted(grouped, key=order)]
+
+
+def extent(timeline: Timeline) -> tuple[int, int] | None:
+    """The first window's start and the last window's end, in epoch hours; None for an empty timeline."""
+    if not timeline.cells:
+        return None
+    size = WINDOW_HOURS[timeline.window]
+    return min(c.start for c in timeline.cells), max(c.start for c in timeline.cells) + size
+
+
+def spans(cells: Sequence[Cell], start: int, end: int) -> list[Span]:
+    """One row's cells (sorted) as spans covering [start, end): runs of one state, gaps where no data."""
+    out: list[Span] = []
+    at = start
+    for cell in cells:
+        size = WINDOW_HOURS[cell.window]
+        if cell.start + size <= start or cell.start >= end:
+            continue
+        if cell.start > at:
+            out.append(Span(at, cell.start, "gap"))
+        d = cell.decision
+        method = d.method if d.state == "blocked" else None
+        n = sum(d.counts.values())
+        last = out[-1] if out else None
+        if last and last.end == cell.start and last.state == d.state and last.method == method:
+            out[-1] = Span(
+                last.start,
+                cell.start + size,
+                d.state,
+                method,
+                last.confidence if last.confidence == "confirmed" else d.confidence,
+                last.windows + 1,
+                last.measurements + n,
+            )
+        else:
+            out.append(Span(cell.start, cell.start + size, d.state, method, d.confidence, 1, n))
+        at = cell.start + size
+    if at < end:
+        out.append(Span(at, end, "gap"))
+    return out
+
+
+def hour_time(hour: int) -> datetime:
+    return datetime.fromtimestamp(hour * 3600, UTC)
+
+
+def day_text(hour: int) -> str:
+    return hour_time(hour).strftime("%Y-%m-%d")
+
+
+def title_of(timeline: Timeline, by: Row, subject: str, start: int, end: int) -> str:
+    across = "across networks" if by == "asn" else "across sites"
+    window = {"day": "daily", "hour": "hourly"}[timeline.window]
+    return (
+        f"{subject} {across} · {day_text(start)} to {day_text(end - 1)} (UTC) · {window} windows · "
+        f"timeline rules {TIMELINE_RULES_VERSION}"
+    )
+
+
+def render(
+    timeline: Timeline,
+    *,
+    by: Row,
+    subject: str,
+    fmt: Literal["png", "svg"],
+    names: dict[str, str] | None = None,
+) -> bytes:
+    """The chart as PNG or SVG bytes. `subject` names what the chart is about (the domain, or "AS38623");
+    `names` adds a label to a row key (e.g. "AS38623" -> "VIETTEL-KH Metfone"). SVG output is
+    deterministic: the same timeline gives the same bytes."""
+    try:
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+    except ImportError:
+        raise ChartUnavailable(
+            "charts need matplotlib: install the analysis extra (pip install 'saksi-probe[analysis]')"
+        ) from None
+    import matplotlib.dates
+
+    mdates: Any = matplotlib.dates  # untyped in places
+
+    bounds = extent(timeline)
+    if bounds is None:
+        raise ValueError("the timeline has no windows to draw")
+    start, end = bounds
+    laid = rows(timeline, by)
+    names = names or {}
+
+    def x(hour: int) -> float:
+        return float(mdates.date2num(hour_time(hour)))
+
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": "saksi",
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            "hatch.linewidth": 0.6,
+        }
+    ):
+        height = 1.9 + 0.55 * len(laid)
+        fig = Figure(figsize=(11, height), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.17, 0.75 / height, 0.80, 1 - 1.45 / height))
+        labels = []
+        for i, (key, cells) in enumerate(laid):
+            y = len(laid) - 1 - i
+            labels.append(f"{key}\n{names[key]}" if key in names else key)
+            for span in spans(cells, start, end):
+                width = x(span.end) - x(span.start)
+                if span.state == "gap":
+                    style: dict[str, Any] = {"facecolor": "white", "edgecolor": "#d0d0d0", "hatch": "////"}
+                else:
+                    hatch = METHOD_HATCH.get((span.method or "").split(".")[0]) if span.method else None
+                    style = {"facecolor": COLOURS[span.state], "edgecolor": "white", "hatch": hatch}
+                ax.broken_barh([(x(span.start), width)], (y - 0.35, 0.7), linewidth=0.5, **style)
+                if span.state == "blocked" and span.method:
+                    share = (span.end - span.start) / (end - start)
+                    if share > 0.08:
+                        ax.text(
+                            x(span.start) + width / 2,
+                            y,
+                            span.method,
+                            ha="center",
+                            va="center",
+                            fontsize=8,
+                            color="white",
+                            fontweight="bold",
+                            bbox={"facecolor": COLOURS["blocked"], "edgecolor": "none", "pad": 1.5},
+                        )
+            # the first published state of a row is not a change: only changes are marked
+            key_events = [e for e in timeline.events if e.from_state and row_key(e.asn, e.domain, by) == key]
+            for event in key_events:
+                at = event.first_seen.at if event.first_seen else event.published_at
+                when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+                ax.plot(
+                    [mdates.date2num(when)],
+                    [y + 0.47],
+                    marker=EVENT_MARKERS.get(event.kind, "D"),
+                    markersize=7,
+                    color="#1f1f1f",
+                    linestyle="none",
+                    clip_on=False,
+                )
+        ax.set_yticks(range(len(laid)), labels=list(reversed(labels)), fontsize=9)
+        ax.set_ylim(-0.6, len(laid) - 0.2)
+        ax.set_xlim(x(start), x(end))
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10, tz=UTC)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
+        ax.tick_params(axis="x", labelsize=8)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+        ax.set_axisbelow(True)
+        fig.suptitle(title_of(timeline, by, subject, start, end), fontsize=10.5, x=0.02, ha="left", y=0.985)
+        handles: list[Any] = [
+            Patch(facecolor=COLOURS[s], edgecolor="#9a9a9a", label=STATE_LABELS[s])
+            for s in ("blocked", "accessible", "down", "inconclusive")
+        ]
+        handles.append(Patch(facecolor="white", edgecolor="#c0c0c0", hatch="////", label=STATE_LABELS["gap"]))
+        handles += [
+            Line2D([], [], marker=m, color="#1f1f1f", linestyle="none", label=EVENT_LABELS[k])
+            for k, m in EVENT_MARKERS.items()
+            if any(e.kind == k and e.from_state for e in timeline.events)
+        ]
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.02, 1 - 0.32 / height),
+            ncol=len(handles),
+            fontsize=8,
+            frameon=False,
+            handlelength=1.6,
+            columnspacing=1.2,
+        )
+        fig.text(
+            0.99,
+            0.012,
+            f"Saksi · timeline rules {TIMELINE_RULES_VERSION}",
+            ha="right",
+            fontsize=7,
+            color="#555",
+        )
+        buffer = io.BytesIO()
+        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
+
+
+def row_key(asn: int | None, domain: str, by: Row) -> str:
+    if by == "domain":
+        return domain
+    return f"AS{asn}" if asn is not None else "unknown network"

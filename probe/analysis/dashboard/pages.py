@@ -1,0 +1,395 @@
+"""What each dashboard page shows, computed from the collector's database, and its HTML.
+
+Pure of HTTP: functions take a sqlite3 connection (read only) and return the context a template renders.
+probe.collector.dashboard_routes serves them. Templates autoescape everything; pages need no JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+
+from probe.analysis.chart import COLOURS, STATE_LABELS, Row, extent, rows, spans
+from probe.analysis.facts import hour_iso
+from probe.analysis.query import MATRIX_DAYS, Filters, matrix, timeline
+from probe.analysis.rules import EVENT_RULES, PUBLISH_AFTER, TIMELINE_RULES_VERSION, WINDOW_RULES
+from probe.analysis.timeline import Event, Seen
+from probe.sign.dsse import Envelope, SignatureError
+
+STRIP_WIDTH = 1000  # SVG user units; the strip scales with the page
+DEFAULT_DAYS = 90  # a subject page without --since shows this many days before its latest data
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("probe.analysis.dashboard", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(template: str, **context: Any) -> str:
+    base = {
+        "rules_version": TIMELINE_RULES_VERSION,
+        "state_labels": STATE_LABELS,
+        "colours": COLOURS,
+        "publish_after": PUBLISH_AFTER,
+    }
+    return _env.get_template(template).render(**base, **context)
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def short(at: str | None) -> str:
+    """An ISO time as "YYYY-MM-DD HH:MM" (UTC), for tables."""
+    return at[:16].replace("T", " ") if at else ""
+
+
+_env.filters["short"] = short
+
+
+def network_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """The network name the latest measurement on each ASN reported (probe.network_name), where it did."""
+    names: dict[int, str] = {}
+    latest = conn.execute("SELECT asn, max(seq) FROM measurements WHERE asn IS NOT NULL GROUP BY asn")
+    for asn, seq in latest.fetchall():
+        row = conn.execute("SELECT envelope FROM measurements WHERE seq = ?", [seq]).fetchone()
+        name = payload_of(row[0]).get("probe", {}).get("network_name") if row else None
+        if isinstance(name, str) and name:
+            names[int(asn)] = name
+    return names
+
+
+def payload_of(envelope_json: str) -> dict[str, Any]:
+    """The decoded payload of a stored envelope; {} when it cannot be read (stored envelopes were checked)."""
+    try:
+        data = json.loads(Envelope.model_validate_json(envelope_json).body())
+    except (ValueError, SignatureError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def data_range(conn: sqlite3.Connection, filters: Filters | None = None) -> tuple[str | None, str | None]:
+    """The first and last measurement times (UTC ISO) among the facts the filters select."""
+    where, params = (filters or Filters()).where()
+    first, last = conn.execute(
+        f"SELECT min(started_at), max(started_at) FROM facts{where}", params
+    ).fetchone()
+    return first, last
+
+
+def latest_hour(conn: sqlite3.Connection, filters: Filters | None = None) -> int | None:
+    where, params = (filters or Filters()).where()
+    found = conn.execute(f"SELECT max(hour) FROM facts{where}", params).fetchone()[0]
+    return int(found) if found is not None else None
+
+
+# -- the overview matrix ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    state: str
+    published: bool
+    method: str | None
+    confidence: str | None
+    since: str | None  # when the published state was first seen
+    changed: bool  # the published state is a change seen in the period, not its first state
+    latest_window: str
+    measurements: int
+
+
+def overview(conn: sqlite3.Connection, at: datetime | None, now: datetime) -> dict[str, Any]:
+    """The matrix as of `at`; without it, as of now, or of the end of the data when that is older than the
+    matrix's reach (so an archive still shows its last state, saying so)."""
+    source = "requested" if at is not None else "now"
+    if at is None:
+        last = latest_hour(conn)
+        at = now
+        if last is not None and (last + 1) * 3600 < (now - timedelta(days=MATRIX_DAYS)).timestamp():
+            at = datetime.fromtimestamp((last + 1) * 3600, UTC)
+            source = "end_of_data"
+    cells = matrix(conn, at)
+    names = network_names(conn)
+    domains = sorted({c.domain for c in cells})
+    asns = sorted({c.asn for c in cells}, key=lambda a: (a is None, a or 0))
+    grid: dict[tuple[str, int | None], MatrixCell] = {}
+    for c in cells:
+        d = c.latest.decision
+        grid[(c.domain, c.asn)] = MatrixCell(
+            state=c.state,
+            published=c.published,
+            method=c.since.method if c.since else d.method,
+            confidence=c.since.confidence if c.since else d.confidence,
+            since=c.since.first_seen.at if c.since and c.since.first_seen else None,
+            changed=bool(c.since and c.since.from_state),
+            latest_window=hour_iso(c.latest.start)[:10],
+            measurements=sum(d.counts.values()),
+        )
+    counts = Counter(cell.state for cell in grid.values())
+    first, last_at = data_range(conn)
+    return {
+        "at": iso(at),
+        "at_source": source,
+        "from": iso(at - timedelta(days=MATRIX_DAYS)),
+        "matrix_days": MATRIX_DAYS,
+        "domains": domains,
+        "asns": [{"asn": a, "name": names.get(a) if a is not None else None} for a in asns],
+        "grid": grid,
+        "counts": counts,
+        "data_first": first,
+        "data_last": last_at,
+        "permalink": "/?" + urlencode({"at": iso(at)}, safe=":"),
+    }
+
+
+# -- a site across networks, or a network across sites ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    width: float
+    state: str
+    label: str | None  # printed in the bar when it is wide enough (the blocking method)
+    title: str  # the tooltip
+
+
+@dataclass(frozen=True)
+class Mark:
+    x: float
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Strip:
+    key: str  # "AS38623" or a domain
+    link: str
+    name: str | None
+    anchor: str
+    bars: list[Bar]
+    marks: list[Mark]
+    now: str  # the row's last state, as text
+
+
+def between(event: Event) -> str:
+    """When the change happened, as far as the measurements bound it."""
+    first = event.first_seen.at if event.first_seen else None
+    if event.last_contradicting and first:
+        return f"between {short(event.last_contradicting.at)} and {short(first)}"
+    if first:
+        return f"no later than {short(first)} (no earlier measurement showed otherwise)"
+    return f"published {short(event.published_at)}"
+
+
+def event_row(event: Event, by: Row) -> dict[str, Any]:
+    def seen(s: Seen | None) -> dict[str, str] | None:
+        return {"at": s.at, "uid": s.uid} if s else None
+
+    return {
+        "key": f"AS{event.asn}" if by == "asn" else event.domain,
+        "link": f"/asn/{event.asn}" if by == "asn" else f"/domain/{quote(event.domain)}",
+        "kind": event.kind if event.from_state else "first_state",
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "between": between(event),
+        "method": event.method,
+        "confidence": event.confidence,
+        "published_at": event.published_at,
+        "first_seen": seen(event.first_seen),
+        "last_seen": seen(event.last_seen),
+        "last_contradicting": seen(event.last_contradicting),
+        "ongoing": event.ongoing,
+    }
+
+
+def axis(start: int, end: int) -> list[dict[str, Any]]:
+    """Date ticks at whole days (UTC), at most about eight."""
+    days = max(1, (end - start) // 24)
+    step = max(1, -(-days // 8))
+    first = start - start % 24 + (24 if start % 24 else 0)
+    ticks = []
+    for hour in range(first, end + 1, 24 * step):
+        ticks.append(
+            {"x": round((hour - start) / (end - start) * STRIP_WIDTH, 2), "label": hour_iso(hour)[:10]}
+        )
+    return ticks
+
+
+EVENT_KINDS = {
+    "blocking_start": "blocking started",
+    "blocking_end": "blocking ended",
+    "state_change": "state changed",
+    "first_state": "first published state",
+}
+
+
+def subject_page(
+    conn: sqlite3.Connection, filters: Filters, window: str, page: Row, query: dict[str, str]
+) -> dict[str, Any] | None:
+    """A site's page (page="domain": one row per network) or a network's (page="asn": one row per site);
+    None when nothing was ever measured for it."""
+    by: Row = "asn" if page == "domain" else "domain"
+    scope = Filters(domain=filters.domain, asn=filters.asn)
+    last = latest_hour(conn, scope)
+    if last is None:
+        return None
+    chosen_since = filters.since is not None
+    if filters.since is None:
+        begin = datetime.fromtimestamp((last + 1) * 3600, UTC) - timedelta(days=DEFAULT_DAYS)
+        filters = Filters(filters.domain, filters.asn, since=begin, until=filters.until)
+    found = timeline(conn, filters, window)
+    names = network_names(conn)
+    bounds = extent(found)
+    strips: list[Strip] = []
+    start, end = bounds if bounds else (0, 1)
+    if chosen_since and filters.since is not None and bounds:
+        start = min(start, int(filters.since.timestamp()) // 3600)
+    if filters.until is not None and bounds:
+        end = max(end, -(-int(filters.until.timestamp()) // 3600))
+    width = end - start
+
+    def x(hour: int) -> float:
+        return round((hour - start) / width * STRIP_WIDTH, 2)
+
+    for key, cells in rows(found, by):
+        bars = []
+        for span in spans(cells, start, end):
+            dates = f"{hour_iso(span.start)[:13].replace('T', ' ')}h to {hour_iso(span.end)[:13].replace('T', ' ')}h"
+            if span.state == "gap":
+                title = f"no data, {dates}"
+            else:
+                what = STATE_LABELS[span.state] + (
+                    f" ({span.method}, {span.confidence})" if span.method else ""
+                )
+                title = f"{what}, {dates}: {span.windows} {window} windows, {span.measurements} measurements"
+            bar_width = x(span.end) - x(span.start)
+            label = span.method if span.method and bar_width > 9 * len(span.method) else None
+            bars.append(Bar(x(span.start), round(bar_width, 2), span.state, label, title))
+        marks = []
+        row_events = [e for e in found.events if (f"AS{e.asn}" if by == "asn" else e.domain) == key]
+        for event in row_events:
+            if not event.from_state or event.first_seen is None:
+                continue
+            hour = int(datetime.fromisoformat(event.first_seen.at.replace("Z", "+00:00")).timestamp()) // 3600
+            marks.append(Mark(x(hour), event.kind, f"{event.kind.replace('_', ' ')}: {between(event)}"))
+        last_state = row_events[-1].to_state if row_events else cells[-1].state
+        number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
+        strips.append(
+            Strip(
+                key=key,
+                link=f"/asn/{number}" if number is not None else f"/domain/{quote(key)}",
+                name=names.get(number) if number is not None else None,
+                anchor=key.lower().replace(".", "-"),
+                bars=bars,
+                marks=marks,
+                now=last_state,
+            )
+        )
+    where, params = filters.where()
+    measurements, probes = conn.execute(
+        f"SELECT count(*), count(DISTINCT key_id) FROM facts{where}", params
+    ).fetchone()
+    tiers = dict(
+        conn.execute(
+            f"SELECT tier, count(DISTINCT key_id) FROM facts{where} GROUP BY tier", params
+        ).fetchall()
+    )
+    first, last_at = data_range(conn, filters)
+    permalink_query = {
+        "since": iso(filters.since) if filters.since else "",
+        "until": iso(filters.until) if filters.until else "",
+        "window": window,
+    }
+    windows_used = Counter(c.decision.rule_id for c in found.cells)
+    return {
+        "by": by,
+        "page": page,
+        "event_kinds": EVENT_KINDS,
+        "start_at": hour_iso(start) if bounds else None,
+        "strips": strips,
+        "ticks": axis(start, end) if bounds else [],
+        "strip_width": STRIP_WIDTH,
+        "events": [event_row(e, by) for e in found.events],
+        "measurements": measurements,
+        "probes": probes,
+        "tiers": tiers,
+        "data_first": first,
+        "data_last": last_at,
+        "window": window,
+        "since": iso(filters.since) if filters.since else None,
+        "until": iso(filters.until) if filters.until else None,
+        "query": query,
+        "permalink_query": urlencode({k: v for k, v in permalink_query.items() if v}, safe=":"),
+        "rules": [(rule, WINDOW_RULES.get(rule, ""), n) for rule, n in sorted(windows_used.items())],
+        "event_rules": EVENT_RULES,
+        "ooni": ooni_counts(conn, filters),
+        "network_name": names.get(filters.asn) if filters.asn is not None else None,
+    }
+
+
+def ooni_counts(conn: sqlite3.Connection, filters: Filters) -> list[tuple[str, int]] | None:
+    """OONI's measurements of the same site or network in the same period, by OONI's `blocking` value
+    (probe.analysis.ooni.ooni_for); None when nothing was ever imported with `probe import ooni`."""
+    from probe.analysis.ooni import ooni_for
+
+    try:
+        if conn.execute("SELECT 1 FROM ooni_measurements LIMIT 1").fetchone() is None:
+            return None
+    except sqlite3.OperationalError:  # a database from before the table existed
+        return None
+    found = ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until, limit=0)
+    return sorted(found.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# -- one measurement --------------------------------------------------------------------------------------
+
+
+def pretty(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def measurement_page(record: Any, envelope_text: str, base_url: str) -> dict[str, Any]:
+    """`record` is the measurement's EvidenceRecord (probe.collector.records), `envelope_text` the
+    envelope as stored."""
+    payload = payload_of(envelope_text)
+    receipt = payload_of(record.receipt.model_dump_json())
+    uid = str(payload.get("measurement_uid", ""))
+    verdict = payload.get("verdict", {})
+    target = payload.get("target", {})
+    probe = payload.get("probe", {})
+    statement = record.statement
+    return {
+        "uid": uid,
+        "payload_sha256": statement.payload_sha256,
+        "envelope_pretty": pretty(json.loads(envelope_text)),
+        "payload_pretty": pretty(payload),
+        "receipt_pretty": pretty(receipt),
+        "statement_pretty": pretty(statement.model_dump()),
+        "verdict": verdict,
+        "target": target,
+        "probe": probe,
+        "started_at": payload.get("started_at"),
+        "rules_version_probe": payload.get("rules_version"),
+        "domain": (target.get("url", "").split("/")[2:3] or [""])[0].lower(),
+        "statement": statement,
+        "inclusion": record.inclusion,
+        "checkpoint": record.checkpoint,
+        "log_key": record.log_key,
+        "keyid": record.envelope.signatures[0].keyid,
+        "receipt_obj": receipt,
+        "base_url": base_url.rstrip("/"),
+        "json_url": f"/api/v1/measurements/{uid}",
+        "envelope_url": f"/measurement/{uid}/envelope.json",
+        "payload_url": f"/measurement/{uid}/payload.json",
+    }

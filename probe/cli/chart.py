@@ -1,0 +1,94 @@
+"""`probe export chart`: a timeline chart (PNG or SVG) of one site across networks, or one network across
+sites, read from the collector's database (read only)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from probe.cli.common import ConfigOption, fail, out, settings
+
+DB_FILE = "collector.db"  # as probe.collector.app.DB_FILE, without importing the collector
+
+
+def chart(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write (.png or .svg).", show_default=False)
+    ],
+    domain: Annotated[
+        str | None, typer.Option(help="Chart this site across networks (one row per ASN).")
+    ] = None,
+    asn: Annotated[
+        str | None, typer.Option(help="Chart this network across sites (one row per site), e.g. AS38623.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this UTC date or time (inclusive).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this UTC date (inclusive) or time.")] = None,
+    window: Annotated[str, typer.Option(help="Window size: day or hour.")] = "day",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="png or svg (default: from the output file's suffix).", show_default=False
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="The collector's data directory (default: collector.data_dir).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Draw a timeline chart (PNG or SVG) from the collector's database.
+
+    Give --domain for one site across networks, or --asn for one network across sites. Each window is
+    coloured by its state (blocked red, accessible green, down grey, inconclusive amber); gaps in the data
+    stay empty. The chart names the timeline rules version it was decided with.
+    """
+    from probe.analysis.query import FilterError, Filters, timeline
+
+    if (domain is None) == (asn is None):
+        fail("give exactly one of --domain (a site across networks) or --asn (a network across sites)")
+    kind = (fmt or output.suffix.lstrip(".")).lower()
+    if kind not in ("png", "svg"):
+        fail(f"cannot tell the format from {output.name!r}: use --format png or --format svg")
+    image_format: Literal["png", "svg"] = "png" if kind == "png" else "svg"
+    directory = data_dir or settings(config).collector.data_dir
+    path = directory / DB_FILE
+    if not path.is_file():
+        fail(f"no collector database at {path}: pass --data-dir, the collector's data directory")
+    try:
+        filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = timeline(conn, filters, window)
+            names = network_names(conn) if domain else {}
+        finally:
+            conn.close()
+    except FilterError as exc:
+        fail(str(exc))
+    except sqlite3.Error as exc:
+        fail(f"cannot read {path}: {exc}; is it a collector database?")
+    subject = filters.domain if filters.domain else f"AS{filters.asn}"
+    if not found.cells:
+        fail(f"no measurements of {subject} in {path} for these dates: nothing to draw")
+    from probe.analysis.chart import ChartUnavailable, render
+
+    try:
+        data = render(found, by="asn" if domain else "domain", subject=subject, fmt=image_format, names=names)
+    except ChartUnavailable:
+        fail("charts need matplotlib: install saksi-probe[analysis] (pip install 'saksi-probe[analysis]')")
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    out.print(f"wrote {output} ({image_format}, {len(found.cells)} windows)")
+
+
+def network_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Row labels: "AS<n>" -> the network name the latest probe on that ASN reported."""
+    from probe.analysis.dashboard.pages import network_names as names_by_asn
+
+    return {f"AS{asn}": name for asn, name in names_by_asn(conn).items()}

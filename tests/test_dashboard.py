@@ -1,0 +1,265 @@
+"""The collector's dashboard, driven by a real headless Chromium against a real collector serving the known
+history (tests/analysis_rig.py), plus HTTP-level checks of errors, escaping and downloads.
+
+Screenshots of every page are kept in artifacts/screenshots/ (docs/dashboard.md describes them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import struct
+import subprocess
+from contextlib import closing
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from probe.verify import verify_file
+from tests.analysis_rig import ASNS
+from tests.collector_rig import Rig, collector
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--hide-scrollbars",
+]
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        message = f"needs Chromium at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class Browser:
+    """Headless Chromium, a fresh profile for every page load."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.loads = 0
+
+    def run(self, url: str, *args: str) -> str:
+        self.loads += 1
+        profile = self.tmp / f"chromium-profile-{self.loads}"
+        done = subprocess.run(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def dom(self, url: str) -> str:
+        return self.run(url, "--dump-dom")
+
+    def screenshot(self, url: str, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        path.unlink(missing_ok=True)
+        self.run(url, f"--screenshot={path}", "--window-size=1280,900")
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+        assert struct.unpack(">II", data[16:24]) == (1280, 900)
+        assert len(data) > 30_000, f"{path} is nearly empty ({len(data)} bytes)"
+        return path
+
+
+class Tagged(HTMLParser):
+    """The attributes of every element carrying a data-* attribute, and the page's visible text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[dict[str, str]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if any(k.startswith("data-") for k in found):
+            self.elements.append({"tag": tag, **found})
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def where(self, **match: str) -> list[dict[str, str]]:
+        return [e for e in self.elements if all(e.get(f"data-{k}") == v for k, v in match.items())]
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+@pytest.fixture
+def served(history_dir: Path, tmp_path: Path) -> object:
+    with collector(tmp_path) as rig:
+        yield rig
+
+
+@pytest.mark.slow
+def test_every_page_in_a_browser(served: Rig, tmp_path: Path) -> None:
+    require_chromium()
+    browser = Browser(tmp_path)
+    url = served.url
+
+    # the overview matrix: www.rfa.org blocked by dns.bogon everywhere, vodkhmer.news accessible again
+    page = Tagged(browser.dom(f"{url}/"))
+    for asn in ASNS:
+        (cell,) = page.where(domain="www.rfa.org", asn=str(asn))
+        assert (cell["data-state"], cell["data-method"], cell["data-published"]) == (
+            "blocked",
+            "dns.bogon",
+            "yes",
+        )
+    (vod,) = page.where(domain="vodkhmer.news", asn="38623")
+    assert (vod["data-state"], vod["data-published"]) == ("accessible", "yes")
+    assert "timeline rules 2026" in page.all_text
+    assert "Permalink: /?at=2026-09-2" in page.all_text  # the data's end: the history is in the past
+    assert "data from 2026-09-01" in page.all_text
+    browser.screenshot(f"{url}/", "overview")
+
+    # a matrix as of a date in the middle: vodkhmer.news still blocked then
+    page = Tagged(browser.dom(f"{url}/?at=2026-09-10"))
+    (vod,) = page.where(domain="vodkhmer.news", asn="38623")
+    assert (vod["data-state"], vod["data-method"]) == ("blocked", "tls.reset")
+
+    # the site page: a strip per network, and both events with the measurements that bound them
+    page = Tagged(browser.dom(f"{url}/domain/vodkhmer.news"))
+    assert {e["data-row"] for e in page.where(state="accessible") if e["tag"] == "div"} == {
+        f"AS{a}" for a in ASNS
+    }
+    kinds = [e["data-kind"] for e in page.where(row="AS38623") if e["tag"] == "tr"]
+    assert kinds == ["first_state", "blocking_start", "blocking_end"]
+    assert "between 2026-09-03" in page.all_text  # the start's uncertainty: after the last contradiction
+    assert "tls.reset" in page.all_text
+    (start,) = page.where(row="AS38623", kind="blocking_start")
+    blocked_uid = start["data-first-seen"]
+    browser.screenshot(f"{url}/domain/vodkhmer.news", "domain")
+
+    # the network page: every site on AS38623
+    page = Tagged(browser.dom(f"{url}/asn/38623"))
+    rows = {e["data-row"]: e["data-state"] for e in page.elements if e["tag"] == "div"}
+    assert rows == {
+        "vodkhmer.news": "accessible",
+        "www.cambodiadaily.com": "accessible",
+        "www.example.com": "accessible",
+        "www.rfa.org": "blocked",
+    }
+    assert "VIETTEL-KH Metfone" in page.all_text
+    browser.screenshot(f"{url}/asn/38623", "asn")
+
+    # the measurement that first showed the blocking: verdict, proof, and how to verify it
+    with served.client() as client:
+        record = client.get(f"/api/v1/measurements/{blocked_uid}").json()
+    text = Tagged(browser.dom(f"{url}/measurement/{blocked_uid}")).all_text
+    assert "Verdict: blocked" in text
+    assert "tls.reset" in text
+    assert record["statement"]["payload_sha256"] in text
+    assert record["inclusion"]["hashes"] and all(h in text for h in record["inclusion"]["hashes"])
+    assert f"probe verify record.json --log-key '{record['log_key']}'" in text
+    assert "openssl pkeyutl -verify" in text
+    browser.screenshot(f"{url}/measurement/{blocked_uid}", "measurement")
+
+    browser.screenshot(f"{url}/domain/never-measured.example", "not-found")
+
+
+def test_errors_escaping_and_headers_over_http(served: Rig, history_dir: Path) -> None:
+    with served.client() as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"] == "default-src 'self'"
+        assert "text/html" in page.headers["content-type"]
+        assert "http://" not in page.text.replace(served.url, "")  # nothing fetched from elsewhere
+        css = client.get("/static/dashboard.css")
+        assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+
+        for hostile_path, shown in (
+            ("/domain/%3Cscript%3Ealert(1)%3Cb%3E", "&lt;script&gt;alert(1)&lt;b&gt;"),
+            (
+                "/domain/%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E",
+                "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;",
+            ),
+        ):
+            hostile = client.get(hostile_path)
+            assert hostile.status_code == 404
+            assert shown in hostile.text
+            assert "<script>" not in hostile.text and "<img" not in hostile.text
+            assert hostile.headers["content-security-policy"] == "default-src 'self'"
+
+        for path, status in (
+            ("/domain/never-measured.example", 404),
+            ("/asn/64512", 404),
+            ("/asn/not-a-number", 400),
+            ("/measurement/" + "0" * 32, 404),
+            ("/measurement/nothing/envelope.json", 404),
+            ("/?at=yesterday", 400),
+            ("/domain/www.rfa.org?since=2026-09-10&until=2026-09-01", 400),
+            ("/domain/www.rfa.org?window=week", 400),
+        ):
+            answer = client.get(path)
+            assert answer.status_code == status, path
+            assert "text/html" in answer.headers["content-type"], path
+
+        with closing(sqlite3.connect(history_dir / "collector.db")) as conn:
+            uid, digest, stored = conn.execute(
+                "SELECT uid, payload_sha256, envelope FROM measurements ORDER BY seq LIMIT 1"
+            ).fetchone()
+        envelope = client.get(f"/measurement/{uid}/envelope.json")
+        assert envelope.content == stored.encode()  # the exact bytes stored
+        assert "attachment" in envelope.headers["content-disposition"]
+        payload = client.get(f"/measurement/{digest}/payload.json")  # by payload hash too
+        assert hashlib.sha256(payload.content).hexdigest() == digest
+        assert client.get(f"/measurement/{digest}").status_code == 200
+
+
+def test_the_evidence_record_still_verifies(served: Rig, tmp_path: Path) -> None:
+    """GET /api/v1/measurements/{id} now comes from probe.collector.records: `probe verify` accepts it."""
+    with served.client() as client:
+        uid = client.get("/api/v1/events", params={"domain": "www.rfa.org", "asn": "38623"}).json()["events"][
+            -1
+        ]["first_seen_uid"]
+        record = client.get(f"/api/v1/measurements/{uid}")
+    path = tmp_path / "record.json"
+    path.write_bytes(record.content)
+    result = verify_file(path, log_key=json.loads(record.content)["log_key"], probe_key_pem=None)
+    assert result.ok, result
+
+
+def test_ooni_corroboration_is_shown_when_imported(history_dir: Path, tmp_path: Path) -> None:
+    with closing(sqlite3.connect(history_dir / "collector.db")) as conn, conn:
+        rows = [("www.rfa.org", 38623, "dns")] * 3 + [
+            ("www.rfa.org", 17976, "false"),
+            ("vodkhmer.news", 38623, "dns"),
+        ]
+        conn.executemany(
+            "INSERT INTO ooni_measurements (measurement_uid, report_id, domain, probe_asn, "
+            "measurement_start_time, test_name, blocking, raw, imported_at) "
+            "VALUES (?, 'r', ?, ?, '2026-09-10T00:00:00Z', 'web_connectivity', ?, '{}', '2026-11-01T00:00:00Z')",
+            [(f"u{i}", *row) for i, row in enumerate(rows)],
+        )
+    with collector(tmp_path) as rig, rig.client() as client:
+        site = client.get("/domain/www.rfa.org").text
+        network = client.get("/asn/38623").text
+    assert "External corroboration (OONI)" in site
+    assert "<td>dns</td><td>3</td>" in site and "<td>false</td><td>1</td>" in site
+    assert "<td>dns</td><td>4</td>" in network
+
+
+def test_no_ooni_section_when_nothing_was_imported(served: Rig) -> None:
+    with served.client() as client:
+        assert "OONI" not in client.get("/domain/www.rfa.org").text
