@@ -1,4 +1,4 @@
-"""`probe verify FILE`: check an evidence record (or a bare signed measurement) offline."""
+"""`probe verify FILE`: check an evidence record, a bare signed measurement or an evidence bundle offline."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from probe.verify import VerifyInputError, verify_file
 
 def verify(
     file: Annotated[
-        Path, typer.Argument(help="An evidence record (GET /api/v1/measurements/{id}) or a DSSE envelope.")
+        Path,
+        typer.Argument(
+            help="An evidence record (GET /api/v1/measurements/{id}), a DSSE envelope, or a bundle (.zip)."
+        ),
     ],
     log_key: Annotated[
         str | None,
@@ -33,11 +36,16 @@ def verify(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every check, not one line.")] = False,
 ) -> None:
-    """Verify an evidence record offline: signature, receipt, log inclusion and checkpoint signature.
+    """Verify an evidence record or bundle offline: signatures, receipts, log inclusion, checkpoint.
 
-    Prints one line and exits 1 when anything does not verify. No network is used. The record's log key is
-    the trust anchor: compare it with the collector's (GET /api/v1/log/key), or pass --log-key.
+    A record: prints one line and exits 1 when anything does not verify. A bundle (`probe evidence`):
+    checks every file and prints a summary, or the files and checks that failed, and exits 1. No network
+    is used. The log key in the file is the trust anchor: compare it with the collector's
+    (GET /api/v1/log/key), or pass --log-key.
     """
+    if is_bundle(file):
+        verify_bundle_command(file, log_key)
+        return
     pem: bytes | None = None
     if probe_key is not None:
         try:
@@ -63,4 +71,44 @@ def verify(
         return
     if allow_unsequenced and result.ok_except_sequencing():
         return
+    raise typer.Exit(1)
+
+
+def is_bundle(path: Path) -> bool:
+    if path.suffix.lower() == ".zip":
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def verify_bundle_command(path: Path, log_key: str | None) -> None:
+    from probe.analysis.bundle_verify import BundleInputError, describe, verify_bundle
+
+    try:
+        summary = verify_bundle(path, log_key=log_key)
+    except BundleInputError as exc:
+        fail(str(exc))
+    for line in describe(summary):
+        out.print(line, markup=False, highlight=False)
+    out.print(f"elapsed      {summary.elapsed_s:.2f} s", markup=False, highlight=False)
+    if summary.ok:
+        out.print("VERIFIED: every file and every check above", markup=False, highlight=False)
+        if not summary.log_key_from_user:
+            err.print(
+                f"note: the log key came from the bundle ({summary.log_key}); compare it with the collector's "
+                "published key, or pass --log-key",
+                markup=False,
+            )
+        return
+    total = sum(summary.failed_count.values())
+    out.print(
+        f"FAILED: {total} problem(s); each names the file and the check:", markup=False, highlight=False
+    )
+    for failure in summary.failures[:50]:
+        out.print(f"  {failure}", markup=False, highlight=False)
+    if total > 50:
+        out.print(f"  ... and {total - 50} more", markup=False, highlight=False)
     raise typer.Exit(1)

@@ -1,0 +1,464 @@
+"""Evidence bundles: a self-contained zip of everything behind one domain's timeline, checkable offline.
+
+Layout (docs/bundles.md)::
+
+    measurements/<uid>/envelope.json   the signed measurement, the stored bytes verbatim
+    measurements/<uid>/receipt.json    the collector's signed receipt, verbatim
+    measurements/<uid>/proof.json      the log statement and its inclusion proof against checkpoint.txt
+    keys/<key_id>.pem, keys/index.json the probes' public keys, their tier and enrolment time
+    checkpoint.txt, log-key.txt        the signed checkpoint the proofs are against, the log's verifier key
+    collector.pub.pem                  the same collector key as PEM (receipts and SIGNATURE.json)
+    timeline.csv, timeline.json        day windows from the bundled measurements, with the timeline rules
+    events.json                        the published state changes, with the measurements bounding them
+    VERIFY.md                          the offline recipe
+    MANIFEST.json                      SHA-256 and size of every file above, the filters, the checkpoint
+    report.html, report.pdf            the plain-language report; they cite MANIFEST.json's SHA-256
+    SIGNATURE.json                     a DSSE envelope by the collector over MANIFEST.json's hash and the
+                                       reports' hashes (type application/vnd.saksi.bundle.v1+json)
+
+The bundle holds the domain's measurements matching the filters (the domain and its subdomains) that are
+in the log at the latest checkpoint, plus the same probes' control-target (CTRL) measurements in the
+period, because the timeline rules exclude a probe's window when its controls fail. Measurements not yet
+in the log are left out and counted in the report.
+
+Everything is streamed into the zip one file at a time; timestamps are fixed and the order is fixed, so
+the same database gives the same bytes. Reads only: the database connection may be read-only.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.query import Filters
+from probe.analysis.report import (
+    VERIFY_MD,
+    BlockingPeriod,
+    Network,
+    PdfUnavailable,
+    ReportFacts,
+    render_html,
+    render_pdf,
+)
+from probe.analysis.rules import TIMELINE_RULES_VERSION
+from probe.analysis.timeline import Timeline, build, excluded_slots
+from probe.collector.sequencer import DbHashes, b64, latest
+from probe.collector.signing import KEY_FILE, CollectorKey
+from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
+from probe.models.measurement import Measurement
+from probe.sign.dsse import sign_envelope
+from probe.sign.jcs import canonical
+from probe.sign.keys import public_pem
+
+BUNDLE_TYPE = "application/vnd.saksi.bundle.v1+json"
+BUNDLE_FORMAT = "saksi-evidence-bundle/1"
+WINDOW = "day"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same inputs give the same bytes
+
+MANIFEST = "MANIFEST.json"
+SIGNATURE = "SIGNATURE.json"
+REPORTS = ("report.html", "report.pdf")
+
+
+class BundleError(Exception):
+    """A bundle cannot be built for these filters (nothing in the log, no key); one sentence."""
+
+
+# --- shared with the verifier: what belongs in a bundle and what the timeline files hold -------------
+
+
+def in_filters(fact: Fact, filters: Filters) -> bool:
+    """The bundle's selection rule, in Python (the builder runs the same rule in SQL)."""
+    domain = filters.domain
+    if domain is not None and fact.domain != domain and not fact.domain.endswith("." + domain):
+        return False
+    if filters.asn is not None and fact.asn != filters.asn:
+        return False
+    if filters.since is not None and fact.hour < int(filters.since.timestamp()) // 3600:
+        return False
+    return filters.until is None or fact.hour < -(-int(filters.until.timestamp()) // 3600)
+
+
+def bundle_timeline(facts: Sequence[Fact], controls: Sequence[Fact]) -> Timeline:
+    return build(facts, WINDOW, excluded_slots(controls, WINDOW))
+
+
+def json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def timeline_files(tl: Timeline, filters: Filters) -> dict[str, bytes]:
+    """timeline.csv, timeline.json and events.json, byte for byte as the builder writes them."""
+    cells = [c.row() for c in tl.cells]
+    head = {"rules_version": TIMELINE_RULES_VERSION, "window": tl.window, "filters": filters.as_dict()}
+    text = io.StringIO()
+    if cells:
+        writer = csv.DictWriter(text, fieldnames=list(cells[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(cells)
+    return {
+        "timeline.csv": text.getvalue().encode(),
+        "timeline.json": json_bytes({**head, "cells": cells}),
+        "events.json": json_bytes({**head, "events": [e.row() for e in tl.events]}),
+    }
+
+
+def filters_from_manifest(data: dict[str, Any]) -> Filters:
+    return Filters.parse(
+        domain=data.get("domain"),
+        asn=data.get("asn"),
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+
+
+# --- what the report says, accumulated while streaming -------------------------------------------
+
+
+@dataclass
+class Tally:
+    measurements: int = 0
+    controls: int = 0
+    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier
+    names: dict[int | None, Counter[str]] = field(default_factory=dict)
+    per_asn: Counter[int | None] = field(default_factory=Counter)
+    keys_per_asn: dict[int | None, set[str]] = field(default_factory=dict)
+    blocked_per_asn: Counter[int | None] = field(default_factory=Counter)
+    explanations: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
+    countries: Counter[str] = field(default_factory=Counter)
+    domains: set[str] = field(default_factory=set)
+    first_at: str | None = None
+    last_at: str | None = None
+
+    def add(self, m: Measurement, fact: Fact) -> None:
+        self.measurements += 1
+        self.tiers[fact.key_id] = fact.tier
+        self.per_asn[fact.asn] += 1
+        self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
+        if m.probe.network_name:
+            self.names.setdefault(fact.asn, Counter())[m.probe.network_name] += 1
+        if fact.outcome == "blocked":
+            self.blocked_per_asn[fact.asn] += 1
+            self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
+        if fact.cc:
+            self.countries[fact.cc] += 1
+        self.domains.add(fact.domain)
+        self.first_at = min(self.first_at or fact.started_at, fact.started_at)
+        self.last_at = max(self.last_at or fact.started_at, fact.started_at)
+
+    def networks(self) -> list[Network]:
+        return [
+            Network(
+                asn=asn,
+                name=self.names[asn].most_common(1)[0][0] if asn in self.names else None,
+                measurements=n,
+                probes=len(self.keys_per_asn[asn]),
+                blocked=self.blocked_per_asn[asn],
+            )
+            for asn, n in sorted(self.per_asn.items(), key=lambda kv: kv[0] or 0)
+        ]
+
+
+def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
+    periods = []
+    events = tl.events
+    for i, e in enumerate(events):
+        if e.to_state != "blocked":
+            continue
+        after = next((x for x in events[i + 1 :] if (x.domain, x.asn) == (e.domain, e.asn)), None)
+        said = tally.explanations.get((e.asn, e.method), Counter()).most_common(1)
+        periods.append(
+            BlockingPeriod(
+                domain=e.domain,
+                asn=e.asn,
+                network=tally.names[e.asn].most_common(1)[0][0] if e.asn in tally.names else None,
+                method=e.method,
+                confidence=e.confidence,
+                probe_words=said[0][0] if said else None,
+                began_after=e.last_contradicting.at if e.last_contradicting else None,
+                began_by=e.first_seen.at if e.first_seen else None,
+                last_seen=e.last_seen.at if e.last_seen else None,
+                ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
+                ended_by=after.first_seen.at if after and after.first_seen else None,
+                ongoing=after is None,
+            )
+        )
+    return periods
+
+
+# --- building ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    uid: str
+    log_index: int
+    envelope: str
+    receipt: str
+    key_id: str
+    payload_sha256: str
+    asn: int | None
+    received_at: str
+    tier: str
+
+
+ROW_SQL = (
+    "SELECT m.uid, m.log_index, m.envelope, m.receipt, m.key_id, m.payload_sha256, m.asn, m.received_at, "
+    "m.tier FROM facts f JOIN measurements m ON m.seq = f.seq"
+)
+
+
+def _selection(filters: Filters) -> tuple[str, list[object]]:
+    scope = Filters(asn=filters.asn, since=filters.since, until=filters.until)
+    where, params = scope.where()
+    where = where.replace("asn", "f.asn").replace("hour", "f.hour")
+    if filters.domain is not None:
+        where = (where + " AND " if where else " WHERE ") + "(f.domain = ? OR f.domain GLOB ?)"
+        params += [filters.domain, "*." + filters.domain]
+    return where, params
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> Iterator[Row]:
+    cursor = conn.execute(sql, params)
+    while batch := cursor.fetchmany(2000):
+        for r in batch:
+            yield Row(*r)
+
+
+def _control_rows(
+    conn: sqlite3.Connection, filters: Filters, keys: Sequence[str], size: int
+) -> Iterator[Row]:
+    where, params = Filters(since=filters.since, until=filters.until).where()
+    where = where.replace("hour", "f.hour")
+    where = (where + " AND " if where else " WHERE ") + "f.category = ? AND m.log_index < ?"
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        yield from _rows(
+            conn,
+            f"{ROW_SQL}{where} AND f.key_id IN ({','.join('?' * len(chunk))}) ORDER BY m.uid",
+            [*params, CONTROL_CATEGORY, size, *chunk],
+        )
+
+
+@dataclass(frozen=True)
+class Built:
+    measurements: int
+    controls: int
+    not_in_log: int
+    manifest_sha256: str
+    checkpoint_size: int
+
+
+class _Writer:
+    def __init__(self, out: IO[bytes]) -> None:
+        self.zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
+        self.files: dict[str, dict[str, object]] = {}
+
+    def add(self, name: str, data: bytes, *, listed: bool = True) -> dict[str, object]:
+        info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self.zip.writestr(info, data)
+        entry: dict[str, object] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        if listed:
+            self.files[name] = entry
+        return entry
+
+
+def build_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, out: IO[bytes]) -> Built:
+    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing."""
+    if filters.domain is None:
+        raise BundleError("a bundle is about one domain: give --domain")
+    head = latest(conn)
+    if head is None:
+        raise BundleError(
+            "the collector has not signed a checkpoint yet, so nothing can be proven; try later"
+        )
+    checkpoint = Checkpoint.parse(head.note.split("\n\n", 1)[0] + "\n")
+    key = CollectorKey(key.private, checkpoint.origin)  # the log's name is the checkpoint's origin
+    try:
+        NoteVerifier.from_vkey(key.verifier_key()).verify(head.note)
+    except NoteError:
+        raise BundleError(
+            "the collector key in the data directory did not sign the latest checkpoint; use the data "
+            "directory the collector runs with"
+        ) from None
+    where, params = _selection(filters)  # never empty: the domain is required
+    not_in_log = int(
+        conn.execute(
+            f"SELECT count(*) FROM facts f JOIN measurements m ON m.seq = f.seq{where} "
+            "AND (m.log_index IS NULL OR m.log_index >= ?)",
+            [*params, head.size],
+        ).fetchone()[0]
+    )
+    sequenced = f"{ROW_SQL}{where} AND m.log_index < ? ORDER BY m.uid"
+
+    writer = _Writer(out)
+    hashes = DbHashes(conn)
+    tally = Tally()
+    facts: list[Fact] = []
+    controls: list[Fact] = []
+    domain_uids: set[str] = set()
+
+    def add_measurement(row: Row, *, control: bool) -> None:
+        m = Measurement.model_validate_json(_payload(row.envelope))
+        fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
+        if control:
+            controls.append(fact)
+        else:
+            facts.append(fact)
+            tally.add(m, fact)
+        base = f"measurements/{row.uid}/"
+        writer.add(base + "envelope.json", row.envelope.encode())
+        proof = inclusion_proof(row.log_index, head.size, hashes)
+        statement = {
+            "payload_sha256": row.payload_sha256,
+            "key_id": row.key_id,
+            "asn": row.asn,
+            "received_at": row.received_at,
+        }
+        document = {
+            "statement": statement,
+            "inclusion": {
+                "leaf_index": row.log_index,
+                "tree_size": head.size,
+                "hashes": [b64(h) for h in proof],
+            },
+        }
+        writer.add(base + "proof.json", json_bytes(document))
+        writer.add(base + "receipt.json", row.receipt.encode())
+
+    for row in _rows(conn, sequenced, [*params, head.size]):
+        domain_uids.add(row.uid)
+        add_measurement(row, control=False)
+    if not facts:
+        writer.zip.close()
+        raise BundleError(
+            f"no measurement of {filters.domain} matching these filters is in the log yet; widen the period "
+            "or try after the next checkpoint"
+        )
+    for row in _control_rows(conn, filters, sorted(tally.tiers), head.size):
+        if row.uid not in domain_uids:  # a control domain bundled as itself is already there
+            add_measurement(row, control=True)
+    tally.controls = len(controls)
+
+    index: dict[str, dict[str, object]] = {}
+    for kid in sorted({f.key_id for f in facts} | {f.key_id for f in controls}):
+        raw, tier, enrolled_at, revoked_at = conn.execute(
+            "SELECT public_key, tier, enrolled_at, revoked_at FROM probes WHERE key_id = ?", [kid]
+        ).fetchone()
+        writer.add(f"keys/{kid}.pem", public_pem(Ed25519PublicKey.from_public_bytes(bytes(raw))).encode())
+        index[kid] = {"tier": tier, "enrolled_at": enrolled_at, "revoked_at": revoked_at}
+    writer.add("keys/index.json", json_bytes(index))
+    writer.add("checkpoint.txt", head.note.encode())
+    writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
+    writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
+
+    tl = bundle_timeline(facts, controls)
+    for name, data in timeline_files(tl, filters).items():
+        writer.add(name, data)
+    writer.add("VERIFY.md", VERIFY_MD.encode())
+
+    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "created_at": str(signed_at),  # the checkpoint's time, not the clock: rebuilding gives the same bytes
+        "filters": filters.as_dict(),
+        "window": WINDOW,
+        "rules_version": TIMELINE_RULES_VERSION,
+        "checkpoint": {"origin": checkpoint.origin, "size": head.size, "root": b64(head.root)},
+        "counts": {"measurements": len(facts), "controls": len(controls), "not_in_log": not_in_log},
+        "files": dict(sorted(writer.files.items())),
+    }
+    manifest_bytes = json_bytes(manifest)
+    writer.add(MANIFEST, manifest_bytes, listed=False)
+    manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+
+    report = ReportFacts(
+        domain=filters.domain,
+        domains=sorted(tally.domains),
+        since=filters.since,
+        until=filters.until,
+        first_at=tally.first_at,
+        last_at=tally.last_at,
+        measurements=tally.measurements,
+        controls=tally.controls,
+        not_in_log=not_in_log,
+        probes=len(tally.tiers),
+        vouched=sum(t == "vouched" for t in tally.tiers.values()),
+        unverified=sum(t != "vouched" for t in tally.tiers.values()),
+        networks=tally.networks(),
+        countries=[cc for cc, _ in tally.countries.most_common()],
+        periods=blocking_periods(tl, tally),
+        windows={s: n for s, n in Counter(c.state for c in tl.cells).most_common()},
+        manifest_sha256=manifest_sha256,
+        origin=checkpoint.origin,
+        checkpoint_size=head.size,
+        checkpoint_root=b64(head.root),
+        rules_version=TIMELINE_RULES_VERSION,
+        created_at=str(signed_at),
+    )
+    try:
+        pdf = render_pdf(report)
+    except PdfUnavailable as exc:
+        raise BundleError(str(exc)) from None
+    reports = {
+        "report.html": writer.add("report.html", render_html(report), listed=False),
+        "report.pdf": writer.add("report.pdf", pdf, listed=False),
+    }
+    statement = {
+        "format": BUNDLE_FORMAT,
+        "manifest_sha256": manifest_sha256,
+        "reports": reports,
+        "checkpoint": manifest["checkpoint"],
+    }
+    envelope = sign_envelope(BUNDLE_TYPE, canonical(statement), key.private, key.key_id)
+    writer.add(SIGNATURE, json_bytes(envelope.model_dump()), listed=False)
+    writer.zip.close()
+    return Built(len(facts), len(controls), not_in_log, manifest_sha256, head.size)
+
+
+def _payload(envelope: str) -> bytes:
+    return base64.b64decode(json.loads(envelope)["payload"])
+
+
+def collector_key(data_dir: Path) -> CollectorKey:
+    """The collector's key from its data directory, never created here (a new key would sign nothing)."""
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        raise BundleError(f"no collector key at {path}; give the collector's data directory (--data-dir)")
+    return CollectorKey.load_or_create(data_dir, "origin-from-checkpoint")
+
+
+def open_database(data_dir: Path) -> sqlite3.Connection:
+    path = data_dir / "collector.db"
+    if not path.exists():
+        raise BundleError(
+            f"no collector database at {path}; give the collector's data directory (--data-dir)"
+        )
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def write_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
+    """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("wb") as out:
+            built = build_bundle(conn, key, filters, out)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return built

@@ -1,0 +1,623 @@
+"""Offline verification of an evidence bundle (probe/analysis/bundle.py): every byte of every file.
+
+Checks, in the order they are reported (each failure names the file and the check):
+
+``log-key``       log-key.txt is a verifier key (equal to the one the user trusts, when given), and
+                  collector.pub.pem is the same key;
+``bundle-signature`` SIGNATURE.json is a DSSE envelope by the collector key naming MANIFEST.json's SHA-256
+                  and the reports' hashes;
+``manifest``      every file's SHA-256 and size equal what MANIFEST.json (or, for the reports, SIGNATURE.json)
+                  says; no file missing, none added;
+``checkpoint``    checkpoint.txt is signed by the log key and is the checkpoint MANIFEST.json names;
+``keys``          each keys/<key_id>.pem hashes to its key id and is listed in keys/index.json;
+``signature``     each envelope is signed by its probe key (measurement payload type);
+``measurement``   each payload is a Measurement naming that key, with the uid of its folder, and belongs in
+                  the bundle (the domain matching the filters, or a control of a bundled probe);
+``receipt``       each receipt is signed by the collector key and names the payload's SHA-256 and uid;
+``statement``     each proof's log statement says what the receipt says;
+``inclusion``     each statement's leaf is in the checkpoint's tree by its proof;
+``timeline``      timeline.csv and timeline.json equal what the timeline rules make of the payloads;
+``events``        events.json likewise.
+
+Reuses the project's verifiers: DSSE (probe.sign.dsse), Merkle proofs and notes (probe.log). Public keys
+are parsed once; a process pool is not needed (10,000 measurements verify in a few seconds on one core).
+No network, no database, no clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import threading
+import time
+import zipfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import ValidationError
+
+from probe.analysis.bundle import (
+    BUNDLE_TYPE,
+    MANIFEST,
+    REPORTS,
+    SIGNATURE,
+    bundle_timeline,
+    filters_from_manifest,
+    in_filters,
+    timeline_files,
+)
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.query import FilterError, Filters
+from probe.log import Checkpoint, LogError, NoteError, NoteVerifier, leaf_hash, verify_inclusion
+from probe.models.evidence import InclusionProof, LogStatement, Receipt
+from probe.models.measurement import Measurement
+from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
+from probe.sign.jcs import canonical
+from probe.sign.keys import key_id, raw_public
+
+CHECKS = {
+    "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
+    "bundle-signature": "the collector's signature over MANIFEST.json and the reports",
+    "manifest": "every file's SHA-256 against MANIFEST.json; none missing, none added",
+    "checkpoint": "the checkpoint's signature by the log key",
+    "keys": "the probes' public keys",
+    "signature": "every measurement's signature by its probe key",
+    "measurement": "every payload is a measurement of this bundle",
+    "receipt": "every receipt's signature by the collector, naming the payload's SHA-256",
+    "statement": "every log statement says what its receipt says",
+    "inclusion": "every inclusion proof against the checkpoint's root",
+    "timeline": "timeline.csv and timeline.json recomputed from the payloads",
+    "events": "events.json recomputed from the payloads",
+}
+MAX_FAILURES_KEPT = 200
+
+
+class BundleInputError(Exception):
+    """The file is not a bundle at all (not a zip, unreadable); nothing was verified. One sentence."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    file: str
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.check}: {self.message}"
+
+
+@dataclass
+class Results:
+    """Checks passed and failed; a Summary, or one worker's share of the measurements."""
+
+    failures: list[Failure] = field(default_factory=list)
+    failed_count: Counter[str] = field(default_factory=Counter)
+    passed: Counter[str] = field(default_factory=Counter)  # check -> items that passed
+
+    def fail(self, file: str, check: str, message: str) -> None:
+        self.failed_count[check] += 1
+        if len(self.failures) < MAX_FAILURES_KEPT:
+            self.failures.append(Failure(file, check, message))
+
+    def merge(self, other: Results) -> None:
+        self.failed_count.update(other.failed_count)
+        self.passed.update(other.passed)
+        self.failures.extend(other.failures[: max(0, MAX_FAILURES_KEPT - len(self.failures))])
+
+
+@dataclass
+class _Part(Results):
+    facts: list[Fact] = field(default_factory=list)
+    controls: list[Fact] = field(default_factory=list)
+
+
+@dataclass
+class Summary(Results):
+    path: str = ""
+    measurements: int = 0
+    controls: int = 0
+    probes: int = 0
+    tiers: Counter[str] = field(default_factory=Counter)
+    networks: list[int | None] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    first_at: str | None = None
+    last_at: str | None = None
+    origin: str | None = None
+    checkpoint_size: int | None = None
+    checkpoint_root: str | None = None
+    manifest_sha256: str | None = None
+    log_key: str | None = None
+    log_key_from_user: bool = False
+    events: int = 0
+    blocking_events: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_count
+
+    def check_ok(self, check: str) -> bool:
+        return self.failed_count[check] == 0
+
+    def failed_files(self, check: str | None = None) -> set[str]:
+        return {f.file for f in self.failures if check is None or f.check == check}
+
+
+class _Bundle:
+    def __init__(self, path: Path) -> None:
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except FileNotFoundError:
+            raise BundleInputError(f"{path} does not exist") from None
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise BundleInputError(f"{path} is not a readable zip file ({exc}); it is not a bundle") from None
+        self.path = path
+        self.names = [i.filename for i in self.zip.infolist()]
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return self.zip.read(name)
+        except KeyError:
+            return None
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return None
+
+
+def _json(data: bytes | None) -> Any:
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def verify_bundle(path: Path, *, log_key: str | None = None, workers: int | None = None) -> Summary:
+    """Verify the bundle at `path` offline; `log_key` is the collector verifier key the user trusts.
+
+    `workers`: processes for the per-measurement checks (default: one per core for large bundles)."""
+    started = time.perf_counter()
+    bundle = _Bundle(path)
+    s = Summary(path=str(path), log_key_from_user=log_key is not None)
+    try:
+        _verify(bundle, s, log_key, workers)
+    finally:
+        bundle.zip.close()
+    s.elapsed_s = time.perf_counter() - started
+    return s
+
+
+def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -> None:
+    if len(set(b.names)) != len(b.names):
+        dup = next(n for n, c in Counter(b.names).items() if c > 1)
+        s.fail(dup, "manifest", "this name appears twice in the zip")
+
+    # The collector's key: the trust anchor.
+    collector = _collector_key(b, s, user_key)
+
+    # SIGNATURE.json over MANIFEST.json and the reports.
+    manifest_bytes = b.read(MANIFEST)
+    manifest = _json(manifest_bytes)
+    if manifest_bytes is None or not isinstance(manifest, dict):
+        s.fail(MANIFEST, "manifest", "missing or not JSON: nothing can be checked")
+        return
+    s.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+    signed = _bundle_signature(b, s, collector, s.manifest_sha256)
+
+    # Every file's hash.
+    expected: dict[str, Any] = dict(manifest.get("files") or {})
+    expected.update(signed.get("reports") or {} if signed else {})
+    if not signed:  # the reports are still hashed against nothing: say they could not be checked
+        for name in REPORTS:
+            if name in b.names:
+                s.fail(name, "manifest", "not covered: SIGNATURE.json did not verify")
+    hashes: dict[str, bytes] = {}
+    present = set(b.names)
+    for name in b.names:
+        if name in (MANIFEST, SIGNATURE) or (not signed and name in REPORTS):
+            continue
+        if name not in expected:
+            s.fail(name, "manifest", "this file is not listed in MANIFEST.json: it was added")
+        elif not _is_measurement_file(name):  # those are checked as they are read, once
+            data = _read_checked(b, s, name, expected)
+            if data is not None:
+                hashes[name] = data
+    for name in sorted(set(expected) - present):
+        s.fail(name, "manifest", "listed in MANIFEST.json but missing from the bundle")
+
+    # The checkpoint.
+    checkpoint = _checkpoint(b, s, collector, manifest)
+
+    # Probe keys.
+    keys = _probe_keys(b, s, hashes)
+
+    # Every measurement.
+    try:
+        filters = filters_from_manifest(manifest.get("filters") or {})
+    except FilterError as exc:
+        s.fail(MANIFEST, "measurement", f"its filters cannot be read: {exc}")
+        return
+    uids = sorted({n.split("/")[1] for n in (*present, *expected) if _is_measurement_file(n)})
+    context = _Context(
+        path=b.path,
+        keys={kid: raw_public(k) for kid, k in keys.items()},
+        collector=raw_public(collector) if collector is not None else None,
+        checkpoint=checkpoint,
+        filters=manifest.get("filters") or {},
+        expected={n: e for n, e in expected.items() if _is_measurement_file(n)},
+    )
+    facts: list[Fact] = []
+    controls: list[Fact] = []
+    for part in _run_chunks(context, uids, workers):
+        s.merge(part)
+        facts.extend(part.facts)
+        controls.extend(part.controls)
+    bundled_keys = {f.key_id for f in facts}
+    for f in controls:
+        if f.key_id not in bundled_keys:
+            s.fail(
+                f"measurements/{f.uid}/envelope.json",
+                "measurement",
+                "a control of a probe not in this bundle",
+            )
+
+    # Timeline and events, recomputed.
+    tl = bundle_timeline(facts, controls)
+    for name, data in timeline_files(tl, filters).items():
+        check = "events" if name == "events.json" else "timeline"
+        have = b.read(name)
+        if have is None:
+            s.fail(name, check, "missing")
+        elif have != data:
+            s.fail(name, check, "differs from what the timeline rules make of the bundled measurements")
+        else:
+            s.passed[check] += 1
+
+    s.measurements = len(facts)
+    s.controls = len(controls)
+    tiers = {f.key_id: f.tier for f in facts}
+    s.probes = len(tiers)
+    s.tiers = Counter(tiers.values())
+    s.networks = sorted({f.asn for f in facts}, key=lambda a: a or 0)
+    s.domains = sorted({f.domain for f in facts})
+    if facts:
+        s.first_at = min(f.started_at for f in facts)
+        s.last_at = max(f.started_at for f in facts)
+    s.events = len(tl.events)
+    s.blocking_events = sum(e.to_state == "blocked" for e in tl.events)
+
+
+def _collector_key(b: _Bundle, s: Summary, user_key: str | None) -> Ed25519PublicKey | None:
+    text = b.read("log-key.txt")
+    if text is None:
+        s.fail("log-key.txt", "log-key", "missing: the collector's key is the trust anchor")
+        return None
+    try:
+        verifier = NoteVerifier.from_vkey(text.decode().strip())
+    except (NoteError, UnicodeDecodeError) as exc:
+        s.fail("log-key.txt", "log-key", f"not a verifier key ({exc})")
+        return None
+    s.log_key = verifier.verifier_key()
+    if user_key is not None:
+        try:
+            given = NoteVerifier.from_vkey(user_key.strip())
+        except NoteError as exc:
+            raise BundleInputError(f"--log-key is not a verifier key ({exc})") from None
+        if given.verifier_key() != verifier.verifier_key():
+            s.fail(
+                "log-key.txt", "log-key", f"the bundle's key is not the one given ({given.verifier_key()})"
+            )
+            return None
+    public = Ed25519PublicKey.from_public_bytes(verifier.public_key)
+    pem = b.read("collector.pub.pem")
+    try:
+        other = load_pem_public_key(pem) if pem is not None else None
+    except ValueError:
+        other = None
+    if not isinstance(other, Ed25519PublicKey) or key_id(other) != key_id(public):
+        s.fail("collector.pub.pem", "log-key", "missing, unreadable or not the key in log-key.txt")
+    else:
+        s.passed["log-key"] += 1
+    return public
+
+
+def _bundle_signature(
+    b: _Bundle, s: Summary, collector: Ed25519PublicKey | None, manifest_sha256: str
+) -> dict[str, Any] | None:
+    data = b.read(SIGNATURE)
+    if data is None:
+        s.fail(SIGNATURE, "bundle-signature", "missing: nothing vouches for MANIFEST.json")
+        return None
+    if collector is None:
+        s.fail(SIGNATURE, "bundle-signature", "not checked: there is no usable collector key")
+        return None
+    try:
+        envelope = Envelope.model_validate_json(data)
+        body = verify_envelope(envelope, BUNDLE_TYPE, {key_id(collector): collector})
+        signed = json.loads(body)
+    except (ValidationError, SignatureError, ValueError) as exc:
+        s.fail(SIGNATURE, "bundle-signature", f"not a valid signature by the collector key: {exc}")
+        return None
+    if not isinstance(signed, dict) or signed.get("manifest_sha256") != manifest_sha256:
+        s.fail(
+            MANIFEST, "bundle-signature", "its SHA-256 is not the one the collector signed: it was changed"
+        )
+        return None
+    s.passed["bundle-signature"] += 1
+    return signed
+
+
+def _checkpoint(
+    b: _Bundle, s: Summary, collector: Ed25519PublicKey | None, manifest: dict[str, Any]
+) -> Checkpoint | None:
+    note = b.read("checkpoint.txt")
+    text = b.read("log-key.txt")
+    if note is None or collector is None or text is None:
+        s.fail("checkpoint.txt", "checkpoint", "missing, or no usable log key to check it with")
+        return None
+    try:
+        verifier = NoteVerifier.from_vkey(text.decode().strip())
+        checkpoint = Checkpoint.parse(verifier.verify(note.decode()))
+    except (NoteError, UnicodeDecodeError) as exc:
+        s.fail("checkpoint.txt", "checkpoint", f"not signed by the log key: {exc}")
+        return None
+    named = manifest.get("checkpoint") or {}
+    root = base64.b64encode(checkpoint.root).decode()
+    if (named.get("origin"), named.get("size"), named.get("root")) != (
+        checkpoint.origin,
+        checkpoint.size,
+        root,
+    ):
+        s.fail("checkpoint.txt", "checkpoint", "not the checkpoint MANIFEST.json names")
+        return None
+    s.origin, s.checkpoint_size, s.checkpoint_root = checkpoint.origin, checkpoint.size, root
+    s.passed["checkpoint"] += 1
+    return checkpoint
+
+
+def _probe_keys(b: _Bundle, s: Summary, files: dict[str, bytes]) -> dict[str, Ed25519PublicKey]:
+    index = _json(b.read("keys/index.json"))
+    if not isinstance(index, dict):
+        s.fail("keys/index.json", "keys", "missing or not JSON")
+        index = {}
+    keys: dict[str, Ed25519PublicKey] = {}
+    for name in sorted(n for n in b.names if n.startswith("keys/") and n.endswith(".pem")):
+        kid = name.removeprefix("keys/").removesuffix(".pem")
+        data = files.get(name) or b.read(name)
+        try:
+            public = load_pem_public_key(data or b"")
+        except ValueError:
+            s.fail(name, "keys", "not a PEM public key")
+            continue
+        if not isinstance(public, Ed25519PublicKey) or key_id(public) != kid:
+            s.fail(name, "keys", "this key's SHA-256 is not the key id in its name")
+            continue
+        if kid not in index:
+            s.fail(name, "keys", "not listed in keys/index.json")
+            continue
+        keys[kid] = public
+        s.passed["keys"] += 1
+    for kid in sorted(set(index) - set(keys)):
+        if f"keys/{kid}.pem" not in b.names:
+            s.fail(f"keys/{kid}.pem", "keys", "listed in keys/index.json but missing")
+    return keys
+
+
+def _is_measurement_file(name: str) -> bool:
+    return name.startswith("measurements/") and name.count("/") == 2
+
+
+def _read_checked(b: _Bundle, r: Results, name: str, expected: dict[str, Any]) -> bytes | None:
+    """The file's bytes, compared with its manifest entry on the way (None when it cannot be read)."""
+    data = b.read(name)
+    if data is None:
+        if name in b.names:
+            r.fail(name, "manifest", "cannot be read from the zip (damaged)")
+        return None
+    entry = expected.get(name)
+    if entry is not None:
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get("size"):
+            r.fail(name, "manifest", "its SHA-256 differs from the one in MANIFEST.json: it was changed")
+        else:
+            r.passed["manifest"] += 1
+    return data
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What checking one measurement needs; plain data, so it can be sent to a worker process."""
+
+    path: Path
+    keys: dict[str, bytes]  # probe key id -> raw public key
+    collector: bytes | None
+    checkpoint: Checkpoint | None
+    filters: dict[str, Any]
+    expected: dict[str, Any]  # manifest entries of the measurement files
+
+
+@dataclass
+class _Loaded:
+    keys: dict[str, Ed25519PublicKey]
+    collector: dict[str, Ed25519PublicKey]
+    checkpoint: Checkpoint | None
+    filters: Filters
+    expected: dict[str, Any]
+
+    @classmethod
+    def of(cls, c: _Context) -> _Loaded:
+        collector = Ed25519PublicKey.from_public_bytes(c.collector) if c.collector else None
+        return cls(
+            keys={kid: Ed25519PublicKey.from_public_bytes(raw) for kid, raw in c.keys.items()},
+            collector={key_id(collector): collector} if collector else {},
+            checkpoint=c.checkpoint,
+            filters=filters_from_manifest(c.filters),
+            expected=c.expected,
+        )
+
+
+PARALLEL_FROM = 3000  # measurements; below this a process pool costs more than it saves
+
+
+def _run_chunks(context: _Context, uids: list[str], workers: int | None) -> list[_Part]:
+    count = workers if workers is not None else (os.cpu_count() or 1) if len(uids) >= PARALLEL_FROM else 1
+    count = max(1, min(count, len(uids) // 200 or 1))
+    if count == 1:
+        return [_verify_chunk(context, uids)]
+    chunks = [uids[i::count] for i in range(count)]
+    # fork is cheapest (modules already imported) but unsafe with threads running; forkserver otherwise.
+    method = "fork" if threading.active_count() == 1 and "fork" in mp.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=count, mp_context=mp.get_context(method)) as pool:
+        return list(pool.map(_verify_chunk, [context] * count, chunks))
+
+
+def _verify_chunk(context: _Context, uids: list[str]) -> _Part:
+    part = _Part()
+    loaded = _Loaded.of(context)
+    bundle = _Bundle(context.path)
+    try:
+        for uid in uids:
+            _measurement(bundle, part, uid, loaded)
+    finally:
+        bundle.zip.close()
+    return part
+
+
+def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
+    base = f"measurements/{uid}/"
+    env_name, rec_name, proof_name = base + "envelope.json", base + "receipt.json", base + "proof.json"
+    fail = part.fail
+
+    # The probe's signature, then the payload.
+    measurement: Measurement | None = None
+    digest: str | None = None
+    data = _read_checked(b, part, env_name, ctx.expected)
+    try:
+        if data is None:
+            raise SignatureError("missing")
+        envelope = Envelope.model_validate_json(data)
+        kid = envelope.signatures[0].keyid
+        if kid not in ctx.keys:
+            raise SignatureError(f"signed by key {kid[:16]}..., which is not a usable key in keys/")
+        body = verify_envelope(envelope, MEASUREMENT_TYPE, {kid: ctx.keys[kid]})
+        part.passed["signature"] += 1
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            measurement = Measurement.model_validate_json(body)
+        except ValidationError:
+            fail(env_name, "measurement", "the signed payload is not a measurement")
+        else:
+            if measurement.probe.key_id != kid:
+                fail(env_name, "measurement", f"it names key {measurement.probe.key_id}, not its signer")
+                measurement = None
+            elif measurement.measurement_uid != uid:
+                fail(env_name, "measurement", f"its uid is {measurement.measurement_uid}, not its folder's")
+                measurement = None
+    except (ValidationError, SignatureError) as exc:
+        fail(env_name, "signature", str(exc) if isinstance(exc, SignatureError) else "not a DSSE envelope")
+
+    # The receipt.
+    receipt: Receipt | None = None
+    data = _read_checked(b, part, rec_name, ctx.expected)
+    try:
+        if data is None:
+            raise SignatureError("missing")
+        body = verify_envelope(Envelope.model_validate_json(data), RECEIPT_TYPE, ctx.collector)
+        receipt = Receipt.model_validate_json(body)
+    except (ValidationError, SignatureError) as exc:
+        message = str(exc) if isinstance(exc, SignatureError) else "not a receipt envelope"
+        fail(rec_name, "receipt", f"not a receipt signed by the collector key: {message}")
+    if receipt is not None:
+        if digest is not None and receipt.payload_sha256 != digest:
+            fail(rec_name, "receipt", "it names another payload SHA-256 than the envelope's")
+            receipt = None
+        elif receipt.measurement_uid != uid:
+            fail(rec_name, "receipt", f"it names measurement {receipt.measurement_uid}, not {uid}")
+            receipt = None
+        else:
+            part.passed["receipt"] += 1
+
+    # The statement and its inclusion proof.
+    document = _json(_read_checked(b, part, proof_name, ctx.expected))
+    try:
+        if not isinstance(document, dict):
+            raise ValueError("missing or not JSON")
+        statement = LogStatement.model_validate(document.get("statement"))
+        proof = InclusionProof.model_validate(document.get("inclusion"))
+    except (ValidationError, ValueError) as exc:
+        fail(proof_name, "statement", f"not a statement with an inclusion proof ({str(exc).splitlines()[0]})")
+        return
+    if receipt is not None:
+        differences = [
+            name
+            for name, mine, theirs in (
+                ("payload_sha256", statement.payload_sha256, receipt.payload_sha256),
+                ("key_id", statement.key_id, receipt.key_id),
+                ("received_at", statement.received_at, receipt.received_at),
+                ("asn", statement.asn, receipt.observed_asn),
+            )
+            if mine != theirs
+        ]
+        if differences:
+            fail(proof_name, "statement", f"it differs from the receipt in {', '.join(differences)}")
+        else:
+            part.passed["statement"] += 1
+    checkpoint = ctx.checkpoint
+    if checkpoint is not None:
+        try:
+            if proof.tree_size != checkpoint.size:
+                raise LogError(f"the proof is for size {proof.tree_size}, the checkpoint {checkpoint.size}")
+            hashes = [base64.b64decode(h.encode("ascii"), validate=True) for h in proof.hashes]
+            verify_inclusion(
+                leaf_hash(canonical(statement)), proof.leaf_index, proof.tree_size, hashes, checkpoint.root
+            )
+            part.passed["inclusion"] += 1
+        except (binascii.Error, UnicodeEncodeError):
+            fail(proof_name, "inclusion", "a proof hash is not valid base64")
+        except LogError as exc:
+            fail(proof_name, "inclusion", f"not in the checkpoint's tree: {exc}")
+
+    if measurement is None or receipt is None:
+        return
+    fact = fact_of(measurement, seq=proof.leaf_index, observed_asn=receipt.observed_asn, tier=receipt.tier)
+    if in_filters(fact, ctx.filters):
+        part.facts.append(fact)
+        part.passed["measurement"] += 1
+    elif fact.category == CONTROL_CATEGORY:
+        part.controls.append(fact)
+        part.passed["measurement"] += 1
+    else:
+        fail(
+            env_name, "measurement", "it does not match the bundle's filters and is not a control measurement"
+        )
+
+
+def describe(s: Summary) -> list[str]:
+    """The summary `probe verify` prints, one line each."""
+    tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
+    nets = ", ".join(f"AS{a}" for a in s.networks) or "none"
+    lines = [
+        f"bundle       {s.path}",
+        f"site         {', '.join(s.domains) or 'none'}",
+        f"measurements {s.measurements} (+ {s.controls} control measurements by the same probes)",
+        f"probes       {s.probes} ({tiers})",
+        f"networks     {len(s.networks)}: {nets}",
+        f"period       {s.first_at or '?'} to {s.last_at or '?'}",
+        f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
+        f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
+        f"manifest     sha256:{s.manifest_sha256}",
+    ]
+    for name, what in CHECKS.items():
+        mark = "✓" if s.check_ok(name) else "✗"
+        count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""
+        failed = f", {s.failed_count[name]} FAILED" if s.failed_count[name] else ""
+        lines.append(f"{mark} {name:<17}{what}{count}{failed}")
+    return lines
