@@ -39,13 +39,26 @@ def history(measurements: int) -> History:
     blocks = [
         Block("www.rfa.org", START + timedelta(days=60), None, method="dns.bogon", confidence="confirmed"),
         Block("vodkhmer.news", START + timedelta(days=30), START + timedelta(days=200), method="tls.reset"),
-        Block("kamnotra.io", START + timedelta(days=120), None, asn=ASNS[0], method="http.blockpage",
-              confidence="confirmed"),
+        Block(
+            "kamnotra.io",
+            START + timedelta(days=120),
+            None,
+            asn=ASNS[0],
+            method="http.blockpage",
+            confidence="confirmed",
+        ),
     ]
     for i, name in enumerate(names[5:45]):  # 40 more domains blocked somewhere for a while
         begin = START + timedelta(days=(i * 37) % 300)
-        blocks.append(Block(name, begin, begin + timedelta(days=20 + i), asn=ASNS[i % len(ASNS)],
-                            method=("dns.nxdomain", "tcp.timeout", "tls.reset")[i % 3]))
+        blocks.append(
+            Block(
+                name,
+                begin,
+                begin + timedelta(days=20 + i),
+                asn=ASNS[i % len(ASNS)],
+                method=("dns.nxdomain", "tcp.timeout", "tls.reset")[i % 3],
+            )
+        )
     return History(
         domains=names,
         asns=ASNS,
@@ -71,12 +84,16 @@ def ensure(measurements: int = 1_000_000) -> Path:
     stored = generate(history(measurements), data)
     elapsed = time.perf_counter() - started
     (home / "done").write_text(f"{stored} measurements in {elapsed:.1f} s\n")
-    print(f"generated {stored:,} measurements in {elapsed:.1f} s ({stored / elapsed:,.0f}/s)", file=sys.stderr)
+    print(
+        f"generated {stored:,} measurements in {elapsed:.1f} s ({stored / elapsed:,.0f}/s)", file=sys.stderr
+    )
     return data
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--measurements", type=int, default=1_000_000)
     args = parser.parse_args()
     path = ensure(args.measurements)

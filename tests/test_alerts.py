@@ -29,7 +29,12 @@ from tests.analysis_rig import ASNS
 from tests.collector_rig import collector
 from tests.test_cli import _no_traceback, probe
 
-FAST = {"alert_lookback_days": 3650, "alert_interval_s": 0.2, "webhook_backoff_s": 0.2, "webhook_backoff_max_s": 1.0}
+FAST = {
+    "alert_lookback_days": 3650,
+    "alert_interval_s": 0.2,
+    "webhook_backoff_s": 0.2,
+    "webhook_backoff_max_s": 1.0,
+}
 
 
 @dataclass
@@ -62,7 +67,9 @@ class Receiver:
 @contextmanager
 def receiving(receiver: Receiver) -> Iterator[Receiver]:
     app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
-    server = ServerThread(uvicorn.Config(app, host="127.0.0.7", port=0, access_log=False, log_level="warning"))
+    server = ServerThread(
+        uvicorn.Config(app, host="127.0.0.7", port=0, access_log=False, log_level="warning")
+    )
     server.start()
     receiver.url = f"http://127.0.0.7:{server.port}/hook"
     try:
@@ -126,7 +133,9 @@ def test_alerts_wait_out_a_restart_and_an_absent_receiver(history_dir: Path, tmp
 
     def pending_with_attempts() -> bool:
         with sqlite3.connect(db) as conn:
-            row = conn.execute("SELECT count(*), min(attempts) FROM deliveries WHERE delivered_at IS NULL").fetchone()
+            row = conn.execute(
+                "SELECT count(*), min(attempts) FROM deliveries WHERE delivered_at IS NULL"
+            ).fetchone()
         return bool(row[0] == 1 and row[1] >= 1)
 
     with collector(tmp_path, **FAST):  # the receiver is gone: connection refused
@@ -138,7 +147,9 @@ def test_alerts_wait_out_a_restart_and_an_absent_receiver(history_dir: Path, tmp
     host_port = url.split("//")[1].split("/")[0]
     app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
     server = ServerThread(
-        uvicorn.Config(app, host=host_port.split(":")[0], port=int(host_port.split(":")[1]), log_level="warning")
+        uvicorn.Config(
+            app, host=host_port.split(":")[0], port=int(host_port.split(":")[1]), log_level="warning"
+        )
     )
     server.start()
     try:

@@ -61,6 +61,14 @@ def test_readme_starts_with_a_two_command_quick_start() -> None:
     assert commands[1] in ci, ".ci/run must run the README's test command"
 
 
+def test_timelines_doc_lists_every_timeline_rule() -> None:
+    from probe.analysis.rules import EVENT_RULES, WINDOW_RULES
+
+    doc = (ROOT / "docs" / "timelines.md").read_text()
+    for rule_id in [*WINDOW_RULES, *EVENT_RULES]:
+        assert f"`{rule_id}`" in doc, f"timeline rule {rule_id} missing from docs/timelines.md"
+
+
 def test_methods_doc_lists_every_rule_and_scenario() -> None:
     from probe.classify.rules import RULES
     from probe.lab import SCENARIOS

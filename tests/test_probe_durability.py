@@ -94,7 +94,7 @@ def test_kill_9_mid_upload_loses_and_duplicates_nothing(tmp_path: Path) -> None:
 def test_full_collector_leaves_the_outbox_intact(tmp_path: Path) -> None:
     from probe.collector.storage import SqliteStorage
 
-    storage = SqliteStorage(tmp_path / "full" / "collector.db", max_page_count=30)
+    storage = SqliteStorage(tmp_path / "full" / "collector.db", max_page_count=60)
     with collector(tmp_path / "c", storage=storage) as rig:
         config, settings = _config(tmp_path, rig.url, batch=50)
         _fill_outbox(settings, 200)

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from probe.analysis.facts import CONTROL_CATEGORY, FACT_COLUMNS, Fact
-from probe.analysis.rules import probe_excluded
-from probe.analysis.timeline import WINDOW_HOURS, Current, Timeline, build, current
+from probe.analysis.timeline import WINDOW_HOURS, Current, Timeline, build, current, excluded_slots
 
 
 class FilterError(ValueError):
@@ -118,17 +117,9 @@ def iter_facts(
 
 
 def excluded_windows(conn: sqlite3.Connection, filters: Filters, window: str) -> frozenset[tuple[str, int]]:
-    """(probe key id, window start) pairs whose control targets failed too often (rules.probe_excluded)."""
-    size = WINDOW_HOURS[window]
-    scope = Filters(since=filters.since, until=filters.until)
-    where, params = scope.where()
-    where = (where + " AND " if where else " WHERE ") + "category = ?"
-    rows = conn.execute(
-        f"SELECT key_id, hour - hour % {size} AS start, count(*), sum(outcome != 'accessible') "
-        f"FROM facts{where} GROUP BY key_id, start",
-        [*params, CONTROL_CATEGORY],
-    )
-    return frozenset((str(k), int(s)) for k, s, tried, failed in rows if probe_excluded(tried, failed))
+    """(probe key id, window start) pairs set aside for the period of `filters` (timeline.excluded_slots)."""
+    controls = Filters(category=CONTROL_CATEGORY, since=filters.since, until=filters.until)
+    return excluded_slots(iter_facts(conn, controls, order="seq"), window)
 
 
 def timeline(conn: sqlite3.Connection, filters: Filters, window: str = "day") -> Timeline:

@@ -3,12 +3,12 @@ state changes (events) with the measurements that bound each date. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from probe.analysis.facts import Fact, hour_iso
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, hour_iso
 from probe.analysis.rules import (
     CONTRADICTS,
     EVENT_RULE,
@@ -16,6 +16,7 @@ from probe.analysis.rules import (
     TIMELINE_RULES_VERSION,
     Decision,
     decide,
+    probe_excluded,
 )
 
 WINDOW_HOURS = {"hour": 1, "day": 24}
@@ -25,6 +26,20 @@ PUBLISHED_STATES = frozenset({"blocked", "accessible", "down"})
 def window_start(hour: int, window: str) -> int:
     size = WINDOW_HOURS[window]
     return hour - hour % size
+
+
+def excluded_slots(controls: Iterable[Fact], window: str) -> frozenset[tuple[str, int]]:
+    """(probe key id, window start) pairs whose own control targets (category CTRL) failed too often in
+    that window (rules.probe_excluded): the probe's results there are set aside."""
+    tried: Counter[tuple[str, int]] = Counter()
+    failed: Counter[tuple[str, int]] = Counter()
+    for f in controls:
+        if f.category != CONTROL_CATEGORY:
+            continue
+        slot = (f.key_id, window_start(f.hour, window))
+        tried[slot] += 1
+        failed[slot] += f.outcome != "accessible"
+    return frozenset(slot for slot, n in tried.items() if probe_excluded(n, failed[slot]))
 
 
 @dataclass(frozen=True)

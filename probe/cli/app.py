@@ -8,7 +8,22 @@ import typer
 
 from probe import __version__
 from probe.asn import AsnTableError
-from probe.cli import collector, control, daemon, demo, init, keys, results, run, targets, upload, verify
+from probe.cli import (
+    collector,
+    control,
+    daemon,
+    demo,
+    evidence,
+    export,
+    init,
+    keys,
+    ooni_import,
+    results,
+    run,
+    targets,
+    upload,
+    verify,
+)
 from probe.cli.common import UserError, err
 from probe.config import ConfigError
 from probe.consent import ConsentMissing
@@ -33,11 +48,14 @@ app.command("wipe")(daemon.wipe)
 app.command("upload")(upload.upload_command)
 app.command("enrol")(upload.enrol_command)
 app.command("verify")(verify.verify)
+app.command("evidence")(evidence.evidence)
 app.add_typer(keys.app, name="keys")
 app.add_typer(results.app, name="results")
 app.add_typer(targets.app, name="targets")
 app.add_typer(control.app, name="control")
 app.add_typer(collector.app, name="collector")
+app.add_typer(export.app, name="export")
+app.add_typer(ooni_import.app, name="import")
 
 
 def _version(value: bool) -> None:

@@ -9,6 +9,7 @@ import secrets
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -237,3 +238,71 @@ def unsubscribe(
     if not _storage_job(config, lambda conn: alerts.unsubscribe(conn, ident)):
         fail(f"no active subscription has the number {ident}")
     out.print(f"subscription {ident} removed")
+
+
+@app.command("demo-data")
+def demo_data(
+    days: Annotated[int, typer.Option(min=3, max=400, help="How many days of history, ending now.")] = 30,
+    config: ConfigOption = None,
+) -> None:
+    """Fill an empty collector with a lab history, to try the dashboard, exports and evidence bundles.
+
+    Every measurement is really signed (by lab probes whose keys are kept in collector.data_dir/lab-probes),
+    receipted and logged, but the network results are invented: software version `lab-history` marks them.
+    Refuses a collector that already holds measurements, so lab data never mixes with real evidence.
+    """
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from probe.lab.history import Block, History, generate
+    from probe.lists import builtin_lists
+
+    s = settings(config)
+    db = s.collector.data_dir / "collector.db"
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            found = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'").fetchone()[
+                0
+            ]
+            held = conn.execute("SELECT count(*) FROM measurements").fetchone()[0] if found else 0
+        if held:
+            fail(
+                f"the collector in {s.collector.data_dir} already holds {held} measurements; use an empty data_dir"
+            )
+    entries = builtin_lists()["kh"]
+    domains = list(dict.fromkeys(urlsplit(e.url).hostname or "" for e in entries))
+    categories = {urlsplit(e.url).hostname or "": e.category_code for e in entries}
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
+    history = History(
+        domains=domains,
+        asns=[38623, 17976, 45498, 38901, 131207],
+        start=start,
+        days=days,
+        blocks=[
+            Block(
+                "www.rfa.org",
+                start + timedelta(days=days // 3),
+                None,
+                method="dns.bogon",
+                confidence="confirmed",
+            ),
+            Block(
+                "vodkhmer.news", start, start + timedelta(days=2 * days // 3), asn=38623, method="tls.reset"
+            ),
+            Block(
+                "www.cambodiadaily.com",
+                start + timedelta(days=days // 2),
+                None,
+                asn=17976,
+                method="http.blockpage",
+                confidence="confirmed",
+            ),
+        ],
+        categories=categories,
+    )
+    err.print(f"generating {days} days of lab measurements for {len(domains)} sites on 5 networks ...")
+    stored = generate(history, s.collector.data_dir, origin=s.collector.origin)
+    out.print(
+        f"stored {stored} signed lab measurements in {db}; run `probe collector serve` and open "
+        f"http://{s.collector.listen_host}:{s.collector.listen_port}/"
+    )

@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from probe.analysis.query import Filters, excluded_windows, iter_facts
-from probe.analysis.timeline import Event, build
+from probe.analysis.query import Filters, timeline
+from probe.analysis.timeline import Event
 from probe.collector.signing import CollectorKey
 from probe.config import CollectorSettings
 from probe.models.alert import Alert
@@ -169,7 +169,7 @@ def _check_pair(
     filters = Filters(domain=domain, asn=asn, since=since)
     if asn is None:
         return 0  # facts without a network cannot be attributed to an ISP: no alert
-    tl = build(iter_facts(conn, filters), window, excluded_windows(conn, filters, window))
+    tl = timeline(conn, filters, window)
     if not tl.events:
         return 0
     event = tl.events[-1]

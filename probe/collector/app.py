@@ -8,10 +8,13 @@ import binascii
 import hashlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from typing import Any
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -21,9 +24,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from probe.asn import AsnTable
+from probe.collector import alerts
 from probe.collector.analysis_api import analysis_routes
 from probe.collector.body import BodyError, read_body
+from probe.collector.dashboard_routes import dashboard_routes
+from probe.collector.evidence_api import evidence_routes
+from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
+from probe.collector.records import evidence
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, SqliteStorage, Storage, StorageUnavailable
@@ -32,8 +40,7 @@ from probe.control.service import ControlEndpoint
 from probe.lists import builtin_lists
 from probe.log import LogError, check_public_key, consistency_proof, inclusion_proof
 from probe.log.merkle import HashSource
-from probe.models.evidence import ENROL_CONTEXT, EnrolRequest, EvidenceRecord, LogStatement, ProbeKey, WhoAmI
-from probe.sign.dsse import Envelope
+from probe.models.evidence import ENROL_CONTEXT, EnrolRequest, ProbeKey, WhoAmI
 from probe.sign.keys import key_id, public_pem
 
 log = logging.getLogger("saksi.collector")
@@ -89,14 +96,34 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
                 await asyncio.wait_for(wake.wait(), cfg.checkpoint_interval_s)
             wake.clear()
 
+    async def alerter() -> None:
+        """Queue alerts for published changes every alert_interval_s; deliver due ones every second."""
+        last_detect = 0.0
+        async with httpx.AsyncClient(timeout=cfg.webhook_timeout_s, follow_redirects=False) as client:
+            while True:
+                try:
+                    if time.monotonic() - last_detect >= cfg.alert_interval_s:
+                        last_detect = time.monotonic()
+                        await db.write(lambda conn: alerts.detect(conn, key, cfg.alert_lookback_days))
+                    due = await db.write(lambda conn: alerts.claim(conn, lease_s=cfg.webhook_timeout_s * 3))
+                    errors = await asyncio.gather(*(alerts.post(client, d) for d in due))
+                    for d, problem in zip(due, errors, strict=True):
+                        await db.write(partial(alerts.record, due=d, error=problem, settings=cfg))
+                except StorageUnavailable as exc:
+                    log.warning("alerts: storage unavailable (%s); will retry", exc)
+                except Exception:
+                    log.exception("alerts: a pass failed; it will run again")
+                await asyncio.sleep(1.0)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with control.running(), asyncio.TaskGroup() as group:
-            task = group.create_task(sequencer())
+            tasks = [group.create_task(sequencer()), group.create_task(alerter())]
             try:
                 yield
             finally:
-                task.cancel()
+                for task in tasks:
+                    task.cancel()
         if storage is None:
             db.close()
 
@@ -204,42 +231,10 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         return f'{{"status":{int(result.status)},"reason":null,"detail":null,"receipt":{raw_receipt}}}'
 
     async def get_measurement(request: Request) -> Response:
-        row = await db.measurement(request.path_params["ident"])
-        if row is None:
+        found = await evidence(db, key.verifier_key(), request.path_params["ident"])
+        if found is None:
             return error(404, "unknown_measurement")
-        probe = await db.probe(row.key_id)
-        assert probe is not None
-        statement = LogStatement(
-            payload_sha256=row.payload_sha256, key_id=row.key_id, asn=row.asn, received_at=row.received_at
-        )
-        inclusion, checkpoint = None, None
-        if row.log_index is not None:
-
-            def job(conn: Any) -> tuple[Any, str] | None:
-                head = latest(conn)
-                if head is None or head.size <= row.log_index:  # type: ignore[operator]
-                    return None
-                proof = inclusion_proof(row.log_index, head.size, _hashes(conn))  # type: ignore[arg-type]
-                return (
-                    {"leaf_index": row.log_index, "tree_size": head.size, "hashes": [b64(h) for h in proof]},
-                    head.note,
-                )
-
-            found = await db.read(job)
-            if found is not None:
-                inclusion, checkpoint = found
-        record = EvidenceRecord.model_validate(
-            {
-                "envelope": Envelope.model_validate_json(row.envelope).model_dump(),
-                "receipt": Envelope.model_validate_json(row.receipt).model_dump(),
-                "probe_key": base64.b64encode(probe.public_key).decode(),
-                "statement": statement.model_dump(),
-                "inclusion": inclusion,
-                "checkpoint": checkpoint,
-                "log_key": key.verifier_key(),
-            }
-        )
-        return Response(record.model_dump_json(), media_type="application/json")
+        return Response(found.record.model_dump_json(), media_type="application/json")
 
     async def checkpoint(request: Request) -> Response:
         head = await db.read(latest)
@@ -319,6 +314,9 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
             *analysis_routes(db, error),
+            *evidence_routes(db, key, error),
+            *export_routes(db, error),
+            *dashboard_routes(db, key.verifier_key()),
         ],
         lifespan=lifespan,
     )

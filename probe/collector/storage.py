@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 
 from probe.analysis.facts import Fact
 from probe.analysis.index import behind, insert_fact, reindex
+from probe.collector.alerts import SCHEMA as ALERT_SCHEMA
 
 T = TypeVar("T")
 
@@ -96,6 +97,26 @@ SCHEMA = [
         note TEXT NOT NULL,
         signed_at TEXT NOT NULL
     ) STRICT""",
+    # OONI's published measurements, imported as external corroboration (probe.analysis.ooni): never
+    # signed by us, never part of facts, timelines or the log.
+    """CREATE TABLE IF NOT EXISTS ooni_measurements (
+        measurement_uid TEXT PRIMARY KEY,
+        report_id TEXT NOT NULL,
+        input TEXT,
+        domain TEXT NOT NULL,
+        probe_asn INTEGER,
+        probe_cc TEXT,
+        measurement_start_time TEXT NOT NULL,
+        test_name TEXT NOT NULL,
+        blocking TEXT,
+        accessible INTEGER,
+        anomaly INTEGER,
+        confirmed INTEGER,
+        raw TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    ) STRICT""",
+    "CREATE INDEX IF NOT EXISTS ooni_domain ON ooni_measurements(domain, probe_asn, measurement_start_time)",
+    *ALERT_SCHEMA,  # webhook subscriptions and their delivery queue (probe.collector.alerts)
 ]
 
 
