@@ -6,7 +6,6 @@ the maximum: one forged or broken measurement cannot flip a cell.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -71,10 +70,26 @@ def probe_excluded(tried: int, failed: int) -> bool:
 
 
 def decide(facts: Sequence[Fact], excluded: frozenset[str] = frozenset()) -> Decision:
-    """The state of one (domain, ASN, window) from its facts."""
-    kept = [f for f in facts if f.key_id not in excluded]
-    counts = Counter(f.outcome for f in kept)
-    total = len(kept)
+    """The state of one (domain, ASN, window) from its facts. One pass: this runs for every cell of every
+    timeline and of the overview matrix."""
+    counts: dict[str, int] = {}
+    pairs: set[tuple[str, str]] = set()  # (probe, tier)
+    methods: dict[str | None, int] = {}
+    blocked_hours: dict[str, set[int]] = {}  # probe -> hours with a blocked result
+    confirmed = False
+    for f in facts:
+        if excluded and f.key_id in excluded:
+            continue
+        counts[f.outcome] = counts.get(f.outcome, 0) + 1
+        pairs.add((f.key_id, f.tier))
+        if f.outcome == "blocked":
+            methods[f.method] = methods.get(f.method, 0) + 1
+            blocked_hours.setdefault(f.key_id, set()).add(f.hour)
+            confirmed = confirmed or f.confidence == "confirmed"
+    total = sum(counts.values())
+    tiers: dict[str, int] = {}
+    for _, tier in pairs:
+        tiers[tier] = tiers.get(tier, 0) + 1
 
     def decision(
         state: str, rule_id: str, method: str | None = None, confidence: str | None = None
@@ -84,27 +99,27 @@ def decide(facts: Sequence[Fact], excluded: frozenset[str] = frozenset()) -> Dec
             rule_id,
             method,
             confidence,
-            counts=dict(counts),
-            probes=len({f.key_id for f in kept}),
-            tiers=dict(Counter(tier for _, tier in {(f.key_id, f.tier) for f in kept})),
+            counts=counts,
+            probes=len({probe for probe, _ in pairs}),
+            tiers=tiers,
             excluded=len(facts) - total,
         )
 
     if total == 0:
         return decision("inconclusive", "window.excluded")
-    blocked = [f for f in kept if f.outcome == "blocked"]
-    if blocked and counts["accessible"] / total <= MAX_ACCESSIBLE_SHARE:
-        method, top = Counter(f.method for f in blocked).most_common(1)[0]
-        blocking_probes = {f.key_id for f in blocked}
-        hours_one_probe = max(len({f.hour for f in blocked if f.key_id == k}) for k in blocking_probes)
-        corroborated = len(blocking_probes) >= MIN_PROBES or hours_one_probe >= MIN_HOURS_ONE_PROBE
-        if len(blocked) >= MIN_BLOCKED and corroborated and top / len(blocked) >= METHOD_SHARE:
-            confirmed = any(f.confidence == "confirmed" for f in blocked)
+    blocked = counts.get("blocked", 0)
+    accessible = counts.get("accessible", 0)
+    if blocked and accessible / total <= MAX_ACCESSIBLE_SHARE:
+        # the most common method; ties go to the first name in order, so the result never depends on order
+        method, top = min(methods.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        hours_one_probe = max(len(hours) for hours in blocked_hours.values())
+        corroborated = len(blocked_hours) >= MIN_PROBES or hours_one_probe >= MIN_HOURS_ONE_PROBE
+        if blocked >= MIN_BLOCKED and corroborated and top / blocked >= METHOD_SHARE:
             return decision("blocked", "window.blocked", method, "confirmed" if confirmed else "likely")
-        if len(blocked) / total >= STATE_SHARE:
+        if blocked / total >= STATE_SHARE:
             return decision("inconclusive", "window.uncorroborated", method)
-    if counts["accessible"] / total >= STATE_SHARE:
+    if accessible / total >= STATE_SHARE:
         return decision("accessible", "window.accessible")
-    if counts["down"] / total >= STATE_SHARE:
+    if counts.get("down", 0) / total >= STATE_SHARE:
         return decision("down", "window.down")
     return decision("inconclusive", "window.mixed")
