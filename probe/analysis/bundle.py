@@ -443,15 +443,6 @@ def collector_key(data_dir: Path) -> CollectorKey:
     return CollectorKey.load_or_create(data_dir, "origin-from-checkpoint")
 
 
-def open_database(data_dir: Path) -> sqlite3.Connection:
-    path = data_dir / "collector.db"
-    if not path.exists():
-        raise BundleError(
-            f"no collector database at {path}; give the collector's data directory (--data-dir)"
-        )
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-
-
 def write_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")

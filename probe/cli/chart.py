@@ -9,9 +9,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from probe.cli.common import ConfigOption, fail, out, settings
-
-DB_FILE = "collector.db"  # as probe.collector.app.DB_FILE, without importing the collector
+from probe.cli.collector_data import collector_database
+from probe.cli.common import ConfigOption, fail, out
 
 
 def chart(
@@ -55,25 +54,19 @@ def chart(
     if kind not in ("png", "svg"):
         fail(f"cannot tell the format from {output.name!r}: use --format png or --format svg")
     image_format: Literal["png", "svg"] = "png" if kind == "png" else "svg"
-    directory = data_dir or settings(config).collector.data_dir
-    path = directory / DB_FILE
-    if not path.is_file():
-        fail(f"no collector database at {path}: pass --data-dir, the collector's data directory")
     try:
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            found = timeline(conn, filters, window)
-            names = network_names(conn) if domain else {}
-        finally:
-            conn.close()
     except FilterError as exc:
         fail(str(exc))
-    except sqlite3.Error as exc:
-        fail(f"cannot read {path}: {exc}; is it a collector database?")
+    with collector_database(config, data_dir) as conn:
+        try:
+            found = timeline(conn, filters, window)
+        except FilterError as exc:
+            fail(str(exc))
+        names = network_names(conn) if domain else {}
     subject = filters.domain if filters.domain else f"AS{filters.asn}"
     if not found.cells:
-        fail(f"no measurements of {subject} in {path} for these dates: nothing to draw")
+        fail(f"no measurements of {subject} for these dates: nothing to draw")
     from probe.analysis.chart import ChartUnavailable, render
 
     try:

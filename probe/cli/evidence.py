@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
+from probe.cli.collector_data import collector_database, stream_from
 from probe.cli.common import ConfigOption, err, fail, out, settings
 
 
@@ -44,7 +44,7 @@ def evidence(
     Runs on the collector's host (it reads collector.db and signs the bundle with the collector key), or
     fetches the bundle from a collector with --collector. Check it anywhere with `probe verify bundle.zip`.
     """
-    from probe.analysis.bundle import BundleError, collector_key, open_database, write_bundle
+    from probe.analysis.bundle import BundleError, collector_key, write_bundle
     from probe.analysis.query import FilterError, Filters
 
     if output.suffix.lower() != ".zip":
@@ -57,18 +57,15 @@ def evidence(
         _fetch(collector, filters.as_dict(), output)
         return
     where = data_dir or settings(config).collector.data_dir
-    try:
-        conn = open_database(where)
+    with collector_database(config, where) as conn:
         try:
             built = write_bundle(conn, collector_key(where), filters, output)
-        finally:
-            conn.close()
-    except BundleError as exc:
-        fail(str(exc))
-    except sqlite3.Error as exc:
-        fail(f"cannot read the collector database in {where}: {exc}")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
+        except BundleError as exc:
+            fail(str(exc))
+        except sqlite3.Error as exc:
+            fail(f"cannot read the collector database in {where}: {exc}")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
     out.print(
         f"wrote {output}: {built.measurements} measurements (+ {built.controls} control measurements) in "
         f"checkpoint {built.checkpoint_size}, manifest sha256:{built.manifest_sha256}",
@@ -82,23 +79,12 @@ def _fetch(base: str, filters: dict[str, object], output: Path) -> None:
     params = {
         k: str(v) for k, v in filters.items() if v is not None and k in ("domain", "asn", "since", "until")
     }
-    url = base.rstrip("/") + "/api/v1/evidence"
     tmp = output.with_name(f".{output.name}.tmp")
     try:
-        with httpx.stream("GET", url, params=params, timeout=120) as response:
-            if response.status_code != 200:
-                response.read()
-                try:
-                    detail = response.json().get("detail") or response.json().get("reason")
-                except ValueError:
-                    detail = response.text[:200]
-                fail(f"the collector answered {response.status_code}: {detail}")
-            with tmp.open("wb") as fh:
-                for chunk in response.iter_bytes():
-                    fh.write(chunk)
+        with tmp.open("wb") as fh:
+            for chunk in stream_from(base, "/api/v1/evidence", params):
+                fh.write(chunk)
         tmp.replace(output)
-    except httpx.HTTPError as exc:
-        fail(f"cannot fetch the bundle from {base}: {exc}; check the URL and that the collector is up")
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
     finally:

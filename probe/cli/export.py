@@ -3,7 +3,6 @@ from the local collector database or streamed from a collector's API (docs/expor
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -14,7 +13,8 @@ from typing import IO, Annotated
 import typer
 
 from probe.cli.chart import chart
-from probe.cli.common import ConfigOption, err, fail, settings
+from probe.cli.collector_data import collector_database, stream_from
+from probe.cli.common import ConfigOption, err, fail
 
 app = typer.Typer(
     help="Export timelines, events and measurements (CSV, JSON, JSON Lines, Parquet, OONI).",
@@ -47,25 +47,6 @@ CollectorOption = Annotated[
     typer.Option("--collector", help="Stream the export from this collector's API instead (https://...)."),
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="csv, json, jsonl or parquet.")]
-
-
-def open_database(config: Path | None, data_dir: Path | None) -> sqlite3.Connection:
-    """The collector database, read-only."""
-    from probe.collector.app import DB_FILE
-
-    folder = data_dir or settings(config).collector.data_dir
-    path = folder / DB_FILE
-    if not path.is_file():
-        fail(
-            f"there is no collector database at {path}; give --data-dir, or --collector URL to export remotely"
-        )
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        conn.execute("SELECT 1 FROM facts LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        fail(f"{path} is not a collector database we can read ({exc})")
-    return conn
 
 
 @contextmanager
@@ -147,17 +128,17 @@ def run_export(
             rows = _remote(collector, params, out, fmt, name)
         where = f"{name} (from {collector})"
     else:
-        conn = open_database(config, data_dir)
-        try:
-            writer, chunks = export(conn, dataset, fmt, filters, window=window, with_envelope=with_envelope)
-            with _output(output, fmt) as (out, name):
-                for chunk in chunks:
-                    out.write(chunk)
-            rows, where = writer.count, name
-        except ExportError as exc:
-            fail(str(exc))
-        finally:
-            conn.close()
+        with collector_database(config, data_dir) as conn:
+            try:
+                writer, chunks = export(
+                    conn, dataset, fmt, filters, window=window, with_envelope=with_envelope
+                )
+                with _output(output, fmt) as (out, name):
+                    for chunk in chunks:
+                        out.write(chunk)
+                rows, where = writer.count, name
+            except ExportError as exc:
+                fail(str(exc))
     err.print(
         f"exported {rows} {dataset} row(s) as {fmt} to {where} in {time.perf_counter() - started:.2f} s",
         markup=False,
@@ -165,25 +146,11 @@ def run_export(
 
 
 def _remote(collector: str, params: dict[str, object], out: IO[bytes], fmt: str, name: str) -> int:
-    import httpx
-
-    url = collector.rstrip("/") + "/api/v1/export"
     newlines = json_rows = 0
-    try:
-        with httpx.stream("GET", url, params=params, timeout=60) as response:  # type: ignore[arg-type]
-            if response.status_code != 200:
-                response.read()
-                try:
-                    detail = response.json().get("detail") or response.json().get("reason")
-                except ValueError:
-                    detail = response.text[:200]
-                fail(f"the collector refused the export ({response.status_code}): {detail}")
-            for chunk in response.iter_bytes():
-                newlines += chunk.count(b"\n")
-                json_rows += chunk.count(b"\n{")
-                out.write(chunk)
-    except httpx.HTTPError as exc:
-        fail(f"cannot reach the collector at {collector}: {exc}")
+    for chunk in stream_from(collector, "/api/v1/export", params, timeout_s=60):
+        newlines += chunk.count(b"\n")
+        json_rows += chunk.count(b"\n{")
+        out.write(chunk)
     out.flush()
     return _rows_in(name, fmt, newlines, json_rows)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -40,38 +40,25 @@ def current_row(c: Current) -> dict[str, Any]:
 
 
 def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
-    async def timeline_endpoint(request: Request) -> Response:
-        try:
-            filters = filters_of(request)
-            window = request.query_params.get("window", "day")
-            found = await db.read(lambda conn: timeline(conn, filters, window))
-        except FilterError as exc:
-            return error(400, "bad_filter", str(exc))
-        return JSONResponse(
-            {
+    def timeline_view(with_cells: bool) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                filters = filters_of(request)
+                window = request.query_params.get("window", "day")
+                found = await db.read(lambda conn: timeline(conn, filters, window))
+            except FilterError as exc:
+                return error(400, "bad_filter", str(exc))
+            body: dict[str, Any] = {
                 "rules_version": TIMELINE_RULES_VERSION,
                 "window": found.window,
                 "filters": filters.as_dict(),
-                "cells": [c.row() for c in found.cells],
-                "events": [e.row() for e in found.events],
             }
-        )
+            if with_cells:
+                body["cells"] = [c.row() for c in found.cells]
+            body["events"] = [e.row() for e in found.events]
+            return JSONResponse(body)
 
-    async def events_endpoint(request: Request) -> Response:
-        try:
-            filters = filters_of(request)
-            window = request.query_params.get("window", "day")
-            found = await db.read(lambda conn: timeline(conn, filters, window))
-        except FilterError as exc:
-            return error(400, "bad_filter", str(exc))
-        return JSONResponse(
-            {
-                "rules_version": TIMELINE_RULES_VERSION,
-                "window": found.window,
-                "filters": filters.as_dict(),
-                "events": [e.row() for e in found.events],
-            }
-        )
+        return endpoint
 
     async def overview_endpoint(request: Request) -> Response:
         at_text = request.query_params.get("at")
@@ -85,7 +72,7 @@ def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         )
 
     return [
-        Route("/api/v1/timeline", timeline_endpoint),
-        Route("/api/v1/events", events_endpoint),
+        Route("/api/v1/timeline", timeline_view(with_cells=True)),
+        Route("/api/v1/events", timeline_view(with_cells=False)),
         Route("/api/v1/overview", overview_endpoint),
     ]

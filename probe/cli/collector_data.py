@@ -1,0 +1,51 @@
+"""Where analysis commands read a collector's data: its database on this host (read only), or its API."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from probe.cli.common import fail, settings
+
+DB_FILE = "collector.db"  # probe.collector.app.DB_FILE, without importing the collector
+
+
+@contextmanager
+def collector_database(config: Path | None, data_dir: Path | None) -> Iterator[sqlite3.Connection]:
+    """The collector's database, read only; one sentence and exit 2 when there is none to read."""
+    folder = data_dir or settings(config).collector.data_dir
+    path = folder / DB_FILE
+    if not path.is_file():
+        fail(f"there is no collector database at {path}; give --data-dir (the collector's data directory)")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        try:
+            conn.execute("SELECT 1 FROM facts LIMIT 1")
+        except sqlite3.DatabaseError as exc:
+            fail(f"{path} is not a collector database we can read ({exc})")
+        yield conn
+    finally:
+        conn.close()
+
+
+def stream_from(collector: str, path: str, params: dict[str, Any], timeout_s: float = 120) -> Iterator[bytes]:
+    """The body of GET <collector><path>, chunk by chunk; a refusal or an unreachable collector is one
+    sentence (the collector's own reason included) and exit 2."""
+    import httpx
+
+    url = collector.rstrip("/") + path
+    try:
+        with httpx.stream("GET", url, params=params, timeout=timeout_s) as response:
+            if response.status_code != 200:
+                response.read()
+                try:
+                    detail = response.json().get("detail") or response.json().get("reason")
+                except ValueError:
+                    detail = response.text[:200]
+                fail(f"the collector at {collector} answered {response.status_code}: {detail}")
+            yield from response.iter_bytes()
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the collector at {collector}: {exc}; check the URL and that it is up")
