@@ -9,9 +9,7 @@ import sqlite3
 from probe.analysis.facts import FACT_COLUMNS, Fact, fact_of
 from probe.models.measurement import Measurement
 
-INSERT_FACT = (
-    f"INSERT OR REPLACE INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
-)
+INSERT_FACT = f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
 
 
 def insert_fact(conn: sqlite3.Connection, fact: Fact) -> None:

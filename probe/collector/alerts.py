@@ -93,11 +93,11 @@ class Subscription:
 
 
 def subscribe(conn: sqlite3.Connection, url: str, domain: str | None, asn: int | None, window: str) -> int:
-    cur = conn.execute(
-        "INSERT INTO subscriptions (url, domain, asn, window, created_at) VALUES (?,?,?,?,?)",
+    row = conn.execute(
+        "INSERT INTO subscriptions (url, domain, asn, window, created_at) VALUES (?,?,?,?,?) RETURNING id",
         [url, domain, asn, window, _now_iso()],
-    )
-    return int(cur.lastrowid or 0)
+    ).fetchone()
+    return int(row[0])
 
 
 def unsubscribe(conn: sqlite3.Connection, ident: int) -> bool:
@@ -153,7 +153,10 @@ def detect(
                     queued += _check_pair(
                         conn, key, domain, asn, window, end - timedelta(days=lookback_days), interested
                     )
-    conn.execute("INSERT OR REPLACE INTO alert_cursor (id, seq) VALUES (1, ?)", [top])
+    conn.execute(
+        "INSERT INTO alert_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
+        [top],
+    )
     return queued
 
 
@@ -180,7 +183,8 @@ def _check_pair(
         return 0
     ident = alert_id(key.origin, event)
     conn.execute(
-        "INSERT OR REPLACE INTO alert_state (domain, asn, window, state, alert_id) VALUES (?,?,?,?,?)",
+        "INSERT INTO alert_state (domain, asn, window, state, alert_id) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (domain, asn, window) DO UPDATE SET state = excluded.state, alert_id = excluded.alert_id",
         [domain, asn, window, event.to_state, ident],
     )
     if known is None and not worth_alerting(event):
@@ -206,8 +210,8 @@ def _check_pair(
     body = envelope.model_dump_json()
     for sub in interested:
         conn.execute(
-            "INSERT OR IGNORE INTO deliveries (subscription_id, alert_id, body, created_at, next_attempt) "
-            "VALUES (?,?,?,?,?)",
+            "INSERT INTO deliveries (subscription_id, alert_id, body, created_at, next_attempt) "
+            "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
             [sub.id, ident, body, created, time.time()],
         )
     return len(interested)

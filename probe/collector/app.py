@@ -285,7 +285,8 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
 
         def counts(conn: Any) -> dict[str, int]:
             rows = conn.execute(
-                "SELECT url, count(*) FROM measurements WHERE asn IS ? GROUP BY url", [caller]
+                "SELECT url, count(*) FROM measurements WHERE asn IS NOT DISTINCT FROM ? GROUP BY url",
+                [caller],
             ).fetchall()
             return {str(url): int(n) for url, n in rows}
 
