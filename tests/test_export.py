@@ -174,7 +174,10 @@ def test_timeline_rows_equal_the_timeline_cells(history_dir: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run("timeline", "csv", history_dir).decode())))
     cells = timeline(connect(history_dir), Filters(), "day").cells
     assert len(rows) == len(cells)
-    assert rows[0] == {k: "" if v is None else str(v) for k, v in cells[0].row().items()}
+    def text(v: object) -> str:  # CSV writes booleans as true/false
+        return "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+    assert rows[0] == {k: text(v) for k, v in cells[0].row().items()}
 
 
 def test_events_hold_the_known_blocking_periods(history_dir: Path) -> None:
@@ -287,3 +290,11 @@ def test_missing_pyarrow_is_one_sentence(history_dir: Path, monkeypatch: pytest.
         app, ["export", "timeline", "--data-dir", str(history_dir), "-f", "parquet", "-o", "x.parquet"]
     )
     assert "saksi-probe[analysis]" in str(result.exception)
+
+
+def test_an_empty_export_says_why(history_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["export", "events", "--domain", "rfa.org", "--data-dir", str(history_dir)]
+    )
+    assert result.exit_code == 0
+    assert "did you mean www.rfa.org" in result.stderr

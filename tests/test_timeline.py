@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,16 +109,22 @@ def test_one_forged_measurement_cannot_flip_a_window() -> None:
 def test_accessible_down_and_mixed() -> None:
     assert decide([fact("accessible", seq=i) for i in range(5)]).rule_id == "window.accessible"
     assert decide([fact("down", seq=i) for i in range(5)]).rule_id == "window.down"
-    mixed = [fact("down", seq=1), fact("accessible", seq=2), fact("inconclusive", seq=3)]
+    mixed = [fact("down", seq=1), fact("accessible", seq=2), fact("inconclusive", seq=3), fact("down", seq=4)]
     assert decide(mixed).rule_id == "window.mixed"
 
 
 def test_excluded_probes_do_not_count() -> None:
     assert probe_excluded(4, 4) and not probe_excluded(4, 3) and not probe_excluded(0, 0)
-    facts = [fact(probe="bad", seq=i) for i in range(3)] + [fact("accessible", probe="good", seq=5)]
+    good = [fact("accessible", probe="good", seq=5 + i) for i in range(3)]
+    facts = [fact(probe="bad", seq=i) for i in range(3)] + good
     d = decide(facts, frozenset({"bad"}))
     assert (d.state, d.excluded) == ("accessible", 3)
     assert decide(facts[:3], frozenset({"bad"})).rule_id == "window.excluded"
+
+
+def test_too_few_measurements_say_nothing() -> None:
+    assert decide([fact("accessible"), fact("accessible", seq=1)]).rule_id == "window.sparse"
+    assert decide([fact("down")]).state == "inconclusive"
 
 
 def test_tiers_count_distinct_probes() -> None:
@@ -281,7 +287,44 @@ def test_timeline_api(history_dir: Path, tmp_path: Path) -> None:
         assert {e["asn"] for e in ev["events"] if e["kind"] == "blocking_start"} == set(ASNS)
         bad = client.get("/api/v1/timeline", params={"window": "week"})
         assert bad.status_code == 400 and bad.json()["reason"] == "bad_filter"
+        typo = client.get("/api/v1/events", params={"domian": "www.rfa.org"})
+        assert typo.status_code == 400 and "'domian'" in typo.json()["detail"]
         over = client.get("/api/v1/overview", params={"at": "2026-09-24"}).json()
         cells = {(c["domain"], c["asn"]): c for c in over["cells"]}
         assert cells[("www.rfa.org", 17976)]["state"] == "blocked"
         assert cells[("www.rfa.org", 17976)]["since"]["kind"] == "blocking_start"
+
+
+def test_a_date_filter_does_not_move_an_events_dates(history_dir: Path) -> None:
+    conn = connect(history_dir)
+    whole = timeline(conn, Filters.parse(domain="vodkhmer.news", asn="38623"), "day")
+    start = next(e for e in whole.events if e.kind == "blocking_start")
+    later = timeline(conn, Filters.parse(domain="vodkhmer.news", asn="38623", since="2026-09-08"), "day")
+    # The blocking began before the filter's start: it is still reported, with its real dates.
+    assert later.events[0] == start
+    assert [e.kind for e in later.events] == ["blocking_start", "blocking_end"]
+    assert min(c.start for c in later.cells) == epoch_hour("2026-09-08T00:00:00Z")
+
+
+def test_windows_past_the_query_time_are_incomplete(history_dir: Path) -> None:
+    conn = connect(history_dir)
+    found = timeline(
+        conn,
+        Filters.parse(domain="www.rfa.org", asn="17976"),
+        "day",
+        now=datetime(2026, 9, 10, 12, tzinfo=UTC),
+    )
+    flags = {c.row()["start"][:10]: c.complete for c in found.cells}
+    assert flags["2026-09-09"] is True and flags["2026-09-10"] is False
+    cut = timeline(conn, Filters.parse(domain="www.rfa.org", until="2026-09-05T06:00:00Z"), "day")
+    assert [c.complete for c in cut.cells if c.row()["start"].startswith("2026-09-05")] == [False] * len(ASNS)
+
+
+def test_the_matrix_says_when_a_start_lies_before_its_window(history_dir: Path) -> None:
+    conn = connect(history_dir)
+    now = {(c.domain, c.asn): c for c in matrix(conn, START + timedelta(days=DAYS - 1), days=14)}
+    rfa = now[("www.rfa.org", 38623)]
+    assert rfa.state == "blocked" and rfa.since is not None
+    assert rfa.since.start_known is False  # blocked since before the 14 days read
+    vod = now[("vodkhmer.news", 38623)]
+    assert vod.since is not None and vod.since.kind == "blocking_end" and vod.since.start_known

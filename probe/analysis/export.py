@@ -58,12 +58,12 @@ def _cols(spec: str) -> tuple[Column, ...]:
 TIMELINE_COLUMNS = _cols(
     "domain asn:int window start:ts end:ts state method confidence rule_id measurements:int probes:int "
     "probes_vouched:int probes_unverified:int blocked:int accessible:int down:int inconclusive:int "
-    "excluded:int first_at:ts last_at:ts rules_version"
+    "excluded:int first_at:ts last_at:ts complete:bool rules_version"
 )
 EVENT_COLUMNS = _cols(
     "domain asn:int window kind from_state to_state method confidence published_at:ts first_seen_at:ts "
     "first_seen_uid last_seen_at:ts last_seen_uid last_contradicting_at:ts last_contradicting_uid "
-    "ongoing:bool rule_id rules_version"
+    "ongoing:bool start_known:bool rule_id rules_version"
 )
 _FACT_KINDS: dict[str, Kind] = {"seq": "int", "asn": "int", "started_at": "ts", "hour": "int"}
 MEASUREMENT_COLUMNS = (

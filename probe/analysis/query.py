@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from probe.analysis.facts import CONTROL_CATEGORY, FACT_COLUMNS, Fact
@@ -122,10 +122,30 @@ def excluded_windows(conn: sqlite3.Connection, filters: Filters, window: str) ->
     return excluded_slots(iter_facts(conn, controls, order="seq"), window)
 
 
-def timeline(conn: sqlite3.Connection, filters: Filters, window: str = "day") -> Timeline:
+CONTEXT_DAYS = 30  # facts read before `since`, so that events keep their real dates
+
+
+def timeline(
+    conn: sqlite3.Connection, filters: Filters, window: str = "day", now: datetime | None = None
+) -> Timeline:
+    """Cells and events for the filters. Events are decided with CONTEXT_DAYS of earlier data, so a date
+    filter does not move a change's dates; cells are the windows from `since` on. Windows that reach past
+    now (or `until`) are marked incomplete."""
     if window not in WINDOW_HOURS:
         raise FilterError(f"window: {window!r} is not one of {', '.join(WINDOW_HOURS)}")
-    return build(iter_facts(conn, filters), window, excluded_windows(conn, filters, window))
+    end = min(now or datetime.now(UTC), filters.until) if filters.until else (now or datetime.now(UTC))
+    read = filters
+    if filters.since is not None:
+        read = replace(filters, since=filters.since - timedelta(days=CONTEXT_DAYS))
+    read_from = _hour(read.since) if read.since is not None else None
+    found = build(
+        iter_facts(conn, read),
+        window,
+        excluded_windows(conn, read, window),
+        horizon=_hour(end),
+        read_from=read_from,
+    )
+    return found.since(_hour(filters.since)) if filters.since is not None else found
 
 
 MATRIX_DAYS = 14
@@ -134,4 +154,15 @@ MATRIX_DAYS = 14
 def matrix(conn: sqlite3.Connection, at: datetime | None = None, days: int = MATRIX_DAYS) -> list[Current]:
     """The overview: the current state of every (domain, ASN) measured in the `days` days before `at`."""
     end = at or datetime.now(UTC)
-    return current(timeline(conn, Filters(since=end - timedelta(days=days), until=end), "day"))
+    begin = end - timedelta(days=days)
+    # No earlier context here (it would read every pair's history): an event whose start lies before
+    # `begin` has start_known = False, and pages say "since at least".
+    read = Filters(since=begin, until=end)
+    found = build(
+        iter_facts(conn, read),
+        "day",
+        excluded_windows(conn, read, "day"),
+        horizon=_hour(min(end, datetime.now(UTC))),
+        read_from=_hour(begin),
+    )
+    return current(found)

@@ -13,6 +13,7 @@ from probe.analysis.facts import Fact
 
 TIMELINE_RULES_VERSION = "2026.11.0"
 
+MIN_MEASUREMENTS = 3  # in a window, for any state: fewer is too little to say anything
 MIN_BLOCKED = 3  # blocked measurements in the window
 MIN_PROBES = 2  # distinct probes among them ...
 MIN_HOURS_ONE_PROBE = 3  # ... or one probe in this many separate hours
@@ -31,6 +32,7 @@ WINDOW_RULES = {
     ),
     "window.accessible": f"at least {STATE_SHARE:.0%} of measurements reached the site as the control did",
     "window.down": f"at least {STATE_SHARE:.0%} of measurements found the site down for the control too",
+    "window.sparse": f"fewer than {MIN_MEASUREMENTS} measurements: too few to say anything, either way",
     "window.uncorroborated": (
         "blocked measurements that are too few, from too few probes, or split between methods"
     ),
@@ -107,6 +109,8 @@ def decide(facts: Sequence[Fact], excluded: frozenset[str] = frozenset()) -> Dec
 
     if total == 0:
         return decision("inconclusive", "window.excluded")
+    if total < MIN_MEASUREMENTS:  # one accessible result is an absence of evidence, not a finding
+        return decision("inconclusive", "window.sparse")
     blocked = counts.get("blocked", 0)
     accessible = counts.get("accessible", 0)
     if blocked and accessible / total <= MAX_ACCESSIBLE_SHARE:

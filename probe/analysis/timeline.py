@@ -53,6 +53,7 @@ class Cell:
     decision: Decision
     first_at: str
     last_at: str
+    complete: bool = True  # False when the window reaches past the time of the query (or its `until`)
 
     @property
     def state(self) -> str:
@@ -81,6 +82,7 @@ class Cell:
             "excluded": d.excluded,
             "first_at": self.first_at,
             "last_at": self.last_at,
+            "complete": self.complete,
             "rules_version": TIMELINE_RULES_VERSION,
         }
 
@@ -109,7 +111,10 @@ class Event:
     first_seen: Seen | None
     last_seen: Seen | None
     last_contradicting: Seen | None
-    ongoing: bool  # no later event for this (domain, ASN)
+    ongoing: bool  # no later event for this (domain, ASN), up to the end of the data read
+    # False when no earlier data was read (the query's lower bound): the new state may have begun before
+    # `first_seen`, and `last_contradicting` may exist before the data read.
+    start_known: bool = True
 
     def row(self) -> dict[str, Any]:
         def at(s: Seen | None) -> str | None:
@@ -135,6 +140,7 @@ class Event:
             "last_contradicting_at": at(self.last_contradicting),
             "last_contradicting_uid": uid(self.last_contradicting),
             "ongoing": self.ongoing,
+            "start_known": self.start_known,
             "rule_id": EVENT_RULE,
             "rules_version": TIMELINE_RULES_VERSION,
         }
@@ -158,8 +164,11 @@ def cells_of(
     facts: Sequence[Fact],
     window: str,
     excluded: frozenset[tuple[str, int]] = frozenset(),
+    horizon: int | None = None,
 ) -> list[Cell]:
-    """One pair's facts (sorted by time) cut into windows. `excluded`: (key id, window start) pairs."""
+    """One pair's facts (sorted by time) cut into windows. `excluded`: (key id, window start) pairs;
+    `horizon`: the epoch hour up to which data could exist (now, or the query's end): a window that
+    reaches past it is marked incomplete."""
     by_start: dict[int, list[Fact]] = defaultdict(list)
     for f in facts:
         by_start[window_start(f.hour, window)].append(f)
@@ -167,13 +176,15 @@ def cells_of(
     for start in sorted(by_start):
         group = by_start[start]
         out = frozenset(k for k, s in excluded if s == start) if excluded else frozenset()
+        complete = horizon is None or start + WINDOW_HOURS[window] <= horizon
+        decision = decide(group, out)
         cells.append(
-            Cell(domain, asn, window, start, decide(group, out), group[0].started_at, group[-1].started_at)
+            Cell(domain, asn, window, start, decision, group[0].started_at, group[-1].started_at, complete)
         )
     return cells
 
 
-def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
+def events_of(cells: Sequence[Cell], facts: Sequence[Fact], read_from: int | None = None) -> list[Event]:
     """Published changes: a state counts once PUBLISH_AFTER consecutive windows with data show it.
     Inconclusive windows publish nothing and break a run; windows without data are skipped."""
     changes: list[tuple[str | None, int, int]] = []  # (previous state, run's first cell, publishing cell)
@@ -230,6 +241,7 @@ def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
                 if contradicting
                 else None,
                 ongoing=n + 1 == len(changes),
+                start_known=before is not None or read_from is None,
             )
         )
     return events
@@ -241,14 +253,37 @@ class Timeline:
     cells: list[Cell]
     events: list[Event]
 
+    def since(self, hour: int) -> Timeline:
+        """The part from `hour` on, when earlier facts were read as context: the cells that end after it,
+        the events published after it, and for each pair the event in force at that time."""
+        size = WINDOW_HOURS[self.window]
+        cells = [c for c in self.cells if c.start + size > hour]
+        at = hour_iso(hour)
+        kept: list[Event] = []
+        for i, e in enumerate(self.events):
+            following = self.events[i + 1] if i + 1 < len(self.events) else None
+            same_pair_next = following is not None and (following.domain, following.asn) == (e.domain, e.asn)
+            in_force = not same_pair_next or following.published_at > at  # type: ignore[union-attr]
+            if e.published_at > at or in_force:
+                kept.append(e)
+        return Timeline(self.window, cells, kept)
 
-def build(facts: Iterable[Fact], window: str, excluded: frozenset[tuple[str, int]] = frozenset()) -> Timeline:
+
+def build(
+    facts: Iterable[Fact],
+    window: str,
+    excluded: frozenset[tuple[str, int]] = frozenset(),
+    horizon: int | None = None,
+    read_from: int | None = None,
+) -> Timeline:
+    """`horizon`: see cells_of; `read_from`: the epoch hour the facts were read from, when the read had a
+    lower bound (a pair's first published state after it has `start_known = False`)."""
     cells: list[Cell] = []
     events: list[Event] = []
     for (domain, asn), group in sorted(group_facts(facts).items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
-        pair_cells = cells_of(domain, asn, group, window, excluded)
+        pair_cells = cells_of(domain, asn, group, window, excluded, horizon)
         cells.extend(pair_cells)
-        events.extend(events_of(pair_cells, group))
+        events.extend(events_of(pair_cells, group, read_from))
     return Timeline(window, cells, events)
 
 

@@ -3,6 +3,7 @@ from the local collector database or streamed from a collector's API (docs/expor
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import IO, Annotated
 
 import typer
 
+from probe.analysis.query import FilterError, Filters
 from probe.cli.chart import chart
 from probe.cli.collector_data import collector_database, stream_from
 from probe.cli.common import ConfigOption, err, fail
@@ -96,7 +98,6 @@ def run_export(
     with_envelope: bool = False,
 ) -> None:
     from probe.analysis.export import ExportError, columns_for, export, writer_for
-    from probe.analysis.query import FilterError, Filters
 
     allowed = ("csv", "json", "jsonl", "parquet", *(("ooni",) if dataset == "measurements" else ()))
     if fmt not in allowed:
@@ -139,10 +140,42 @@ def run_export(
                 rows, where = writer.count, name
             except ExportError as exc:
                 fail(str(exc))
+            hint = _nothing_matched(conn, filters) if rows == 0 else None
     err.print(
         f"exported {rows} {dataset} row(s) as {fmt} to {where} in {time.perf_counter() - started:.2f} s",
         markup=False,
     )
+    if not collector and rows == 0:
+        err.print(hint or "note: nothing matched these filters", markup=False)
+
+
+def _nothing_matched(conn: sqlite3.Connection, filters: Filters) -> str | None:
+    """Why an export is empty, when a filter names something the database has never seen."""
+    if (
+        filters.domain
+        and conn.execute("SELECT 1 FROM facts WHERE domain = ? LIMIT 1", [filters.domain]).fetchone() is None
+    ):
+        like = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT domain FROM facts WHERE domain LIKE ? ORDER BY domain LIMIT 5",
+                [f"%{filters.domain}%"],
+            )
+        ]
+        also = f"; did you mean {', '.join(like)}?" if like else ""
+        return f"note: no measurement of the domain {filters.domain} (domains are matched exactly){also}"
+    if (
+        filters.asn is not None
+        and conn.execute("SELECT 1 FROM facts WHERE asn = ? LIMIT 1", [filters.asn]).fetchone() is None
+    ):
+        return f"note: no measurement from AS{filters.asn}"
+    for column, value in (("cc", filters.cc), ("category", filters.category)):
+        if (
+            value
+            and conn.execute(f"SELECT 1 FROM facts WHERE {column} = ? LIMIT 1", [value]).fetchone() is None
+        ):
+            return f"note: no measurement has {'country' if column == 'cc' else column} {value}"
+    return None
 
 
 def _remote(collector: str, params: dict[str, object], out: IO[bytes], fmt: str, name: str) -> int:

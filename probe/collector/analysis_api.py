@@ -15,8 +15,16 @@ from probe.analysis.timeline import Current
 from probe.collector.storage import Storage
 
 
-def filters_of(request: Request) -> Filters:
+FILTER_PARAMS = frozenset({"domain", "asn", "country", "cc", "category", "since", "until", "window"})
+
+
+def filters_of(request: Request, also: frozenset[str] = frozenset()) -> Filters:
+    """The filters in the query string; an unknown parameter is an error (a typo must not widen a query)."""
     q = request.query_params
+    unknown = sorted(set(q.keys()) - FILTER_PARAMS - also)
+    if unknown:
+        known = ", ".join(sorted(FILTER_PARAMS | also))
+        raise FilterError(f"unknown parameter {unknown[0]!r}; known: {known}")
     return Filters.parse(
         domain=q.get("domain"),
         asn=q.get("asn"),

@@ -46,7 +46,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         if window not in ("hour", "day"):
             return error(400, "bad_filter", "window must be hour or day")
         try:
-            filters = filters_of(request)
+            filters = filters_of(request, also=frozenset({"dataset", "format", "with_envelope"}))
             writer: Writer
             if fmt == "ooni":
                 from probe.analysis.ooni import OoniWriter
@@ -104,7 +104,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         from probe.analysis.ooni import ooni_for
 
         try:
-            filters = filters_of(request)
+            filters = filters_of(request, also=frozenset({"dataset", "format", "with_envelope"}))
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
 from probe.collector.signing import CollectorKey
@@ -25,6 +26,21 @@ from probe.sign.keys import DeviceSeed, key_id, raw_public, write_private
 from probe.sign.signer import ProbeSigner
 
 DEFAULT_ORIGIN = str(CollectorSettings.model_fields["origin"].default)
+LAB_SOFTWARE_VERSION = "lab-history"  # software.version of every invented measurement
+# A collector that ever received lab data says so: the dashboard, bundles and reports show it.
+LAB_MARKER = "CREATE TABLE IF NOT EXISTS lab_history (created_at TEXT NOT NULL, note TEXT NOT NULL)"
+
+
+def is_lab(conn: Any) -> bool:
+    """Whether this collector database holds invented lab measurements (`probe collector demo-data`)."""
+    found = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'lab_history'")
+    if not found.fetchone()[0]:
+        return False
+    return conn.execute("SELECT 1 FROM lab_history LIMIT 1").fetchone() is not None
+
+
+def is_lab_payload(m: Measurement) -> bool:
+    return m.software.version == LAB_SOFTWARE_VERSION
 
 NETWORKS = {
     38623: "VIETTEL-KH Metfone",
@@ -165,6 +181,15 @@ async def _generate(
     ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**9))
     enrolled: set[str] = set()
     stored = 0
+
+    def mark(conn: Any) -> None:
+        conn.execute(LAB_MARKER)
+        conn.execute(
+            "INSERT INTO lab_history VALUES (?, ?)",
+            [_iso(datetime.now(UTC)), f"{history.days} days invented by probe.lab.history (seed {history.seed})"],
+        )
+
+    await storage.write(mark)
     batch: list[NewMeasurement] = []
     try:
         for asn, n, when in history.runs():
@@ -180,7 +205,7 @@ async def _generate(
                 at = when + timedelta(seconds=2 * i)
                 m = Measurement(
                     measurement_uid=rng.randbytes(16).hex(),
-                    software=Software(name="saksi-probe", version="lab-history"),
+                    software=Software(name="saksi-probe", version=LAB_SOFTWARE_VERSION),
                     rules_version="2026.11.0",
                     probe=ProbeInfo(asn=asn, network_name=NETWORKS.get(asn), cc="KH", key_id=kid),
                     target=TargetRef(
