@@ -7,6 +7,7 @@ import hashlib
 import os
 import secrets
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -207,8 +208,36 @@ def subscribe(
     ident = _storage_job(
         config, lambda conn: alerts.subscribe(conn, url, filters.domain, filters.asn, window)
     )
-    scope = f"{filters.domain or 'every domain'} on {f'AS{filters.asn}' if filters.asn else 'every network'}"
+    scope = _scope(filters.domain, filters.asn)
     out.print(f"subscription {ident}: {url} gets alerts for {scope} ({window} windows)")
+    for line in _storage_job(config, lambda conn: _current_states(conn, filters, window)):
+        out.print(line, highlight=False)
+
+
+def _scope(domain: str | None, asn: int | None) -> str:
+    return f"{domain or 'every domain'} on {f'AS{asn}' if asn is not None else 'every network'}"
+
+
+def _current_states(conn: Any, filters: Any, window: str) -> list[str]:
+    """What a new subscriber should know now: alerts only tell changes from here on."""
+    from datetime import UTC, datetime, timedelta
+
+    from probe.analysis.query import timeline
+
+    if filters.domain is None and filters.asn is None:
+        return ["note: every change on every network will be sent"]
+    lookback = replace(filters, since=datetime.now(UTC) - timedelta(days=30))
+    found = timeline(conn, lookback, window)
+    if not found.cells:
+        return [
+            f"note: nothing matching {_scope(filters.domain, filters.asn)} was measured in the last 30 days"
+        ]
+    latest = {(e.domain, e.asn): e for e in found.events}
+    lines = []
+    for (domain, asn), event in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        how = f" ({event.method})" if event.method else ""
+        lines.append(f"now: {domain} on AS{asn} is {event.to_state}{how} (published {event.published_at})")
+    return lines or ["now: no state is published yet for what this subscription covers"]
 
 
 @app.command("subscriptions")
@@ -220,7 +249,7 @@ def list_subscriptions(config: ConfigOption = None) -> None:
     if not rows:
         out.print("no subscriptions")
     for sub in rows:
-        scope = f"{sub.domain or '*'} AS{sub.asn if sub.asn is not None else '*'} {sub.window}"
+        scope = f"{_scope(sub.domain, sub.asn)}, {sub.window} windows"
         line = f"{sub.id}\t{sub.url}\t{scope}\tdelivered {sub.delivered}, pending {sub.pending}"
         out.print(line + (f"\tlast error: {sub.last_error}" if sub.last_error else ""), highlight=False)
 
