@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import struct
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import typer
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
 from typer.testing import CliRunner
 
-from probe.analysis.chart import render, spans
+from probe.analysis.chart import STATE_LABELS, extent, left_margin, render, rows, spans
 from probe.analysis.query import Filters, timeline
 from probe.analysis.rules import TIMELINE_RULES_VERSION
+from probe.analysis.timeline import Timeline
 from probe.cli.chart import chart
 from probe.cli.common import UserError
 from tests.analysis_rig import ASNS
@@ -23,6 +29,12 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def read_only(history_dir: Path) -> closing[sqlite3.Connection]:
     return closing(sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True))
+
+
+def extent_of(found: Timeline) -> tuple[int, int]:
+    bounds = extent(found)
+    assert bounds is not None
+    return bounds
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -52,8 +64,12 @@ def test_svg_has_a_row_per_asn_the_blocked_periods_and_the_legend(history_dir: P
     # a blocked (red) span on every network, labelled with its method
     assert "#c0392b" in text
     assert text.count(">dns.bogon<") >= len(ASNS)
-    for label in ("blocked", "accessible", "inconclusive", "no data", "blocking published"):
-        assert f">{label}<" in text
+    # the legend names what is drawn, and only that
+    states = {s.state for _, cells in rows(found, "asn") for s in spans(cells, *extent_of(found))}
+    for state in ("blocked", "accessible", "down", "inconclusive"):
+        assert (f">{STATE_LABELS[state]}<" in text) == (state in states), state
+    assert ">blocking first seen (published change)<" in text
+    assert "incomplete window" not in text  # every window of the history is complete
     assert f"timeline rules {TIMELINE_RULES_VERSION}" in text
     assert "www.rfa.org across networks" in text
     # deterministic: the same timeline gives the same bytes
@@ -71,7 +87,34 @@ def test_svg_of_a_network_across_sites(history_dir: Path) -> None:
         assert domain in text
     assert "tls.reset" in text and "dns.bogon" in text
     assert "AS38623 across sites" in text
-    assert "end of blocking published" in text  # vodkhmer.news was unblocked on this network
+    assert "end of blocking first seen (published change)" in text  # vodkhmer.news was unblocked here
+
+
+def test_incomplete_windows_are_pale_hatched_and_in_the_legend(history_dir: Path) -> None:
+    with read_only(history_dir) as conn:
+        found = timeline(conn, Filters.parse(domain="vodkhmer.news"), "day")
+    last = max(c.start for c in found.cells)
+    opened = Timeline(found.window, [replace(c, complete=c.start != last) for c in found.cells], found.events)
+    laid = spans([c for c in opened.cells if c.asn == 38623], *extent_of(opened))
+    assert not laid[-1].complete and laid[-2].complete  # the open window is a span of its own
+    text = render(opened, by="asn", subject="vodkhmer.news", fmt="svg").decode()
+    assert ">incomplete window<" in text
+    assert text != render(found, by="asn", subject="vodkhmer.news", fmt="svg").decode()
+
+
+def test_long_row_labels_fit(history_dir: Path) -> None:
+    """The left margin grows with the longest label: nothing is drawn left of the figure."""
+    with read_only(history_dir) as conn:
+        found = timeline(conn, Filters.parse(asn="AS38623"), "hour")
+    long = Timeline(found.window, [replace(c, domain="english." + c.domain) for c in found.cells], [])
+    canvas = FigureCanvasAgg(Figure(figsize=(11, 3), dpi=100))
+    short_margin = left_margin(canvas, ["AS1"], 11)
+    long_margin = left_margin(canvas, ["english.www.cambodiadaily.com"], 11)
+    assert short_margin < long_margin
+    image = Image.open(io.BytesIO(render(long, by="domain", subject="AS38623", fmt="png"))).convert("L")
+    # the title starts at 2% of the width; below it, the labels: nothing is drawn in the first columns
+    edge = image.crop((0, 60, 12, image.height))
+    assert edge.getextrema() == (255, 255), "a row label is cut at the left edge"
 
 
 def test_gaps_in_the_data_are_spans_of_their_own(history_dir: Path) -> None:
@@ -113,6 +156,10 @@ def test_cli_writes_the_chart_in_the_format_of_the_suffix(history_dir: Path, tmp
         (("--domain", "www.rfa.org", "--since", "2027-01-01"), "no measurements of www.rfa.org"),
         (("--asn", "AS-x"), "is not an AS number"),
         (("--domain", "www.rfa.org", "--window", "week"), "is not one of"),
+        (
+            ("--domain", "www.rfa.org", "--collector", "https://collector.example"),
+            "probe export timeline --collector https://collector.example --format json",
+        ),
     ],
 )
 def test_cli_errors_are_one_sentence(

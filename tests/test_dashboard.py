@@ -13,11 +13,15 @@ import sqlite3
 import struct
 import subprocess
 from contextlib import closing
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from probe.analysis.dashboard import pages
+from probe.analysis.query import Filters
 from probe.verify import verify_file
 from tests.analysis_rig import ASNS
 from tests.collector_rig import Rig, collector
@@ -129,7 +133,16 @@ def test_every_page_in_a_browser(served: Rig, tmp_path: Path) -> None:
     (vod,) = page.where(domain="vodkhmer.news", asn="38623")
     assert (vod["data-state"], vod["data-published"]) == ("accessible", "yes")
     assert "timeline rules 2026" in page.all_text
-    assert "Permalink: /?at=2026-09-2" in page.all_text  # the data's end: the history is in the past
+    assert "Permalink: /?at=2026-09-25T00:00:00Z" in page.all_text  # the data's end: the history is past
+    assert "LAB DATA" in page.all_text and page.where(lab="yes")
+    # sites blocked somewhere first; the control site apart, below the matrix
+    assert [e["data-site"] for e in page.elements if "data-site" in e] == [
+        "www.rfa.org",
+        "vodkhmer.news",
+        "www.cambodiadaily.com",
+    ]
+    assert [e["data-control"] for e in page.elements if "data-control" in e] == ["www.example.com"]
+    assert "Control sites (should be reachable everywhere)" in page.all_text
     assert "data from 2026-09-01" in page.all_text
     browser.screenshot(f"{url}/", "overview")
 
@@ -153,7 +166,7 @@ def test_every_page_in_a_browser(served: Rig, tmp_path: Path) -> None:
 
     # the network page: every site on AS38623
     page = Tagged(browser.dom(f"{url}/asn/38623"))
-    rows = {e["data-row"]: e["data-state"] for e in page.elements if e["tag"] == "div"}
+    rows = {e["data-row"]: e["data-state"] for e in page.elements if e["tag"] == "div" and "data-row" in e}
     assert rows == {
         "vodkhmer.news": "accessible",
         "www.cambodiadaily.com": "accessible",
@@ -176,6 +189,7 @@ def test_every_page_in_a_browser(served: Rig, tmp_path: Path) -> None:
     browser.screenshot(f"{url}/measurement/{blocked_uid}", "measurement")
 
     browser.screenshot(f"{url}/domain/never-measured.example", "not-found")
+    browser.screenshot(f"{url}/asn/Metfone", "asn-suggest")
 
 
 def test_errors_escaping_and_headers_over_http(served: Rig, history_dir: Path) -> None:
@@ -204,7 +218,8 @@ def test_errors_escaping_and_headers_over_http(served: Rig, history_dir: Path) -
         for path, status in (
             ("/domain/never-measured.example", 404),
             ("/asn/64512", 404),
-            ("/asn/not-a-number", 400),
+            ("/asn/not-a-number", 404),
+            ("/?only=everything", 400),
             ("/measurement/" + "0" * 32, 404),
             ("/measurement/nothing/envelope.json", 404),
             ("/?at=yesterday", 400),
@@ -263,3 +278,121 @@ def test_ooni_corroboration_is_shown_when_imported(history_dir: Path, tmp_path: 
 def test_no_ooni_section_when_nothing_was_imported(served: Rig) -> None:
     with served.client() as client:
         assert "OONI" not in client.get("/domain/www.rfa.org").text
+
+
+def lab_banner(html: str) -> bool:
+    return 'class="lab-banner"' in html and "they are not evidence of anything" in html
+
+
+def test_lab_data_is_announced_on_every_page(served: Rig, history_dir: Path) -> None:
+    """The fixture is invented (probe.lab.history): every page, errors included, says so at the top."""
+    with served.client() as client:
+        uid = client.get("/api/v1/events", params={"domain": "www.rfa.org"}).json()["events"][0][
+            "first_seen_uid"
+        ]
+        paths = ["/", "/domain/www.rfa.org", "/asn/38623", f"/measurement/{uid}", "/domain/nothing.example"]
+        paths += ["/?at=yesterday"]
+        for path in paths:
+            text = client.get(path).text
+            assert lab_banner(text), path
+            assert text.index("lab-banner") < text.index("<h1"), path  # above the page's content
+    with closing(sqlite3.connect(history_dir / "collector.db")) as conn, conn:
+        conn.execute("DELETE FROM lab_history")  # as if the measurements were real
+    with served.client() as client:
+        for path in ("/", "/domain/www.rfa.org", "/domain/nothing.example"):
+            assert not lab_banner(client.get(path).text), path
+
+
+def cite_link(html: str) -> str:
+    start = html.index('Permalink: <a href="') + len('Permalink: <a href="')
+    return html[start : html.index('"', start)].replace("&amp;", "&")
+
+
+def test_permalinks_hold_what_the_page_shows(served: Rig) -> None:
+    with served.client() as client:
+        page = client.get("/domain/vodkhmer.news")
+        link = cite_link(page.text)
+        query = parse_qs(urlsplit(link).query)
+        assert set(query) == {"since", "until", "window"}
+        assert query["until"] == ["2026-09-25T00:00:00Z"]  # the end of the last window shown
+        again = client.get(link)
+        assert cite_link(again.text) == link
+        rows = [e for e in Tagged(page.text).elements if "data-row" in e]
+        assert [e for e in Tagged(again.text).elements if "data-row" in e] == rows
+
+        asn = client.get("/asn/AS38623?since=2026-09-05&until=2026-09-10&window=hour")
+        query = parse_qs(urlsplit(cite_link(asn.text)).query)
+        assert query == {
+            "since": ["2026-09-05T00:00:00Z"],
+            "until": ["2026-09-11T00:00:00Z"],  # --until 2026-09-10 includes that day
+            "window": ["hour"],
+        }
+
+        at = "2026-09-10T02:43:40Z"
+        overview = client.get("/", params={"at": at, "only": "blocked"})
+        assert cite_link(overview.text) == f"/?at={at}&only=blocked"
+        assert 'as of <strong><span class="date">2026-09-10 02:43:40</span> UTC' in overview.text
+
+
+def test_only_blocked_sites_and_dates_on_one_line(served: Rig) -> None:
+    with served.client() as client:
+        page = Tagged(client.get("/", params={"at": "2026-09-10", "only": "blocked"}).text)
+        assert [e["data-site"] for e in page.elements if "data-site" in e] == ["vodkhmer.news", "www.rfa.org"]
+        assert "1 site not blocked on any network is hidden" in page.all_text
+        assert [e["data-control"] for e in page.elements if "data-control" in e] == ["www.example.com"]
+        events = client.get("/domain/vodkhmer.news").text
+    # the times in the events table are kept whole
+    assert 'between <span class="date">2026-09-03' in events
+
+
+def test_unknown_networks_and_sites_suggest_what_exists(served: Rig) -> None:
+    with served.client() as client:
+        metfone = client.get("/asn/Metfone")
+        assert metfone.status_code == 404
+        assert "Did you mean" in metfone.text
+        assert '<a href="/asn/38623">AS38623 (VIETTEL-KH Metfone)</a>?' in metfone.text
+        unknown = client.get("/asn/64512")
+        assert unknown.status_code == 404
+        assert all(f'href="/asn/{a}"' in unknown.text for a in ASNS)
+        for text in ("rfa", "www.rfa.com", "RFA.ORG"):
+            site = client.get(f"/domain/{text}")
+            assert site.status_code in (200, 404)
+            if site.status_code == 404:
+                assert '<a href="/domain/www.rfa.org">www.rfa.org</a>' in site.text, text
+        nothing = client.get("/asn/Nowhere")
+        assert "no network measured here has a name containing it" in nothing.text
+        assert "Did you mean" not in nothing.text
+
+
+def test_incomplete_windows_are_marked(history_dir: Path) -> None:
+    """As if it were 2026-09-10 12:00: that day's window is still open on every strip and in the matrix."""
+    now = datetime(2026, 9, 10, 12, tzinfo=UTC)
+    with closing(sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)) as conn:
+        filters = Filters.parse(domain="vodkhmer.news", since="2026-09-01", until="2026-09-10T12:00:00Z")
+        context = pages.subject_page(conn, filters, "day", "domain", {"since": "", "until": ""}, now)
+        assert context is not None
+        matrix = pages.overview(conn, None, now)
+    assert {s.incomplete for s in context["strips"]} == {"incomplete (today)"}
+    for strip in context["strips"]:
+        assert strip.bars[-1].incomplete and not strip.bars[0].incomplete
+        assert strip.bars[-1].title.startswith("incomplete (today)")
+    assert any(
+        e["incomplete"] == "latest window incomplete (today)" for e in context["events"] if e["ongoing"]
+    )
+    html = pages.render(
+        "subject.html", lab=False, subject="vodkhmer.news", asn=None, domain="vodkhmer.news", **context
+    )
+    assert "b-incomplete" in html and "incomplete window" in html
+    assert "latest window incomplete (today)" in html
+    assert context["permalink_query"].endswith("until=2026-09-10T12:00:00Z&window=day")
+    # the matrix: published states rest on complete windows; a provisional one on the open window says so
+    assert matrix["at"] == "2026-09-10T12:00:00Z" and matrix["open_windows"]
+    assert {c.incomplete for c in matrix["grid"].values() if c.published} == {None}
+    with closing(sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)) as conn:
+        first_day = pages.overview(conn, None, datetime(2026, 9, 1, 12, 30, 15, tzinfo=UTC))
+    assert first_day["at"] == "2026-09-01T12:30:00Z"  # now, to the minute: what the page and permalink show
+    assert {(c.published, c.incomplete) for c in first_day["grid"].values()} == {
+        (False, "incomplete (today)")
+    }
+    html = pages.render("overview.html", lab=False, **first_day)
+    assert "latest window incomplete (today)" in html and "still open (incomplete)" in html

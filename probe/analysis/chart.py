@@ -36,11 +36,15 @@ STATE_LABELS = {
 # Blocked spans are hatched by the layer the blocking was seen at, so a change of method is visible in print.
 METHOD_HATCH = {"dns": "///", "tcp": "xxx", "tls": "\\\\\\", "http": "..."}
 EVENT_MARKERS = {"blocking_start": "v", "blocking_end": "^", "state_change": "D"}
+# A marker stands at the first measurement that showed the new state of a published change.
 EVENT_LABELS = {
-    "blocking_start": "blocking published",
-    "blocking_end": "end of blocking published",
-    "state_change": "other change published",
+    "blocking_start": "blocking first seen (published change)",
+    "blocking_end": "end of blocking first seen (published change)",
+    "state_change": "other change first seen (published change)",
 }
+INCOMPLETE_ALPHA = 0.4  # a window still open (e.g. today) is drawn lighter and hatched: it may change
+INCOMPLETE_HATCH = "oo"
+LABEL_SIZE = 9  # points, the row labels
 
 
 class ChartUnavailable(RuntimeError):
@@ -58,6 +62,7 @@ class Span:
     confidence: str | None = None
     windows: int = 0  # windows with data in the span
     measurements: int = 0
+    complete: bool = True  # False: the windows reach past the time of the query (e.g. today)
 
 
 def rows(timeline: Timeline, by: Row) -> list[tuple[str, list[Cell]]]:
@@ -96,7 +101,11 @@ def spans(cells: Sequence[Cell], start: int, end: int) -> list[Span]:
         method = d.method if d.state == "blocked" else None
         n = sum(d.counts.values())
         last = out[-1] if out else None
-        if last and last.end == cell.start and last.state == d.state and last.method == method:
+        if (
+            last
+            and last.end == cell.start
+            and (last.state, last.method, last.complete) == (d.state, method, cell.complete)
+        ):
             out[-1] = Span(
                 last.start,
                 cell.start + size,
@@ -105,9 +114,12 @@ def spans(cells: Sequence[Cell], start: int, end: int) -> list[Span]:
                 last.confidence if last.confidence == "confirmed" else d.confidence,
                 last.windows + 1,
                 last.measurements + n,
+                cell.complete,
             )
         else:
-            out.append(Span(cell.start, cell.start + size, d.state, method, d.confidence, 1, n))
+            out.append(
+                Span(cell.start, cell.start + size, d.state, method, d.confidence, 1, n, cell.complete)
+            )
         at = cell.start + size
     if at < end:
         out.append(Span(at, end, "gap"))
@@ -176,21 +188,32 @@ def render(
     ):
         height = 1.9 + 0.55 * len(laid)
         fig = Figure(figsize=(11, height), dpi=100)
-        FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.17, 0.75 / height, 0.80, 1 - 1.45 / height))
-        labels = []
+        canvas = FigureCanvasAgg(fig)
+        labels = [f"{key}\n{names[key]}" if key in names else key for key, _ in laid]
+        left = left_margin(canvas, labels, width_in=11)
+        ax = fig.add_axes((left, 0.75 / height, 0.97 - left, 1 - 1.45 / height))
+        present: set[str] = set()
+        incomplete = False
         for i, (key, cells) in enumerate(laid):
             y = len(laid) - 1 - i
-            labels.append(f"{key}\n{names[key]}" if key in names else key)
             for span in spans(cells, start, end):
+                present.add(span.state)
                 width = x(span.end) - x(span.start)
                 if span.state == "gap":
                     style: dict[str, Any] = {"facecolor": "white", "edgecolor": "#d0d0d0", "hatch": "////"}
                 else:
                     hatch = METHOD_HATCH.get((span.method or "").split(".")[0]) if span.method else None
                     style = {"facecolor": COLOURS[span.state], "edgecolor": "white", "hatch": hatch}
+                    if not span.complete:
+                        incomplete = True
+                        style = {
+                            "facecolor": COLOURS[span.state],
+                            "edgecolor": "#555555",
+                            "hatch": INCOMPLETE_HATCH,
+                            "alpha": INCOMPLETE_ALPHA,
+                        }
                 ax.broken_barh([(x(span.start), width)], (y - 0.35, 0.7), linewidth=0.5, **style)
-                if span.state == "blocked" and span.method:
+                if span.state == "blocked" and span.method and span.complete:
                     share = (span.end - span.start) / (end - start)
                     if share > 0.08:
                         ax.text(
@@ -204,7 +227,8 @@ def render(
                             fontweight="bold",
                             bbox={"facecolor": COLOURS["blocked"], "edgecolor": "none", "pad": 1.5},
                         )
-            # the first published state of a row is not a change: only changes are marked
+            # the first published state of a row is not a change: only changes are marked, at the first
+            # measurement that showed the new state
             key_events = [e for e in timeline.events if e.from_state and row_key(e.asn, e.domain, by) == key]
             for event in key_events:
                 at = event.first_seen.at if event.first_seen else event.published_at
@@ -218,7 +242,7 @@ def render(
                     linestyle="none",
                     clip_on=False,
                 )
-        ax.set_yticks(range(len(laid)), labels=list(reversed(labels)), fontsize=9)
+        ax.set_yticks(range(len(laid)), labels=list(reversed(labels)), fontsize=LABEL_SIZE)
         ax.set_ylim(-0.6, len(laid) - 0.2)
         ax.set_xlim(x(start), x(end))
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10, tz=UTC)
@@ -233,8 +257,22 @@ def render(
         handles: list[Any] = [
             Patch(facecolor=COLOURS[s], edgecolor="#9a9a9a", label=STATE_LABELS[s])
             for s in ("blocked", "accessible", "down", "inconclusive")
+            if s in present
         ]
-        handles.append(Patch(facecolor="white", edgecolor="#c0c0c0", hatch="////", label=STATE_LABELS["gap"]))
+        if "gap" in present:
+            handles.append(
+                Patch(facecolor="white", edgecolor="#c0c0c0", hatch="////", label=STATE_LABELS["gap"])
+            )
+        if incomplete:
+            handles.append(
+                Patch(
+                    facecolor="#9a9a9a",
+                    edgecolor="#555555",
+                    hatch=INCOMPLETE_HATCH,
+                    alpha=INCOMPLETE_ALPHA,
+                    label="incomplete window",
+                )
+            )
         handles += [
             Line2D([], [], marker=m, color="#1f1f1f", linestyle="none", label=EVENT_LABELS[k])
             for k, m in EVENT_MARKERS.items()
@@ -262,6 +300,24 @@ def render(
         metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
         fig.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
+
+
+def left_margin(canvas: Any, labels: Sequence[str], width_in: float) -> float:
+    """The axes' left edge (a fraction of the figure's width) that fits the longest row label."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = canvas.get_renderer()
+    font = FontProperties(family="DejaVu Sans", size=LABEL_SIZE)
+    widest = max(
+        (
+            renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+            for label in labels
+            for line in label.split("\n")
+        ),
+        default=0.0,
+    )
+    inches = float(widest) / float(canvas.figure.dpi) + 0.25  # the tick and some air
+    return min(0.45, max(0.08, inches / width_in + 0.01))
 
 
 def row_key(asn: int | None, domain: str, by: Row) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from probe.analysis.facts import FACT_COLUMNS
-from probe.analysis.query import Filters, timeline
+from probe.analysis.query import Filters, hour_of, timeline, within_period
 
 Kind = Literal["str", "int", "bool", "ts", "float"]
 DATASETS = ("timeline", "events", "measurements")
@@ -139,9 +139,13 @@ def measurement_pages(
     conn: sqlite3.Connection, filters: Filters, *, with_envelope: bool = False, page: int = PAGE_ROWS
 ) -> Iterator[list[dict[str, Any]]]:
     after = 0
+    edges = {hour_of(t) for t in (filters.since, filters.until) if t is not None}
     while rows := measurement_page(conn, filters, after, page, with_envelope=with_envelope):
-        yield rows
         after = int(rows[-1]["seq"])
+        if edges:
+            rows = [r for r in rows if r["hour"] not in edges or within_period(r["started_at"], filters)]
+        if rows:
+            yield rows
 
 
 # -- writers -------------------------------------------------------------------------------------------

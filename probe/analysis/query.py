@@ -26,7 +26,7 @@ def parse_when(text: str, name: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _hour(when: datetime) -> int:
+def hour_of(when: datetime) -> int:
     return int(when.timestamp()) // 3600
 
 
@@ -85,7 +85,7 @@ class Filters:
                 params.append(value)
         if self.since is not None:
             parts.append("hour >= ?")
-            params.append(_hour(self.since))
+            params.append(hour_of(self.since))
         if self.until is not None:
             parts.append("hour < ?")
             params.append(-(-int(self.until.timestamp()) // 3600))
@@ -108,12 +108,26 @@ SELECT_FACTS = f"SELECT {', '.join(FACT_COLUMNS)} FROM facts"
 def iter_facts(
     conn: sqlite3.Connection, filters: Filters, order: str = "domain, asn, hour, seq"
 ) -> Iterator[Fact]:
-    """Facts in order, streamed from the database (never all in memory)."""
+    """Facts in order, streamed from the database (never all in memory). The query selects whole hours;
+    in the first and last hour, each fact's own time is checked against since and until."""
     where, params = filters.where()
     cursor = conn.execute(f"{SELECT_FACTS}{where} ORDER BY {order}", params)
+    first = hour_of(filters.since) if filters.since is not None else None
+    last = hour_of(filters.until) if filters.until is not None else None
     while rows := cursor.fetchmany(5000):
         for row in rows:
-            yield Fact(*row)
+            fact = Fact(*row)
+            if (fact.hour == first or fact.hour == last) and not within_period(fact.started_at, filters):
+                continue
+            yield fact
+
+
+def within_period(started_at: str, filters: Filters) -> bool:
+    """Whether a time lies in [since, until): the exact check behind the hour-precise SQL filter."""
+    when = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    return (filters.since is None or when >= filters.since) and (
+        filters.until is None or when < filters.until
+    )
 
 
 def excluded_windows(conn: sqlite3.Connection, filters: Filters, window: str) -> frozenset[tuple[str, int]]:
@@ -137,15 +151,15 @@ def timeline(
     read = filters
     if filters.since is not None:
         read = replace(filters, since=filters.since - timedelta(days=CONTEXT_DAYS))
-    read_from = _hour(read.since) if read.since is not None else None
+    read_from = hour_of(read.since) if read.since is not None else None
     found = build(
         iter_facts(conn, read),
         window,
         excluded_windows(conn, read, window),
-        horizon=_hour(end),
+        horizon=hour_of(end),
         read_from=read_from,
     )
-    return found.since(_hour(filters.since)) if filters.since is not None else found
+    return found.since(hour_of(filters.since)) if filters.since is not None else found
 
 
 MATRIX_DAYS = 14
@@ -162,7 +176,7 @@ def matrix(conn: sqlite3.Connection, at: datetime | None = None, days: int = MAT
         iter_facts(conn, read),
         "day",
         excluded_windows(conn, read, "day"),
-        horizon=_hour(min(end, datetime.now(UTC))),
-        read_from=_hour(begin),
+        horizon=hour_of(min(end, datetime.now(UTC))),
+        read_from=hour_of(begin),
     )
     return current(found)

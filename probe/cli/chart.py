@@ -39,15 +39,29 @@ def chart(
             help="The collector's data directory (default: collector.data_dir).", show_default=False
         ),
     ] = None,
+    collector: Annotated[
+        str | None,
+        typer.Option(
+            "--collector",
+            help="Not supported: charts are drawn from a local collector database (see --data-dir).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Draw a timeline chart (PNG or SVG) from the collector's database.
 
     Give --domain for one site across networks, or --asn for one network across sites. Each window is
     coloured by its state (blocked red, accessible green, down grey, inconclusive amber); gaps in the data
-    stay empty. The chart names the timeline rules version it was decided with.
+    stay empty; windows still open (e.g. today) are pale and hatched. The chart names the timeline rules
+    version it was decided with.
     """
     from probe.analysis.query import FilterError, Filters, timeline
 
+    if collector is not None:
+        fail(
+            "charts are drawn from a local collector database (--data-dir), not from a collector's API; "
+            f"for {collector}'s timeline use `probe export timeline --collector {collector} --format json`"
+        )
     if (domain is None) == (asn is None):
         fail("give exactly one of --domain (a site across networks) or --asn (a network across sites)")
     kind = (fmt or output.suffix.lstrip(".")).lower()

@@ -14,7 +14,6 @@ from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Current
 from probe.collector.storage import Storage
 
-
 FILTER_PARAMS = frozenset({"domain", "asn", "country", "cc", "category", "since", "until", "window"})
 
 

@@ -7,7 +7,7 @@ served with a Content-Security-Policy that allows nothing from elsewhere.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -18,6 +18,7 @@ from probe.analysis.dashboard import pages
 from probe.analysis.query import FilterError, Filters, parse_when
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
+from probe.lab.history import is_lab
 
 HEADERS = {
     "content-security-policy": "default-src 'self'",
@@ -30,47 +31,71 @@ def html(body: str, status: int = 200) -> Response:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
-def not_found(what: str, detail: str) -> Response:
-    return html(pages.render("error.html", title=f"Unknown {what}", detail=detail, status=404), 404)
-
-
-def bad_request(detail: str) -> Response:
-    return html(pages.render("error.html", title="Bad request", detail=detail, status=400), 400)
-
-
 def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
+    async def page(template: str, code: int = 200, **context: Any) -> Response:
+        """A page, with the lab-data banner when the database holds invented measurements."""
+        lab = await db.read(is_lab)
+        return html(pages.render(template, lab=lab, **context), code)
+
+    async def not_found(what: str, detail: str, suggestions: list[dict[str, str]] | None = None) -> Response:
+        return await page(
+            "error.html",
+            404,
+            title=f"Unknown {what}",
+            detail=detail,
+            status=404,
+            suggestions=suggestions or [],
+        )
+
+    async def bad_request(detail: str) -> Response:
+        return await page("error.html", 400, title="Bad request", detail=detail, status=400, suggestions=[])
+
     async def overview(request: Request) -> Response:
-        at_text = request.query_params.get("at")
+        q = request.query_params
+        at_text = q.get("at")
+        only = q.get("only") or ""
         try:
             at = parse_when(at_text, "at") if at_text else None
+            if only not in ("", "blocked"):
+                raise FilterError(f"only: {only!r} is not 'blocked' (or leave it out to show every site)")
         except FilterError as exc:
-            return bad_request(str(exc))
+            return await bad_request(str(exc))
         now = datetime.now(UTC)
-        context = await db.read(lambda conn: pages.overview(conn, at, now))
-        return html(pages.render("overview.html", **context))
+        context = await db.read(lambda conn: pages.overview(conn, at, now, only_blocked=only == "blocked"))
+        return await page("overview.html", **context)
 
-    async def subject(request: Request, page: Literal["asn", "domain"]) -> Response:
+    async def subject(request: Request, kind: Literal["asn", "domain"]) -> Response:
         q = request.query_params
         raw = request.path_params["subject"]
         window = q.get("window") or "day"
+        if kind == "asn" and not raw.upper().removeprefix("AS").isdigit():
+            found = await db.read(lambda conn: pages.suggest_networks(conn, raw))
+            detail = f"{raw!r} is not an AS number (e.g. 38623 or AS38623)"
+            if not found:
+                detail += ", and no network measured here has a name containing it"
+            return await not_found("network", detail + ".", found)
         try:
-            if page == "asn":
+            if kind == "asn":
                 filters = Filters.parse(asn=raw, since=q.get("since"), until=q.get("until"))
             else:
                 filters = Filters.parse(domain=raw, since=q.get("since"), until=q.get("until"))
             if window not in ("day", "hour"):
                 raise FilterError(f"window: {window!r} is not one of day, hour")
         except FilterError as exc:
-            return bad_request(str(exc))
+            return await bad_request(str(exc))
         query = {k: q.get(k) or "" for k in ("since", "until")}
-        context = await db.read(lambda conn: pages.subject_page(conn, filters, window, page, query))
-        name = f"AS{filters.asn}" if page == "asn" else str(filters.domain)
+        now = datetime.now(UTC)
+        context = await db.read(lambda conn: pages.subject_page(conn, filters, window, kind, query, now))
+        name = f"AS{filters.asn}" if kind == "asn" else str(filters.domain)
         if context is None:
-            what = "network" if page == "asn" else "site"
-            return not_found(what, f"Nothing has been measured for {name} on this collector.")
-        return html(
-            pages.render("subject.html", subject=name, asn=filters.asn, domain=filters.domain, **context)
-        )
+            if kind == "asn":
+                found = await db.read(lambda conn: pages.suggest_networks(conn, raw))
+                what = "network"
+            else:
+                found = await db.read(lambda conn: pages.suggest_domains(conn, raw))
+                what = "site"
+            return await not_found(what, f"Nothing has been measured for {name} on this collector.", found)
+        return await page("subject.html", subject=name, asn=filters.asn, domain=filters.domain, **context)
 
     async def domain_page(request: Request) -> Response:
         return await subject(request, "domain")
@@ -81,16 +106,20 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
     async def measurement(request: Request) -> Response:
         found = await evidence(db, log_key, request.path_params["ident"])
         if found is None:
-            return not_found("measurement", "No measurement with this id or payload hash is stored here.")
+            return await not_found(
+                "measurement", "No measurement with this id or payload hash is stored here."
+            )
         base = str(request.base_url)
         context = pages.measurement_page(found.record, found.row.envelope, base)
-        return html(pages.render("measurement.html", **context))
+        return await page("measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:
         """The envelope exactly as the probe sent it, or the payload bytes its signature covers."""
         found = await evidence(db, log_key, request.path_params["ident"])
         if found is None:
-            return not_found("measurement", "No measurement with this id or payload hash is stored here.")
+            return await not_found(
+                "measurement", "No measurement with this id or payload hash is stored here."
+            )
         data = found.row.envelope.encode() if part == "envelope" else found.record.envelope.body()
         name = f"{found.row.uid}.{part}.json"
         return Response(

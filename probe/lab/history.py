@@ -42,6 +42,7 @@ def is_lab(conn: Any) -> bool:
 def is_lab_payload(m: Measurement) -> bool:
     return m.software.version == LAB_SOFTWARE_VERSION
 
+
 NETWORKS = {
     38623: "VIETTEL-KH Metfone",
     17976: "CAMGSM Cellcard",
@@ -186,7 +187,10 @@ async def _generate(
         conn.execute(LAB_MARKER)
         conn.execute(
             "INSERT INTO lab_history VALUES (?, ?)",
-            [_iso(datetime.now(UTC)), f"{history.days} days invented by probe.lab.history (seed {history.seed})"],
+            [
+                _iso(datetime.now(UTC)),
+                f"{history.days} days invented by probe.lab.history (seed {history.seed})",
+            ],
         )
 
     await storage.write(mark)

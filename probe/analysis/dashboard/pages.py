@@ -7,20 +7,22 @@ probe.collector.dashboard_routes serves them. Templates autoescape everything; p
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
+from markupsafe import Markup, escape
 
 from probe.analysis.chart import COLOURS, STATE_LABELS, Row, extent, rows, spans
-from probe.analysis.facts import hour_iso
+from probe.analysis.facts import CONTROL_CATEGORY, hour_iso
 from probe.analysis.query import MATRIX_DAYS, Filters, matrix, timeline
 from probe.analysis.rules import EVENT_RULES, PUBLISH_AFTER, TIMELINE_RULES_VERSION, WINDOW_RULES
-from probe.analysis.timeline import Event, Seen
+from probe.analysis.timeline import WINDOW_HOURS, Cell, Event, Seen
 from probe.sign.dsse import Envelope, SignatureError
 
 STRIP_WIDTH = 1000  # SVG user units; the strip scales with the page
@@ -35,12 +37,14 @@ _env = jinja2.Environment(
 )
 
 
-def render(template: str, **context: Any) -> str:
+def render(template: str, *, lab: bool, **context: Any) -> str:
+    """A page; `lab` (probe.lab.history.is_lab of the database shown) puts the lab-data banner on top."""
     base = {
         "rules_version": TIMELINE_RULES_VERSION,
         "state_labels": STATE_LABELS,
         "colours": COLOURS,
         "publish_after": PUBLISH_AFTER,
+        "lab": lab,
     }
     return _env.get_template(template).render(**base, **context)
 
@@ -54,7 +58,66 @@ def short(at: str | None) -> str:
     return at[:16].replace("T", " ") if at else ""
 
 
+def exact(at: str | None) -> str:
+    """An ISO time as "YYYY-MM-DD HH:MM", with ":SS" when the seconds are not zero: what a permalink holds."""
+    if not at:
+        return ""
+    text = at[:19].replace("T", " ")
+    return text[:16] if text.endswith(":00") else text
+
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?Z?)?")
+
+
+def nowrap(text: object) -> Markup:
+    """Escaped text with every date or time in it kept on one line (a browser would break at the '-')."""
+    safe = str(escape(str(text)))
+    return Markup(DATE.sub(lambda m: f'<span class="date">{m.group(0)}</span>', safe))
+
+
 _env.filters["short"] = short
+_env.filters["exact"] = exact
+_env.filters["nowrap"] = nowrap
+
+
+def control_domains(conn: sqlite3.Connection) -> set[str]:
+    """Sites measured as controls (category CTRL): they should be reachable everywhere."""
+    found = conn.execute("SELECT DISTINCT domain FROM facts WHERE category = ?", [CONTROL_CATEGORY])
+    return {row[0] for row in found.fetchall()}
+
+
+def incomplete_label(cell: Cell, now: datetime) -> str:
+    """How a window that reaches past the time of the query is labelled."""
+    hour = int(now.timestamp()) // 3600
+    if cell.start <= hour < cell.start + WINDOW_HOURS[cell.window]:
+        return "incomplete (today)" if cell.window == "day" else "incomplete (this hour)"
+    return "incomplete (cut at the end of the period)"
+
+
+def suggest_networks(conn: sqlite3.Connection, text: str) -> list[dict[str, str]]:
+    """Networks whose name contains `text` (case-insensitive); every known network when `text` is a number."""
+    names = network_names(conn)
+    asns = [int(a) for (a,) in conn.execute("SELECT DISTINCT asn FROM facts WHERE asn IS NOT NULL")]
+    needle = text.strip().lower().removeprefix("as")
+    if needle.isdigit() or not needle:
+        chosen = sorted(asns)
+    else:
+        chosen = sorted(a for a in asns if needle in names.get(a, "").lower())
+    return [
+        {"link": f"/asn/{a}", "text": f"AS{a}" + (f" ({names[a]})" if a in names else "")} for a in chosen
+    ][:20]
+
+
+def suggest_domains(conn: sqlite3.Connection, text: str) -> list[dict[str, str]]:
+    """Measured sites containing `text`, or else its longest label ("rfa" for "www.rfa.com")."""
+    domains = [d for (d,) in conn.execute("SELECT DISTINCT domain FROM facts ORDER BY domain")]
+    needle = text.strip().lower()
+    found = [d for d in domains if needle and needle in d]
+    if not found:
+        labels = [p for p in needle.split(".") if p not in ("www", "com", "org", "net", "news", "")]
+        longest = max(labels, key=len, default="")
+        found = [d for d in domains if len(longest) >= 3 and longest in d]
+    return [{"link": f"/domain/{quote(d)}", "text": d} for d in found][:20]
 
 
 def network_names(conn: sqlite3.Connection) -> dict[int, str]:
@@ -104,23 +167,29 @@ class MatrixCell:
     confidence: str | None
     since: str | None  # when the published state was first seen
     changed: bool  # the published state is a change seen in the period, not its first state
+    start_known: bool  # False: the state may have begun before the period read ("since at least")
     latest_window: str
     measurements: int
+    incomplete: str | None  # the latest window reaches past the time shown: its label
 
 
-def overview(conn: sqlite3.Connection, at: datetime | None, now: datetime) -> dict[str, Any]:
-    """The matrix as of `at`; without it, as of now, or of the end of the data when that is older than the
-    matrix's reach (so an archive still shows its last state, saying so)."""
+def overview(
+    conn: sqlite3.Connection, at: datetime | None, now: datetime, only_blocked: bool = False
+) -> dict[str, Any]:
+    """The matrix as of `at`; without it, as of now (to the minute), or of the end of the data when that is
+    older than the matrix's reach (so an archive still shows its last state, saying so). Sites blocked
+    somewhere come first; control sites (category CTRL) are listed apart."""
     source = "requested" if at is not None else "now"
     if at is None:
         last = latest_hour(conn)
-        at = now
+        at = now.replace(second=0, microsecond=0)
         if last is not None and (last + 1) * 3600 < (now - timedelta(days=MATRIX_DAYS)).timestamp():
             at = datetime.fromtimestamp((last + 1) * 3600, UTC)
             source = "end_of_data"
+    at = at.astimezone(UTC).replace(microsecond=0)  # the permalink holds whole seconds: so does the page
     cells = matrix(conn, at)
     names = network_names(conn)
-    domains = sorted({c.domain for c in cells})
+    controls = control_domains(conn)
     asns = sorted({c.asn for c in cells}, key=lambda a: (a is None, a or 0))
     grid: dict[tuple[str, int | None], MatrixCell] = {}
     for c in cells:
@@ -132,23 +201,34 @@ def overview(conn: sqlite3.Connection, at: datetime | None, now: datetime) -> di
             confidence=c.since.confidence if c.since else d.confidence,
             since=c.since.first_seen.at if c.since and c.since.first_seen else None,
             changed=bool(c.since and c.since.from_state),
+            start_known=c.since.start_known if c.since else True,
             latest_window=hour_iso(c.latest.start)[:10],
             measurements=sum(d.counts.values()),
+            # only a provisional state rests on the open window; a published one on complete windows
+            incomplete=None if c.latest.complete or c.published else incomplete_label(c.latest, now),
         )
-    counts = Counter(cell.state for cell in grid.values())
+    blocked = {domain for (domain, _), cell in grid.items() if cell.state == "blocked"}
+    domains = sorted({c.domain for c in cells} - controls, key=lambda d: (d not in blocked, d))
+    shown = [d for d in domains if d in blocked] if only_blocked else domains
+    counts = Counter(cell.state for (domain, _), cell in grid.items() if domain not in controls)
     first, last_at = data_range(conn)
+    query = {"at": iso(at)} | ({"only": "blocked"} if only_blocked else {})
     return {
         "at": iso(at),
         "at_source": source,
         "from": iso(at - timedelta(days=MATRIX_DAYS)),
         "matrix_days": MATRIX_DAYS,
-        "domains": domains,
+        "domains": shown,
+        "hidden": len(domains) - len(shown),
+        "only_blocked": only_blocked,
+        "controls": sorted({c.domain for c in cells} & controls),
         "asns": [{"asn": a, "name": names.get(a) if a is not None else None} for a in asns],
         "grid": grid,
         "counts": counts,
+        "open_windows": any(not c.latest.complete for c in cells),
         "data_first": first,
         "data_last": last_at,
-        "permalink": "/?" + urlencode({"at": iso(at)}, safe=":"),
+        "permalink": "/?" + urlencode(query, safe=":"),
     }
 
 
@@ -162,6 +242,7 @@ class Bar:
     state: str
     label: str | None  # printed in the bar when it is wide enough (the blocking method)
     title: str  # the tooltip
+    incomplete: bool = False  # the span's windows reach past the time of the query
 
 
 @dataclass(frozen=True)
@@ -180,6 +261,7 @@ class Strip:
     bars: list[Bar]
     marks: list[Mark]
     now: str  # the row's last state, as text
+    incomplete: str | None  # the row's last window is incomplete: its label
 
 
 def between(event: Event) -> str:
@@ -192,7 +274,7 @@ def between(event: Event) -> str:
     return f"published {short(event.published_at)}"
 
 
-def event_row(event: Event, by: Row) -> dict[str, Any]:
+def event_row(event: Event, by: Row, incomplete: str | None = None) -> dict[str, Any]:
     def seen(s: Seen | None) -> dict[str, str] | None:
         return {"at": s.at, "uid": s.uid} if s else None
 
@@ -210,6 +292,7 @@ def event_row(event: Event, by: Row) -> dict[str, Any]:
         "last_seen": seen(event.last_seen),
         "last_contradicting": seen(event.last_contradicting),
         "ongoing": event.ongoing,
+        "incomplete": incomplete,
     }
 
 
@@ -234,11 +317,88 @@ EVENT_KINDS = {
 }
 
 
+def epoch_hour_of(at: str) -> int:
+    return int(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()) // 3600
+
+
+def hour_text(hour: int) -> str:
+    return hour_iso(hour)[:13].replace("T", " ") + "h"
+
+
+def strip_of(
+    key: str, cells: list[Cell], events: list[Event], by: Row, span: tuple[int, int], now: datetime
+) -> Strip:
+    """One row of the page: its cells as bars, its published changes as marks at their first measurement."""
+    start, end = span
+    window = cells[0].window
+
+    def x(hour: int) -> float:
+        return round((hour - start) / (end - start) * STRIP_WIDTH, 2)
+
+    open_cell = next((c for c in reversed(cells) if not c.complete), None)
+    open_label = incomplete_label(open_cell, now) if open_cell else None
+    bars = []
+    for part in spans(cells, start, end):
+        dates = f"{hour_text(part.start)} to {hour_text(part.end)}"
+        if part.state == "gap":
+            title = f"no data, {dates}"
+        else:
+            what = STATE_LABELS[part.state] + (f" ({part.method}, {part.confidence})" if part.method else "")
+            title = f"{what}, {dates}: {part.windows} {window} windows, {part.measurements} measurements"
+            if not part.complete:
+                title = f"{open_label or 'incomplete'}: {title}; the window is still open and may change"
+        bar_width = x(part.end) - x(part.start)
+        label = part.method if part.method and bar_width > 9 * len(part.method) else None
+        bars.append(Bar(x(part.start), round(bar_width, 2), part.state, label, title, not part.complete))
+    marks = []
+    for event in events:
+        if not event.from_state or event.first_seen is None:
+            continue
+        marks.append(
+            Mark(
+                x(epoch_hour_of(event.first_seen.at)),
+                event.kind,
+                f"{event.kind.replace('_', ' ')}, first seen here: {between(event)}",
+            )
+        )
+    number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
+    return Strip(
+        key=key,
+        link=f"/asn/{number}" if number is not None else f"/domain/{quote(key)}",
+        name=None,
+        anchor=key.lower().replace(".", "-"),
+        bars=bars,
+        marks=marks,
+        now=events[-1].to_state if events else cells[-1].state,
+        incomplete=open_label if cells[-1] is open_cell else None,
+    )
+
+
+def event_incomplete(event: Event, cells: list[Cell], now: datetime) -> str | None:
+    """The label of an incomplete window the event rests on: the one that published it, or, for an
+    ongoing state, the row's latest."""
+    published = epoch_hour_of(event.published_at)
+    for cell in cells:
+        if cell.complete:
+            continue
+        if cell.start + WINDOW_HOURS[cell.window] == published:
+            return f"published by a window still open: {incomplete_label(cell, now)}"
+        if event.ongoing and cell is cells[-1]:
+            return f"latest window {incomplete_label(cell, now)}"
+    return None
+
+
 def subject_page(
-    conn: sqlite3.Connection, filters: Filters, window: str, page: Row, query: dict[str, str]
+    conn: sqlite3.Connection,
+    filters: Filters,
+    window: str,
+    page: Row,
+    query: dict[str, str],
+    now: datetime,
 ) -> dict[str, Any] | None:
     """A site's page (page="domain": one row per network) or a network's (page="asn": one row per site);
-    None when nothing was ever measured for it."""
+    None when nothing was ever measured for it. The permalink holds the exact since, until and window
+    shown, so that it shows the same windows later."""
     by: Row = "asn" if page == "domain" else "domain"
     scope = Filters(domain=filters.domain, asn=filters.asn)
     last = latest_hour(conn, scope)
@@ -248,54 +408,34 @@ def subject_page(
     if filters.since is None:
         begin = datetime.fromtimestamp((last + 1) * 3600, UTC) - timedelta(days=DEFAULT_DAYS)
         filters = Filters(filters.domain, filters.asn, since=begin, until=filters.until)
-    found = timeline(conn, filters, window)
+    found = timeline(conn, filters, window, now=now)
     names = network_names(conn)
+    controls = control_domains(conn) if by == "domain" else set()
     bounds = extent(found)
-    strips: list[Strip] = []
     start, end = bounds if bounds else (0, 1)
     if chosen_since and filters.since is not None and bounds:
         start = min(start, int(filters.since.timestamp()) // 3600)
     if filters.until is not None and bounds:
         end = max(end, -(-int(filters.until.timestamp()) // 3600))
-    width = end - start
-
-    def x(hour: int) -> float:
-        return round((hour - start) / width * STRIP_WIDTH, 2)
-
+    # Without `until`, the page ends at the end of its last window, or now if that window is still open.
+    shown_until = filters.until or (
+        min(datetime.fromtimestamp(end * 3600, UTC), now.replace(second=0, microsecond=0)) if bounds else None
+    )
+    strips: list[Strip] = []
+    control_strips: list[Strip] = []
+    cells_by_key: dict[str, list[Cell]] = {}
     for key, cells in rows(found, by):
-        bars = []
-        for span in spans(cells, start, end):
-            dates = f"{hour_iso(span.start)[:13].replace('T', ' ')}h to {hour_iso(span.end)[:13].replace('T', ' ')}h"
-            if span.state == "gap":
-                title = f"no data, {dates}"
-            else:
-                what = STATE_LABELS[span.state] + (
-                    f" ({span.method}, {span.confidence})" if span.method else ""
-                )
-                title = f"{what}, {dates}: {span.windows} {window} windows, {span.measurements} measurements"
-            bar_width = x(span.end) - x(span.start)
-            label = span.method if span.method and bar_width > 9 * len(span.method) else None
-            bars.append(Bar(x(span.start), round(bar_width, 2), span.state, label, title))
-        marks = []
+        cells_by_key[key] = cells
         row_events = [e for e in found.events if (f"AS{e.asn}" if by == "asn" else e.domain) == key]
-        for event in row_events:
-            if not event.from_state or event.first_seen is None:
-                continue
-            hour = int(datetime.fromisoformat(event.first_seen.at.replace("Z", "+00:00")).timestamp()) // 3600
-            marks.append(Mark(x(hour), event.kind, f"{event.kind.replace('_', ' ')}: {between(event)}"))
-        last_state = row_events[-1].to_state if row_events else cells[-1].state
+        strip = strip_of(key, cells, row_events, by, (start, end), now)
         number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
-        strips.append(
-            Strip(
-                key=key,
-                link=f"/asn/{number}" if number is not None else f"/domain/{quote(key)}",
-                name=names.get(number) if number is not None else None,
-                anchor=key.lower().replace(".", "-"),
-                bars=bars,
-                marks=marks,
-                now=last_state,
-            )
-        )
+        if number is not None and number in names:
+            strip = replace(strip, name=names[number])
+        (control_strips if key in controls else strips).append(strip)
+    events = []
+    for e in found.events:
+        key = f"AS{e.asn}" if by == "asn" else e.domain
+        events.append(event_row(e, by, event_incomplete(e, cells_by_key.get(key, []), now)))
     where, params = filters.where()
     measurements, probes = conn.execute(
         f"SELECT count(*), count(DISTINCT key_id) FROM facts{where}", params
@@ -308,7 +448,7 @@ def subject_page(
     first, last_at = data_range(conn, filters)
     permalink_query = {
         "since": iso(filters.since) if filters.since else "",
-        "until": iso(filters.until) if filters.until else "",
+        "until": iso(shown_until) if shown_until else "",
         "window": window,
     }
     windows_used = Counter(c.decision.rule_id for c in found.cells)
@@ -318,9 +458,10 @@ def subject_page(
         "event_kinds": EVENT_KINDS,
         "start_at": hour_iso(start) if bounds else None,
         "strips": strips,
+        "control_strips": control_strips,
         "ticks": axis(start, end) if bounds else [],
         "strip_width": STRIP_WIDTH,
-        "events": [event_row(e, by) for e in found.events],
+        "events": events,
         "measurements": measurements,
         "probes": probes,
         "tiers": tiers,
@@ -328,13 +469,14 @@ def subject_page(
         "data_last": last_at,
         "window": window,
         "since": iso(filters.since) if filters.since else None,
-        "until": iso(filters.until) if filters.until else None,
+        "until": iso(shown_until) if shown_until else None,
         "query": query,
         "permalink_query": urlencode({k: v for k, v in permalink_query.items() if v}, safe=":"),
         "rules": [(rule, WINDOW_RULES.get(rule, ""), n) for rule, n in sorted(windows_used.items())],
         "event_rules": EVENT_RULES,
         "ooni": ooni_counts(conn, filters),
         "network_name": names.get(filters.asn) if filters.asn is not None else None,
+        "incomplete": any(not c.complete for c in found.cells),
     }
 
 
