@@ -25,6 +25,7 @@ from probe.analysis.query import Filters, timeline
 from probe.log import NoteSigner
 from tests.analysis_rig import ASNS, RFA_BLOCKED
 from tests.collector_rig import collector
+from tests.shared_data import require_tools
 
 DOMAIN = "www.rfa.org"
 
@@ -281,12 +282,6 @@ def test_a_file_added_or_removed(small_bundle: Path, tmp_path: Path) -> None:
     assert {(gone, "manifest"), (gone, "receipt")} <= failed(s)
 
 
-def test_the_wrong_log_key_fails(small_bundle: Path) -> None:
-    other = NoteSigner("saksi.other/log", Ed25519PrivateKey.generate()).verifier_key()
-    s = verify_bundle(small_bundle, log_key=other)
-    assert ("log-key.txt", "log-key") in failed(s)
-
-
 # --- the command line and the API ------------------------------------------------------------------
 
 
@@ -363,3 +358,193 @@ def test_api_streams_a_bundle_that_verifies(history_dir: Path, tmp_path: Path) -
         == hashlib.sha256((tmp_path / "cli.zip").read_bytes()).digest()
     )
     assert answer.headers["x-saksi-manifest-sha256"] == summary.manifest_sha256
+
+
+# --- lab data is never evidence --------------------------------------------------------------------
+
+
+def test_lab_data_says_so_everywhere(small_bundle: Path, tmp_path: Path) -> None:
+    """The test history is invented (probe.lab.history): manifest, reports and verifier all say so."""
+    with zipfile.ZipFile(small_bundle) as z:
+        manifest = json.loads(z.read("MANIFEST.json"))
+        html = z.read("report.html").decode()
+        pdf = _pdf_text(z.read("report.pdf"))
+    assert manifest["lab_data"] is True
+    for text in (html, pdf):
+        head = text[: text.index("What was measured")]
+        assert "LAB DATA" in head and "NOT evidence of anything" in head and "demo-data" in head
+        assert "Do not cite" in text and "Suggested citation" not in text
+        assert "Saksi measurement network, " not in text  # no citable line at all
+    s = verify_bundle(small_bundle)
+    assert s.ok and s.lab_data and s.lab_measurements == s.measurements + s.controls
+    lines = describe(s)
+    assert lines[0].startswith("LAB DATA:") and "not evidence" in lines[0]
+
+    # Removing the flag hides nothing: the verifier reads the payloads (and the signature breaks).
+    def strip(data: bytes) -> bytes:
+        doc = json.loads(data)
+        doc["lab_data"] = False
+        return json.dumps(doc).encode()
+
+    stripped = verify_bundle(rezip(small_bundle, tmp_path / "s.zip", only("MANIFEST.json", strip)))
+    assert not stripped.lab_flag and stripped.lab_data
+    assert ("MANIFEST.json", "bundle-signature") in failed(stripped)
+    assert any("LAB DATA" in line and "MANIFEST.json does not say so" in line for line in describe(stripped))
+
+    checked = probe("verify", str(small_bundle))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("LAB DATA:")
+    last = checked.stdout.strip().splitlines()[-1]
+    assert last.startswith("VERIFIED (lab data: not evidence)")
+    assert "LAB DATA:" in checked.stderr
+
+
+def test_a_report_of_real_measurements_has_no_banner_and_a_citation() -> None:
+    from probe.analysis.report import ReportFacts, render_html, render_pdf
+
+    facts = ReportFacts(
+        domain=DOMAIN, domains=[DOMAIN], since=None, until=None, first_at="2026-09-01T00:00:00Z",
+        last_at="2026-09-02T00:00:00Z", measurements=10, controls=2, not_in_log=0, probes=2, vouched=1,
+        unverified=1, networks=[], countries=["KH"], periods=[], windows={"accessible": 2},
+        manifest_sha256="ab" * 32, origin="saksi.example/log", checkpoint_size=12,
+        checkpoint_root="root=", rules_version="test", created_at="2026-09-02T00:00:00Z",
+    )  # fmt: skip
+    for text in (render_html(facts).decode(), _pdf_text(render_pdf(facts))):
+        assert "NOT evidence of anything" not in text and "Do not cite" not in text
+        assert "Suggested citation" in text and "ab" * 32 in text
+
+
+# --- what verify reports when something else went wrong first -------------------------------------
+
+
+def test_a_rezip_with_directory_entries_shows_only_the_real_problem(
+    small_bundle: Path, tmp_path: Path
+) -> None:
+    require_tools("zip")
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(small_bundle) as z:
+        z.extractall(folder)
+    name = first(small_bundle, "proof.json")
+    doc = json.loads((folder / name).read_text())
+    doc["statement"]["asn"] = 1
+    (folder / name).write_text(json.dumps(doc))
+    rezipped = tmp_path / "rezipped.zip"
+    subprocess.run(["zip", "-qr", str(rezipped), "."], cwd=folder, check=True)  # adds directory entries
+    with zipfile.ZipFile(rezipped) as z:
+        assert any(n.endswith("/") for n in z.namelist())
+    s = verify_bundle(rezipped)
+    assert {f for f, _ in failed(s)} == {name}
+    assert {(name, "manifest"), (name, "statement")} <= failed(s)
+
+
+def test_the_wrong_log_key_fails_once_and_the_rest_is_not_checked(small_bundle: Path) -> None:
+    other = NoteSigner("saksi.other/log", Ed25519PrivateKey.generate()).verifier_key()
+    s = verify_bundle(small_bundle, log_key=other)
+    assert failed(s) == {("log-key.txt", "log-key")}
+    assert s.failed_count["log-key"] == 1 and not s.ok
+    for check in ("bundle-signature", "checkpoint", "receipt", "inclusion", "timeline", "events"):
+        assert s.not_checked(check), check
+    lines = describe(s)
+    assert any(line.startswith("✗ log-key") for line in lines)
+    events = next(line for line in lines if line.startswith("– events"))
+    assert "not checked (because there is no trusted collector key" in events
+    assert not any("differs" in str(f) for f in s.failures)
+
+
+def test_a_bad_signature_leaves_the_timeline_not_checked(small_bundle: Path, tmp_path: Path) -> None:
+    name = first(small_bundle, "envelope.json")
+    s = verify_bundle(
+        rezip(
+            small_bundle, tmp_path / "t.zip", only(name, lambda d: flip_b64(d.decode(), "payload").encode())
+        )
+    )
+    assert failed(s) == {(name, "manifest"), (name, "signature")}
+    assert "1 measurement check(s) failed" in (s.not_checked("timeline") or "")
+    assert s.ordered_failures()[0].check == "manifest"
+
+
+def test_damaged_and_foreign_files(small_bundle: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(small_bundle.read_bytes()[: small_bundle.stat().st_size // 2])
+    s = verify_bundle(cut)
+    assert not s.ok and failed(s) == {("cut.zip", "manifest")}
+    assert "damaged" in s.failures[0].message
+    run = probe("verify", str(cut))
+    assert run.returncode == 1 and "the zip is damaged" in run.stdout and "Traceback" not in run.stderr
+
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"not a zip at all\n" * 10)
+    run = probe("verify", str(garbage))
+    assert run.returncode == 2 and "not a zip file" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_evidence_without_a_domain_is_one_sentence(history_master: Path, tmp_path: Path) -> None:
+    run = probe(
+        "evidence", "--asn", "38623", "--data-dir", str(history_master), "-o", str(tmp_path / "x.zip")
+    )
+    assert run.returncode == 2 and "give --domain" in run.stderr
+    assert "Traceback" not in run.stderr and "╭" not in run.stderr
+
+
+# --- the offline recipe, run as written ------------------------------------------------------------
+
+
+def _blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_the_verify_md_recipe_runs_with_openssl_jq_and_the_script(small_bundle: Path, tmp_path: Path) -> None:
+    require_tools("openssl", "jq", "sha256sum", "base64", "awk", "bash")
+    folder = tmp_path / "evidence"
+    with zipfile.ZipFile(small_bundle) as z:
+        z.extractall(folder)
+        recipe = z.read("VERIFY.md").decode()
+    uid = first(small_bundle, "proof.json").split("/")[1]
+    shell = _blocks(recipe, "sh")
+    (script,) = _blocks(recipe, "python")
+    assert shell[0].strip() == "T=$(mktemp -d)"
+    program = "\n".join(
+        [
+            "set -e",
+            shell[0],
+            f"cat > \"$T/inclusion.py\" <<'PY'\n{script}PY",
+            *(b.replace("<uid>", uid) for b in shell[1:]),
+            f'"{sys.executable}" "$T/inclusion.py" "$M/proof.json" checkpoint.txt',
+            'rm -r "$T"',
+        ]
+    )
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+
+    def run(where: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", program], cwd=where, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    done = run(folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("Signature Verified Successfully") == 4  # checkpoint, bundle, envelope, receipt
+    assert "every file matches MANIFEST.json" in done.stdout and "inclusion OK" in done.stdout
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # nothing written here
+    keys = re.findall(r"^[A-Za-z0-9+/]{43}=$", done.stdout, re.M)
+    assert keys[0] == keys[1] and keys[2] == note_root(folder), done.stdout  # the same key twice, the root
+
+    # Each step fails on a changed byte: the checkpoint's root, then a proof hash.
+    note = (folder / "checkpoint.txt").read_text().split("\n")
+    changed = note.copy()
+    changed[2] = base64.b64encode(bytes(32)).decode()
+    (folder / "checkpoint.txt").write_text("\n".join(changed))
+    assert run(folder).returncode != 0
+    (folder / "checkpoint.txt").write_text("\n".join(note))
+    proof = folder / "measurements" / uid / "proof.json"
+    doc = json.loads(proof.read_text())
+    doc["inclusion"]["leaf_index"] += 1
+    proof.write_text(json.dumps(doc))
+    failed_run = subprocess.run(
+        [sys.executable, "-c", script, str(proof), str(folder / "checkpoint.txt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert failed_run.returncode == 1 and "inclusion FAILED" in failed_run.stdout
+
+
+def note_root(folder: Path) -> str:
+    return (folder / "checkpoint.txt").read_text().split("\n")[2]

@@ -181,24 +181,35 @@ def test_ooni_blocking_follows_our_verdicts(history_dir: Path) -> None:
     )
 
 
-def test_cli_ooni_export_and_import_round_trip(history_dir: Path, tmp_path: Path) -> None:
+def test_our_own_ooni_export_is_not_imported_as_corroboration(history_dir: Path, tmp_path: Path) -> None:
+    """Our --format ooni export read back would be our measurements posing as OONI's: skipped, counted."""
     out = tmp_path / "ours.jsonl"
     result = cli("export", "measurements", "--data-dir", str(history_dir), "--format", "ooni", "-o", str(out))
     assert result.exit_code == 0, result.output
     n = connect(history_dir).execute("SELECT count(*) FROM measurements").fetchone()[0]
     assert len(out.read_text().splitlines()) == n
 
-    result = cli("import", "ooni", str(out), "--data-dir", str(history_dir))
+    # Mixed with one of OONI's own lines: only that one is stored.
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(out.read_text() + json.dumps(SPEC_EXAMPLE) + "\n")
+    result = cli("import", "ooni", str(mixed), "--data-dir", str(history_dir))
     assert result.exit_code == 0, result.output
-    assert f"imported {n} OONI measurement(s)" in result.stdout
-    again = cli("import", "ooni", str(out), "--data-dir", str(history_dir))
-    assert f"imported 0 OONI measurement(s) from {out}; {n} duplicate(s) ignored" in again.stdout
+    assert "imported 1 OONI measurement(s)" in result.stdout
+    assert f"skipped {n} of our own measurements: they are not external corroboration" in result.stdout
+
+    # Recognised by the annotations alone (software_name changed) and by software_name alone.
+    first = json.loads(out.read_text().splitlines()[0])
+    renamed = {**first, "software_name": "miniooni"}
+    unannotated = {**first, "annotations": {}}
+    other = tmp_path / "disguised.jsonl"
+    other.write_text(json.dumps(renamed) + "\n" + json.dumps(unannotated) + "\n")
+    result = cli("import", "ooni", str(other), "--data-dir", str(history_dir))
+    assert result.exit_code == 0, result.output
+    assert "imported 0 OONI measurement(s)" in result.stdout and "skipped 2 of our own" in result.stdout
 
     conn = connect(history_dir)
-    assert conn.execute("SELECT count(*) FROM ooni_measurements").fetchone()[0] == n
-    summary = ooni_for(conn, "www.rfa.org", 38623, since=RFA_BLOCKED)
-    assert summary.counts["dns"] > 0.9 * summary.total
-    assert summary.rows[0]["blocking"] in ("dns", False, "tcp_ip")
+    assert conn.execute("SELECT count(*) FROM ooni_measurements").fetchone()[0] == 1
+    assert ooni_for(conn, "www.rfa.org").total == 0
     # External rows never enter our facts or measurements.
     assert conn.execute("SELECT count(*) FROM facts").fetchone()[0] == n
 
@@ -255,6 +266,16 @@ def test_a_bad_line_stops_the_import_with_its_number(history_dir: Path, tmp_path
 
     missing = probe("import", "ooni", str(tmp_path / "nope.jsonl"), "--data-dir", str(history_dir))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+    folder = probe("import", "ooni", str(tmp_path), "--data-dir", str(history_dir))
+    assert folder.returncode == 2 and "is a directory" in folder.stderr
+
+    whole = gzip.compress((json.dumps(API_LINE) + "\n").encode() * 200)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    truncated = probe("import", "ooni", str(cut), "--data-dir", str(history_dir))
+    assert truncated.returncode == 2 and "Traceback" not in truncated.stderr
+    assert "truncated" in truncated.stderr and "nothing was imported" in truncated.stderr
+    assert connect(history_dir).execute("SELECT count(*) FROM ooni_measurements").fetchone()[0] == 1
 
 
 def test_api_lists_external_measurements(history_dir: Path, tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ Layout (docs/bundles.md)::
     timeline.csv, timeline.json        day windows from the bundled measurements, with the timeline rules
     events.json                        the published state changes, with the measurements bounding them
     VERIFY.md                          the offline recipe
-    MANIFEST.json                      SHA-256 and size of every file above, the filters, the checkpoint
+    MANIFEST.json                      SHA-256 and size of every file above, the filters, the checkpoint,
+                                       and lab_data: true when the measurements were invented (lab data)
     report.html, report.pdf            the plain-language report; they cite MANIFEST.json's SHA-256
     SIGNATURE.json                     a DSSE envelope by the collector over MANIFEST.json's hash and the
                                        reports' hashes (type application/vnd.saksi.bundle.v1+json)
@@ -57,6 +58,7 @@ from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Timeline, build, excluded_slots
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
+from probe.lab.history import is_lab, is_lab_payload
 from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
 from probe.models.measurement import Measurement
 from probe.sign.dsse import sign_envelope
@@ -132,6 +134,7 @@ def filters_from_manifest(data: dict[str, Any]) -> Filters:
 class Tally:
     measurements: int = 0
     controls: int = 0
+    lab: int = 0  # invented lab measurements (probe.lab.history), controls included
     tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier
     names: dict[int | None, Counter[str]] = field(default_factory=dict)
     per_asn: Counter[int | None] = field(default_factory=Counter)
@@ -260,6 +263,7 @@ class Built:
     not_in_log: int
     manifest_sha256: str
     checkpoint_size: int
+    lab_data: bool = False
 
 
 class _Writer:
@@ -316,6 +320,8 @@ def build_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, 
     def add_measurement(row: Row, *, control: bool) -> None:
         m = Measurement.model_validate_json(_payload(row.envelope))
         fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
+        if is_lab_payload(m):
+            tally.lab += 1
         if control:
             controls.append(fact)
         else:
@@ -373,8 +379,12 @@ def build_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, 
     writer.add("VERIFY.md", VERIFY_MD.encode())
 
     signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
+    lab = tally.lab > 0 or is_lab(conn)
     manifest = {
         "format": BUNDLE_FORMAT,
+        # Invented measurements (probe collector demo-data): not evidence. The verifier also reads it from
+        # the payloads themselves, so removing this flag hides nothing.
+        "lab_data": lab,
         "created_at": str(signed_at),  # the checkpoint's time, not the clock: rebuilding gives the same bytes
         "filters": filters.as_dict(),
         "window": WINDOW,
@@ -410,6 +420,7 @@ def build_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, 
         checkpoint_root=b64(head.root),
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
+        lab=lab,
     )
     try:
         pdf = render_pdf(report)
@@ -428,7 +439,7 @@ def build_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, 
     envelope = sign_envelope(BUNDLE_TYPE, canonical(statement), key.private, key.key_id)
     writer.add(SIGNATURE, json_bytes(envelope.model_dump()), listed=False)
     writer.zip.close()
-    return Built(len(facts), len(controls), not_in_log, manifest_sha256, head.size)
+    return Built(len(facts), len(controls), not_in_log, manifest_sha256, head.size, lab)
 
 
 def _payload(envelope: str) -> bytes:

@@ -19,6 +19,12 @@ Checks, in the order they are reported (each failure names the file and the chec
 ``timeline``      timeline.csv and timeline.json equal what the timeline rules make of the payloads;
 ``events``        events.json likewise.
 
+A check that cannot be performed because an earlier one failed (no trusted collector key, a checkpoint
+that does not verify, measurements that do not verify for the timeline) is "not checked", with the
+reason, not failed: the failures listed are the real ones. Directory entries a re-zip adds (names ending
+in "/", empty) are ignored. Lab data (measurements invented by `probe collector demo-data`) is detected
+from the payloads themselves, whatever MANIFEST.json says: such a bundle is not evidence of anything.
+
 Reuses the project's verifiers: DSSE (probe.sign.dsse), Merkle proofs and notes (probe.log). Public keys
 are parsed once; a process pool is not needed (10,000 measurements verify in a few seconds on one core).
 No network, no database, no clock.
@@ -57,6 +63,7 @@ from probe.analysis.bundle import (
 )
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import FilterError, Filters
+from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.log import Checkpoint, LogError, NoteError, NoteVerifier, leaf_hash, verify_inclusion
 from probe.models.evidence import InclusionProof, LogStatement, Receipt
 from probe.models.measurement import Measurement
@@ -85,6 +92,10 @@ class BundleInputError(Exception):
     """The file is not a bundle at all (not a zip, unreadable); nothing was verified. One sentence."""
 
 
+class _Damaged(Exception):
+    """A zip whose structure cannot be read (truncated, corrupted): a bundle that fails verification."""
+
+
 @dataclass(frozen=True)
 class Failure:
     file: str
@@ -102,15 +113,25 @@ class Results:
     failures: list[Failure] = field(default_factory=list)
     failed_count: Counter[str] = field(default_factory=Counter)
     passed: Counter[str] = field(default_factory=Counter)  # check -> items that passed
+    skipped: Counter[str] = field(default_factory=Counter)  # check -> items not checked (an earlier failure)
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # check -> why (the first reason given)
 
     def fail(self, file: str, check: str, message: str) -> None:
         self.failed_count[check] += 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append(Failure(file, check, message))
 
+    def skip(self, check: str, because: str) -> None:
+        """The check could not be performed because an earlier one failed: not a failure of its own."""
+        self.skipped[check] += 1
+        self.skip_reasons.setdefault(check, because)
+
     def merge(self, other: Results) -> None:
         self.failed_count.update(other.failed_count)
         self.passed.update(other.passed)
+        self.skipped.update(other.skipped)
+        for check, because in other.skip_reasons.items():
+            self.skip_reasons.setdefault(check, because)
         self.failures.extend(other.failures[: max(0, MAX_FAILURES_KEPT - len(self.failures))])
 
 
@@ -118,6 +139,7 @@ class Results:
 class _Part(Results):
     facts: list[Fact] = field(default_factory=list)
     controls: list[Fact] = field(default_factory=list)
+    lab: int = 0  # payloads invented by probe.lab.history
 
 
 @dataclass
@@ -140,13 +162,33 @@ class Summary(Results):
     events: int = 0
     blocking_events: int = 0
     elapsed_s: float = 0.0
+    lab_measurements: int = 0  # payloads that are lab data (probe.lab.history), found in the payloads
+    lab_flag: bool = False  # MANIFEST.json's lab_data
+
+    @property
+    def lab_data(self) -> bool:
+        """Invented measurements: from the payloads themselves, or the manifest's flag."""
+        return self.lab_measurements > 0 or self.lab_flag
 
     @property
     def ok(self) -> bool:
-        return not self.failed_count
+        return not self.failed_count and not self.skipped and all(self.passed[c] for c in CHECKS)
 
     def check_ok(self, check: str) -> bool:
         return self.failed_count[check] == 0
+
+    def not_checked(self, check: str) -> str | None:
+        """Why `check` was not (wholly) performed, or None when it was."""
+        if self.skipped[check] or not (self.passed[check] or self.failed_count[check]):
+            return self.skip_reasons.get(check, "an earlier check failed")
+        return None
+
+    def ordered_failures(self) -> list[Failure]:
+        """The failures in the order of the checks; files merely added to the zip last."""
+        order = {name: i for i, name in enumerate(CHECKS)}
+        return sorted(
+            self.failures, key=lambda f: (f.message.endswith("it was added"), order.get(f.check, len(order)))
+        )
 
     def failed_files(self, check: str | None = None) -> set[str]:
         return {f.file for f in self.failures if check is None or f.check == check}
@@ -158,10 +200,18 @@ class _Bundle:
             self.zip = zipfile.ZipFile(path)
         except FileNotFoundError:
             raise BundleInputError(f"{path} does not exist") from None
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise BundleInputError(f"{path} is not a readable zip file ({exc}); it is not a bundle") from None
+        except IsADirectoryError:
+            raise BundleInputError(f"{path} is a directory; give the bundle's .zip file") from None
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            if _starts_like_a_zip(path):
+                raise _Damaged(
+                    f"the zip is damaged (truncated or corrupted: {exc}): its table of contents cannot be "
+                    "read, so none of its files can be verified"
+                ) from None
+            raise BundleInputError(f"{path} is not a zip file ({exc}); it is not a bundle") from None
         self.path = path
-        self.names = [i.filename for i in self.zip.infolist()]
+        # Directory entries (`zip -r` adds them: "measurements/<uid>/", empty) hold nothing to verify.
+        self.names = [i.filename for i in self.zip.infolist() if not (i.is_dir() and i.file_size == 0)]
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -170,6 +220,14 @@ class _Bundle:
             return None
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return None
+
+
+def _starts_like_a_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _json(data: bytes | None) -> Any:
@@ -186,8 +244,16 @@ def verify_bundle(path: Path, *, log_key: str | None = None, workers: int | None
 
     `workers`: processes for the per-measurement checks (default: one per core for large bundles)."""
     started = time.perf_counter()
-    bundle = _Bundle(path)
     s = Summary(path=str(path), log_key_from_user=log_key is not None)
+    try:
+        bundle = _Bundle(path)
+    except _Damaged as exc:
+        s.fail(path.name, "manifest", str(exc))
+        for check in CHECKS:
+            if check != "manifest":
+                s.skip(check, "the zip itself is damaged")
+        s.elapsed_s = time.perf_counter() - started
+        return s
     try:
         _verify(bundle, s, log_key, workers)
     finally:
@@ -216,9 +282,14 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
     # Every file's hash.
     expected: dict[str, Any] = dict(manifest.get("files") or {})
     expected.update(signed.get("reports") or {} if signed else {})
-    if not signed:  # the reports are still hashed against nothing: say they could not be checked
+    s.lab_flag = manifest.get("lab_data") is True
+    if not signed:  # the reports are hashed against nothing: say they could not be checked
         for name in REPORTS:
-            if name in b.names:
+            if name not in b.names:
+                continue
+            if collector is None:
+                s.skip("manifest", f"{name} is covered only by SIGNATURE.json, which could not be checked")
+            else:
                 s.fail(name, "manifest", "not covered: SIGNATURE.json did not verify")
     hashes: dict[str, bytes] = {}
     present = set(b.names)
@@ -245,6 +316,8 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
         filters = filters_from_manifest(manifest.get("filters") or {})
     except FilterError as exc:
         s.fail(MANIFEST, "measurement", f"its filters cannot be read: {exc}")
+        for check in ("signature", "receipt", "statement", "inclusion", "timeline", "events"):
+            s.skip(check, "MANIFEST.json's filters cannot be read")
         return
     uids = sorted({n.split("/")[1] for n in (*present, *expected) if _is_measurement_file(n)})
     context = _Context(
@@ -261,6 +334,7 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
         s.merge(part)
         facts.extend(part.facts)
         controls.extend(part.controls)
+        s.lab_measurements += part.lab
     bundled_keys = {f.key_id for f in facts}
     for f in controls:
         if f.key_id not in bundled_keys:
@@ -270,12 +344,23 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
                 "a control of a probe not in this bundle",
             )
 
-    # Timeline and events, recomputed.
+    # Timeline and events, recomputed: only from every measurement, or the comparison means nothing.
+    unverified = sum(s.failed_count[c] + s.skipped[c] for c in ("signature", "measurement", "receipt"))
+    because = (
+        "there is no trusted collector key, so no receipt could be checked"
+        if collector is None
+        else f"{unverified} measurement check(s) failed, so the timeline cannot be recomputed from all of "
+        "the bundled measurements"
+        if unverified
+        else None
+    )
     tl = bundle_timeline(facts, controls)
     for name, data in timeline_files(tl, filters).items():
         check = "events" if name == "events.json" else "timeline"
         have = b.read(name)
-        if have is None:
+        if because is not None:
+            s.skip(check, because)
+        elif have is None:
             s.fail(name, check, "missing")
         elif have != data:
             s.fail(name, check, "differs from what the timeline rules make of the bundled measurements")
@@ -338,7 +423,7 @@ def _bundle_signature(
         s.fail(SIGNATURE, "bundle-signature", "missing: nothing vouches for MANIFEST.json")
         return None
     if collector is None:
-        s.fail(SIGNATURE, "bundle-signature", "not checked: there is no usable collector key")
+        s.skip("bundle-signature", "log-key failed: there is no trusted collector key")
         return None
     try:
         envelope = Envelope.model_validate_json(data)
@@ -361,8 +446,11 @@ def _checkpoint(
 ) -> Checkpoint | None:
     note = b.read("checkpoint.txt")
     text = b.read("log-key.txt")
-    if note is None or collector is None or text is None:
-        s.fail("checkpoint.txt", "checkpoint", "missing, or no usable log key to check it with")
+    if note is None:
+        s.fail("checkpoint.txt", "checkpoint", "missing: the proofs are against nothing")
+        return None
+    if collector is None or text is None:
+        s.skip("checkpoint", "log-key failed: there is no trusted log key")
         return None
     try:
         verifier = NoteVerifier.from_vkey(text.decode().strip())
@@ -500,6 +588,7 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
     measurement: Measurement | None = None
     digest: str | None = None
     data = _read_checked(b, part, env_name, ctx.expected)
+    envelope_bytes = data
     try:
         if data is None:
             raise SignatureError("missing")
@@ -523,6 +612,8 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
                 measurement = None
     except (ValidationError, SignatureError) as exc:
         fail(env_name, "signature", str(exc) if isinstance(exc, SignatureError) else "not a DSSE envelope")
+    if is_lab_payload(measurement) if measurement is not None else _looks_lab(envelope_bytes):
+        part.lab += 1
 
     # The receipt.
     receipt: Receipt | None = None
@@ -530,8 +621,11 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
     try:
         if data is None:
             raise SignatureError("missing")
-        body = verify_envelope(Envelope.model_validate_json(data), RECEIPT_TYPE, ctx.collector)
-        receipt = Receipt.model_validate_json(body)
+        if not ctx.collector:
+            part.skip("receipt", "log-key failed: there is no trusted collector key")
+        else:
+            body = verify_envelope(Envelope.model_validate_json(data), RECEIPT_TYPE, ctx.collector)
+            receipt = Receipt.model_validate_json(body)
     except (ValidationError, SignatureError) as exc:
         message = str(exc) if isinstance(exc, SignatureError) else "not a receipt envelope"
         fail(rec_name, "receipt", f"not a receipt signed by the collector key: {message}")
@@ -570,8 +664,12 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
             fail(proof_name, "statement", f"it differs from the receipt in {', '.join(differences)}")
         else:
             part.passed["statement"] += 1
+    else:
+        part.skip("statement", "its receipt could not be verified")
     checkpoint = ctx.checkpoint
-    if checkpoint is not None:
+    if checkpoint is None:
+        part.skip("inclusion", "checkpoint.txt could not be verified, so there is no root to prove against")
+    else:
         try:
             if proof.tree_size != checkpoint.size:
                 raise LogError(f"the proof is for size {proof.tree_size}, the checkpoint {checkpoint.size}")
@@ -586,6 +684,8 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
             fail(proof_name, "inclusion", f"not in the checkpoint's tree: {exc}")
 
     if measurement is None or receipt is None:
+        if measurement is not None:
+            part.skip("measurement", "its receipt could not be verified")
         return
     fact = fact_of(measurement, seq=proof.leaf_index, observed_asn=receipt.observed_asn, tier=receipt.tier)
     if in_filters(fact, ctx.filters):
@@ -600,11 +700,38 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         )
 
 
+def _looks_lab(envelope: bytes | None) -> bool:
+    """Whether an envelope that did not verify still carries a lab payload (it is flagged all the same)."""
+    try:
+        payload = json.loads(base64.b64decode(json.loads(envelope or b"")["payload"]))
+        return bool(payload["software"]["version"] == LAB_SOFTWARE_VERSION)
+    except (ValueError, TypeError, KeyError, binascii.Error, RecursionError):
+        return False
+
+
+def lab_line(s: Summary) -> str | None:
+    """The loud line for lab data, or None."""
+    if not s.lab_data:
+        return None
+    if s.lab_measurements:
+        found = (
+            f"{s.lab_measurements} measurement(s) in this bundle were invented by `probe collector demo-data`"
+            f" (software.version {LAB_SOFTWARE_VERSION})"
+        )
+        if not s.lab_flag:
+            found += ", although MANIFEST.json does not say so"
+    else:
+        found = "MANIFEST.json says this bundle holds data invented by `probe collector demo-data`"
+    return f"LAB DATA: {found}; it is not evidence of anything"
+
+
 def describe(s: Summary) -> list[str]:
     """The summary `probe verify` prints, one line each."""
     tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
     nets = ", ".join(f"AS{a}" for a in s.networks) or "none"
+    lab = lab_line(s)
     lines = [
+        *([lab] if lab else []),
         f"bundle       {s.path}",
         f"site         {', '.join(s.domains) or 'none'}",
         f"measurements {s.measurements} (+ {s.controls} control measurements by the same probes)",
@@ -616,8 +743,14 @@ def describe(s: Summary) -> list[str]:
         f"manifest     sha256:{s.manifest_sha256}",
     ]
     for name, what in CHECKS.items():
-        mark = "✓" if s.check_ok(name) else "✗"
+        why = s.not_checked(name)
+        mark = "✗" if not s.check_ok(name) else "–" if why is not None else "✓"
         count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""
         failed = f", {s.failed_count[name]} FAILED" if s.failed_count[name] else ""
-        lines.append(f"{mark} {name:<17}{what}{count}{failed}")
+        skipped = f", {s.skipped[name] or 'all'} not checked (because {why})" if why is not None else ""
+        if why is not None and not (s.passed[name] or s.failed_count[name]):
+            skipped = f": not checked (because {why})"
+        lines.append(f"{mark} {name:<17}{what}{count}{failed}{skipped}")
+    if lab:
+        lines.append(lab)
     return lines

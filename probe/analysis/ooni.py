@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from probe import SOFTWARE_NAME
 from probe.addresses import endpoint
 from probe.analysis.export import Column, JsonLinesWriter, measurement_pages, payload_json
 from probe.analysis.facts import domain_of
@@ -346,6 +347,7 @@ class OoniRow:
     anomaly: bool | None
     confirmed: bool | None
     raw: str
+    ours: bool = False  # one of our own measurements (our export read back): never external corroboration
 
 
 _ASN = re.compile(r"^AS(\d{1,10})$")
@@ -417,6 +419,7 @@ def parse_line(text: str, line: int) -> OoniRow:
     if accessible is not None and not isinstance(accessible, bool):
         raise OoniLineError(line, f"test_keys.accessible {accessible!r} is not true, false or null")
     return OoniRow(
+        ours=is_ours(obj),
         measurement_uid=uid,
         report_id=rid,
         input=url,
@@ -433,11 +436,23 @@ def parse_line(text: str, line: int) -> OoniRow:
     )
 
 
+def is_ours(obj: dict[str, Any]) -> bool:
+    """Whether an OONI line is one of our own measurements (what `to_ooni` writes): our software name, or
+    annotations naming one of our measurement uids. Those are not external corroboration."""
+    if obj.get("software_name") == SOFTWARE_NAME:
+        return True
+    annotations = obj.get("annotations")
+    if not isinstance(annotations, dict):
+        return False
+    return annotations.get("engine_name") == SOFTWARE_NAME or bool(annotations.get("saksi_measurement_uid"))
+
+
 @dataclass
 class ImportResult:
     lines: int = 0
     stored: int = 0
     duplicates: int = 0
+    ours: int = 0  # our own measurements (e.g. our --format ooni export), skipped
     bad: list[OoniLineError] = field(default_factory=list)
 
 
@@ -464,7 +479,8 @@ def import_lines(
     conn: sqlite3.Connection, lines: Iterator[str], *, skip_bad: bool = False, now: datetime | None = None
 ) -> ImportResult:
     """Store OONI measurements in ooni_measurements, inside the caller's transaction. Without
-    `skip_bad`, the first bad line raises OoniLineError (the caller rolls back)."""
+    `skip_bad`, the first bad line raises OoniLineError (the caller rolls back). Our own measurements
+    (`is_ours`: an OONI export of ours read back) are skipped and counted, never stored."""
     imported_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     result = ImportResult()
     for number, text in enumerate(lines, start=1):
@@ -478,6 +494,9 @@ def import_lines(
             if not skip_bad:
                 raise
             result.bad.append(exc)
+            continue
+        if row.ours:
+            result.ours += 1
             continue
         cur = conn.execute(
             INSERT_OONI,

@@ -46,11 +46,14 @@ METHOD_WORDS = {
 
 VERIFY_MD = """# Verifying this evidence bundle offline
 
-Everything needed is in this zip. No network is used.
+Everything needed is in this zip; no network is used. Unzip it and work in its folder.
 
 ## With the Saksi tool
 
-    pip install saksi-probe
+The `probe` command is not published on PyPI: install it from the source repository or the wheel that
+whoever published this bundle points you to, for example
+
+    pip install ./saksi_probe-<version>-py3-none-any.whl    # or: pip install 'git+<repository URL>'
     probe verify bundle.zip --log-key '<the collector's published verifier key>'
 
 It checks every file's SHA-256 against MANIFEST.json, the collector's signature over MANIFEST.json and
@@ -59,32 +62,108 @@ every measurement's signature by its probe key (keys/), every receipt's signatur
 that each receipt names the measurement's SHA-256, that each log statement says what the receipt says,
 every inclusion proof against the checkpoint's root, and it recomputes timeline.csv, timeline.json and
 events.json from the signed measurements with the same rules. It prints a summary and exits 1, naming
-the file and the check, if any byte anywhere was changed.
+the file and the check, if any byte anywhere was changed. It says LAB DATA when the measurements were
+invented for testing (`probe collector demo-data`): such a bundle is not evidence of anything.
 
 The trust anchor is the collector's key: compare the line in log-key.txt with the one the project
 publishes (GET /api/v1/log/key on the collector, and elsewhere), or pass it with --log-key.
 
-## With common tools (one measurement)
+## By hand: openssl 3, jq, sha256sum, and a short Python script
 
-In `measurements/<uid>/`, check the probe's signature with openssl 3 (key in `keys/<key_id>.pem`, the
-key id is the envelope's `signatures[0].keyid`):
+openssl checks every signature; a Merkle inclusion proof needs the short script in step 4 (Python 3,
+standard library only). Temporary files go to a fresh temporary directory, never into this folder:
 
 ```sh
-TYPE=$(jq -r .payloadType envelope.json)
-jq -r .payload envelope.json | base64 -d > payload.json
-jq -r '.signatures[0].sig' envelope.json | base64 -d > sig.bin
-{ printf 'DSSEv1 %d %s %d ' ${#TYPE} "$TYPE" $(stat -c %s payload.json); cat payload.json; } > pae.bin
-openssl pkeyutl -verify -pubin -inkey ../../keys/<key_id>.pem -rawin -in pae.bin -sigfile sig.bin
-sha256sum payload.json   # equals payload_sha256 in receipt.json's payload and in proof.json
+T=$(mktemp -d)
 ```
 
-The receipt (`receipt.json`) is checked the same way with `collector.pub.pem`, and SIGNATURE.json too
-(its payload holds MANIFEST.json's SHA-256: compare with `sha256sum MANIFEST.json`).
+### 1. The collector's key and the signed checkpoint
 
-The inclusion proof (`proof.json`) is RFC 6962: the leaf is SHA-256(0x00 || the statement's RFC 8785
-bytes); combine it with each hash of `inclusion.hashes` as in RFC 9162 section 2.1.3.2 and compare with
-the root in the second and third lines of checkpoint.txt (a C2SP checkpoint, signed by log-key.txt).
+```sh
+cat log-key.txt   # <name>+<key hash>+<key>: compare with the collector's published key
+# collector.pub.pem is the key in log-key.txt: both lines print the same 32 bytes
+openssl pkey -pubin -in collector.pub.pem -outform DER | tail -c 32 | base64
+cut -d+ -f3- log-key.txt | base64 -d | tail -c 32 | base64
+# checkpoint.txt is a C2SP signed note. The signed text is every line before the blank line (the log's
+# name, the tree size, the root hash), each with its newline; the signature line is
+# "— <name> base64(4-byte key hash || Ed25519 signature)".
+NAME=$(cut -d+ -f1 log-key.txt)
+awk '/^$/ {exit} {print}' checkpoint.txt > "$T/checkpoint.text"
+grep "^— $NAME " checkpoint.txt | awk '{print $NF}' | base64 -d | tail -c +5 > "$T/checkpoint.sig"
+openssl pkeyutl -verify -pubin -inkey collector.pub.pem -rawin -in "$T/checkpoint.text" \\
+  -sigfile "$T/checkpoint.sig"
+sed -n 2p checkpoint.txt   # the tree size
+sed -n 3p checkpoint.txt   # the root hash every inclusion proof must reach
+```
+
+### 2. The bundle's signature and every file
+
+A DSSE envelope is checked by rebuilding the bytes that were signed (its PAE) and verifying the
+signature on them; this function leaves the signed payload in `$T/payload`:
+
+```sh
+dsse() {  # dsse ENVELOPE.json KEY.pem
+  TYPE=$(jq -r .payloadType "$1")
+  jq -r .payload "$1" | base64 -d > "$T/payload"
+  jq -r '.signatures[0].sig' "$1" | base64 -d > "$T/sig"
+  { printf 'DSSEv1 %d %s %d ' ${#TYPE} "$TYPE" "$(stat -c %s "$T/payload")"; cat "$T/payload"; } > "$T/pae"
+  openssl pkeyutl -verify -pubin -inkey "$2" -rawin -in "$T/pae" -sigfile "$T/sig"
+}
+dsse SIGNATURE.json collector.pub.pem
+jq -r .manifest_sha256 "$T/payload"   # the hash the collector signed ...
+sha256sum MANIFEST.json               # ... equals MANIFEST.json's; the reports' hashes are in $T/payload
+jq -r '.files | to_entries[] | "\\(.value.sha256)  \\(.key)"' MANIFEST.json | sha256sum -c --quiet \\
+  && echo "every file matches MANIFEST.json"
+```
+
+### 3. One measurement
+
+```sh
+M=measurements/<uid>
+dsse "$M/envelope.json" "keys/$(jq -r '.signatures[0].keyid' "$M/envelope.json").pem"
+sha256sum "$T/payload"   # equals payload_sha256 in the receipt and in proof.json's statement
+dsse "$M/receipt.json" collector.pub.pem
+jq -r '.payload_sha256, .key_id, .received_at, .observed_asn' "$T/payload"   # proof.json's statement
+```
+
+### 4. Its inclusion proof in the log
+
+openssl cannot check a Merkle proof. Save this as `$T/inclusion.py` and run
+`python3 "$T/inclusion.py" "$M/proof.json" checkpoint.txt`: it hashes the statement as the log's leaf
+(RFC 6962: SHA-256 of 0x00 and the statement's RFC 8785 bytes, which for this statement of plain strings
+and a number are its keys sorted, without spaces) and climbs the proof as RFC 9162 section 2.1.3.2 says,
+up to the root on the third line of checkpoint.txt.
+
+```python
+import base64, hashlib, json, sys
+doc, note = json.load(open(sys.argv[1])), open(sys.argv[2], encoding="utf-8").read().split("\\n")
+statement, proof = doc["statement"], doc["inclusion"]
+leaf = json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+r, fn, sn = hashlib.sha256(b"\\0" + leaf).digest(), proof["leaf_index"], proof["tree_size"] - 1
+for p in (base64.b64decode(h) for h in proof["hashes"]):
+    if sn == 0:
+        sys.exit("inclusion FAILED: the proof is too long")
+    if fn & 1 or fn == sn:
+        r = hashlib.sha256(b"\\1" + p + r).digest()
+        while fn and not fn & 1:
+            fn, sn = fn >> 1, sn >> 1
+    else:
+        r = hashlib.sha256(b"\\1" + r + p).digest()
+    fn, sn = fn >> 1, sn >> 1
+ok = sn == 0 and r == base64.b64decode(note[2]) and proof["tree_size"] == int(note[1])
+print("inclusion OK" if ok else "inclusion FAILED")
+sys.exit(0 if ok else 1)
+```
+
+The timeline and events files are recomputed from the signed measurements by `probe verify` only.
 """
+
+
+LAB_BANNER = (
+    "LAB DATA — invented by `probe collector demo-data`; NOT evidence of anything. Every measurement in "
+    "this bundle was made up for testing: do not cite it, publish it or rely on it."
+)
+DO_NOT_CITE = "Do not cite: this bundle holds lab data invented for testing, not measurements of anything."
 
 
 @dataclass(frozen=True)
@@ -176,6 +255,7 @@ class ReportFacts:
             "the time (its network, not the site, was the problem).",
         ]
     )
+    lab: bool = False  # the measurements were invented (probe.lab.history): not evidence of anything
 
     @property
     def country(self) -> str:
@@ -199,10 +279,13 @@ class ReportFacts:
     @property
     def title(self) -> str:
         what = "Blocking" if self.periods else "Measurements"
-        return f"{what} of {self.site} in {self.country}, {self.period_start} to {self.period_end}"
+        title = f"{what} of {self.site} in {self.country}, {self.period_start} to {self.period_end}"
+        return f"LAB DATA (not evidence): {title}" if self.lab else title
 
     @property
     def citation(self) -> str:
+        if self.lab:
+            return DO_NOT_CITE
         return (
             f'Saksi measurement network, "{self.title}", evidence bundle sha256:{self.manifest_sha256}, '
             f"log checkpoint {self.origin} size {self.checkpoint_size} root {self.checkpoint_root}"
@@ -242,7 +325,7 @@ def _environment() -> jinja2.Environment:
 
 def render_html(facts: ReportFacts) -> bytes:
     template = _environment().get_template("report.html.j2")
-    return template.render(r=facts, proves=PROVES, verify_md=VERIFY_MD).encode()
+    return template.render(r=facts, proves=PROVES, verify_md=VERIFY_MD, lab_banner=LAB_BANNER).encode()
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
@@ -291,6 +374,12 @@ def render_pdf(facts: ReportFacts) -> bytes:
     pdf.set_author("Saksi measurement network")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
+    if facts.lab:
+        pdf.set_text_color(180, 0, 0)
+        pdf.set_font("helvetica", "B", 14)
+        pdf.multi_cell(0, 7, _latin(LAB_BANNER), border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(3)
     pdf.set_font("helvetica", "B", 16)
     pdf.multi_cell(0, 8, _latin(facts.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 10)
@@ -332,16 +421,19 @@ def render_pdf(facts: ReportFacts) -> bytes:
     for line in PROVES:
         pdf.bullet(line)
 
-    pdf.heading("Suggested citation")
-    pdf.para(facts.citation, mono=True)
+    pdf.heading("Citation: do not cite" if facts.lab else "Suggested citation")
+    pdf.para(facts.citation, mono=not facts.lab)
 
     pdf.heading("How to verify")
     pdf.para(
         "Everything needed is in the bundle; no network is used. Run `probe verify bundle.zip` (compare the "
         "collector key in log-key.txt with the one the project publishes), or follow VERIFY.md with openssl "
-        "and sha256sum. Any changed byte in any file makes verification fail and name the file."
+        "and a short script. Any changed byte in any file makes verification fail and name the file."
     )
-    pdf.para(f"Log checkpoint: {facts.origin}, size {facts.checkpoint_size}, root {facts.checkpoint_root}")
+    pdf.para(
+        f"Bundle: MANIFEST.json sha256:{facts.manifest_sha256}. Log checkpoint: {facts.origin}, size "
+        f"{facts.checkpoint_size}, root {facts.checkpoint_root}"
+    )
     return bytes(pdf.output())
 
 

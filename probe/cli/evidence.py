@@ -13,10 +13,11 @@ from probe.cli.common import ConfigOption, err, fail, out, settings
 
 
 def evidence(
-    domain: Annotated[
-        str, typer.Option("--domain", help="The site, e.g. www.rfa.org (subdomains included).")
-    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the bundle (.zip).")],
+    domain: Annotated[
+        str | None,
+        typer.Option("--domain", help="The site, e.g. www.rfa.org (subdomains included). Required."),
+    ] = None,
     asn: Annotated[
         str | None, typer.Option("--asn", help="Only this network, e.g. 38623 or AS38623.")
     ] = None,
@@ -47,6 +48,8 @@ def evidence(
     from probe.analysis.bundle import BundleError, collector_key, write_bundle
     from probe.analysis.query import FilterError, Filters
 
+    if domain is None:
+        fail("give --domain: a bundle is about one site, e.g. --domain www.rfa.org")
     if output.suffix.lower() != ".zip":
         fail(f"--output {output} must end in .zip: the bundle is a zip file")
     try:
@@ -71,6 +74,12 @@ def evidence(
         f"checkpoint {built.checkpoint_size}, manifest sha256:{built.manifest_sha256}",
         markup=False,
     )
+    if built.lab_data:
+        err.print(
+            "LAB DATA: these measurements were invented by `probe collector demo-data`; the bundle says so "
+            "and is not evidence of anything",
+            markup=False,
+        )
     if built.not_in_log:
         err.print(f"note: {built.not_in_log} measurements not yet in the log were left out", markup=False)
 

@@ -33,8 +33,9 @@ def ooni(
 ) -> None:
     """Import OONI measurements into the collector database as external corroboration (unsigned by us).
 
-    Duplicates (the same measurement_uid) are ignored. A bad line stops the import with its line number,
-    and nothing is stored, unless --skip-bad.
+    Duplicates (the same measurement_uid) are ignored. Our own measurements (an OONI export of ours, by
+    software_name or annotations) are skipped and counted: they are not external corroboration. A bad line
+    stops the import with its line number, and nothing is stored, unless --skip-bad.
     """
     from probe.analysis.ooni import OoniLineError, import_file
     from probe.collector.app import DB_FILE
@@ -44,6 +45,8 @@ def ooni(
     path = folder / DB_FILE
     if not path.is_file():
         fail(f"there is no collector database at {path}; give --data-dir")
+    if file.is_dir():
+        fail(f"{file} is a directory; give one OONI JSON Lines file (.jsonl or .jsonl.gz)")
     if not file.is_file():
         fail(f"{file} does not exist")
     SqliteStorage(path).close()  # brings the schema up to date (the ooni_measurements table)
@@ -52,8 +55,10 @@ def ooni(
         result = import_file(conn, file, skip_bad=skip_bad)
     except OoniLineError as exc:
         fail(f"{file}, {exc}; nothing was imported (use --skip-bad to skip bad lines)")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}")
+    except EOFError:
+        fail(f"{file} ends before its compressed data does (a truncated .gz?); nothing was imported")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file} ({exc}); nothing was imported")
     finally:
         conn.close()
     out.print(
@@ -61,6 +66,11 @@ def ooni(
         + (f"; {len(result.bad)} bad line(s) skipped" if result.bad else ""),
         markup=False,
     )
+    if result.ours:
+        out.print(
+            f"skipped {result.ours} of our own measurements: they are not external corroboration",
+            markup=False,
+        )
     for bad in result.bad[:10]:
         err.print(f"skipped {bad}", markup=False)
     if len(result.bad) > 10:

@@ -85,7 +85,7 @@ def is_bundle(path: Path) -> bool:
 
 
 def verify_bundle_command(path: Path, log_key: str | None) -> None:
-    from probe.analysis.bundle_verify import BundleInputError, describe, verify_bundle
+    from probe.analysis.bundle_verify import BundleInputError, describe, lab_line, verify_bundle
 
     try:
         summary = verify_bundle(path, log_key=log_key)
@@ -94,8 +94,12 @@ def verify_bundle_command(path: Path, log_key: str | None) -> None:
     for line in describe(summary):
         out.print(line, markup=False, highlight=False)
     out.print(f"elapsed      {summary.elapsed_s:.2f} s", markup=False, highlight=False)
+    lab = lab_line(summary)
+    if lab:
+        err.print(lab, markup=False)
     if summary.ok:
-        out.print("VERIFIED: every file and every check above", markup=False, highlight=False)
+        verdict = "VERIFIED (lab data: not evidence)" if lab else "VERIFIED"
+        out.print(f"{verdict}: every file and every check above", markup=False, highlight=False)
         if not summary.log_key_from_user:
             err.print(
                 f"note: the log key came from the bundle ({summary.log_key}); compare it with the collector's "
@@ -107,8 +111,13 @@ def verify_bundle_command(path: Path, log_key: str | None) -> None:
     out.print(
         f"FAILED: {total} problem(s); each names the file and the check:", markup=False, highlight=False
     )
-    for failure in summary.failures[:50]:
+    failures = summary.ordered_failures()
+    for failure in failures[:50]:
         out.print(f"  {failure}", markup=False, highlight=False)
     if total > 50:
         out.print(f"  ... and {total - 50} more", markup=False, highlight=False)
+    for check, because in summary.skip_reasons.items():
+        out.print(f"  not checked: {check} (because {because})", markup=False, highlight=False)
+    if lab:
+        out.print(lab, markup=False, highlight=False)
     raise typer.Exit(1)
