@@ -174,6 +174,7 @@ def test_timeline_rows_equal_the_timeline_cells(history_dir: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run("timeline", "csv", history_dir).decode())))
     cells = timeline(connect(history_dir), Filters(), "day").cells
     assert len(rows) == len(cells)
+
     def text(v: object) -> str:  # CSV writes booleans as true/false
         return "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
 
