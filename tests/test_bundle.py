@@ -246,7 +246,10 @@ def test_a_changed_timeline_or_events(small_bundle: Path, tmp_path: Path, name: 
     "name", ["report.html", "report.pdf", "VERIFY.md", "log-key.txt", "collector.pub.pem"]
 )
 def test_a_changed_report_or_recipe(small_bundle: Path, tmp_path: Path, name: str) -> None:
-    s = verify_bundle(rezip(small_bundle, tmp_path / "t.zip", only(name, lambda d: d[:-20] + b"x" + d[-19:])))
+    # Flip one bit of one byte: always a change (writing a fixed letter is none when it was that letter).
+    s = verify_bundle(
+        rezip(small_bundle, tmp_path / "t.zip", only(name, lambda d: d[:-20] + bytes([d[-20] ^ 1]) + d[-19:]))
+    )
     assert not s.ok
     assert name in {f for f, _ in failed(s)}
 
