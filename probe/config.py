@@ -299,6 +299,14 @@ class CollectorSettings(Section):
         description="Addresses of reverse proxies whose X-Forwarded-For names the caller (to map it to a "
         "network); empty trusts none.",
     )
+    database: str | None = Field(
+        default=None,
+        description="The collector's database: unset for SQLite (collector.db in data_dir), or a PostgreSQL URL "
+        "(postgresql://user:password@host/dbname) for several collectors on one database.",
+    )
+    db_pool_size: int = Field(
+        default=8, ge=1, le=200, description="PostgreSQL connections per collector process."
+    )
     alert_interval_s: float = Field(
         default=30.0,
         gt=0,

@@ -34,6 +34,7 @@ def utc(when: datetime | None = None) -> str:
 class Rig:
     url: str
     settings: Settings
+    storage: Storage | None = None  # when the test passed its own
 
     def client(self, source: str = "127.0.0.2") -> httpx.Client:
         return httpx.Client(

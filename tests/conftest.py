@@ -15,7 +15,7 @@ import pytest
 
 from tests.loopback_guard.guard import install
 
-pytest_plugins = ["tests.analysis_rig"]
+pytest_plugins = ["tests.analysis_rig", "tests.postgres_server", "tests.storage_backends"]
 
 GUARD_DIR = Path(__file__).parent / "loopback_guard"
 

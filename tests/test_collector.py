@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -15,16 +16,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from probe.collector.storage import SqlStorage
 from probe.log import Checkpoint, NoteVerifier, leaf_hash, verify_consistency, verify_inclusion
 from probe.models.evidence import EvidenceRecord, Receipt
 from probe.sign.dsse import RECEIPT_TYPE, Envelope
 from probe.sign.jcs import canonical
 from tests.collector_rig import Prober, Rig, collector, utc
+from tests.storage_backends import BACKENDS, storage_factory
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_storage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SqlStorage]:
+    """The module's tests run once on SQLite and once on PostgreSQL."""
+    storage = storage_factory(request)(tmp_path_factory.mktemp("db"))
+    yield storage
+    storage.close()
 
 
 @pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    with collector(tmp_path_factory.mktemp("collector")) as running:
+def rig(backend_storage: SqlStorage, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    with collector(tmp_path_factory.mktemp("collector"), storage=backend_storage) as running:
+        running.storage = backend_storage
         yield running
 
 
@@ -39,10 +53,10 @@ def prober(rig: Rig, tmp_path_factory: pytest.TempPathFactory) -> Prober:
 
 
 def stored_count(rig: Rig) -> int:
-    import sqlite3
-
-    with sqlite3.connect(rig.settings.collector.data_dir / "collector.db") as conn:
-        return int(conn.execute("SELECT count(*) FROM measurements").fetchone()[0])
+    assert rig.storage is not None
+    return int(
+        asyncio.run(rig.storage.read(lambda c: c.execute("SELECT count(*) FROM measurements").fetchone()[0]))
+    )
 
 
 def wait_in_log(client: object, ident: str, timeout_s: float = 10) -> EvidenceRecord:
@@ -192,16 +206,9 @@ def test_random_bodies_never_get_a_5xx_or_a_row(rig: Rig, body: bytes) -> None:
 
 
 def test_enrolment_with_invite_is_vouched_and_tokens_are_single_use(rig: Rig, tmp_path: Path) -> None:
-    import asyncio
-
-    from probe.collector.storage import SqliteStorage
-
     token = "test-invite-token"
-    storage = SqliteStorage(rig.settings.collector.data_dir / "collector.db")
-    try:
-        asyncio.run(storage.add_invite(hashlib.sha256(token.encode()).hexdigest(), utc()))
-    finally:
-        storage.close()
+    assert rig.storage is not None
+    asyncio.run(rig.storage.add_invite(hashlib.sha256(token.encode()).hexdigest(), utc()))
     first, second = Prober(tmp_path), Prober(tmp_path)
     with rig.client() as client:
         vouched = client.post("/api/v1/probes", json=first.enrol_body(token))

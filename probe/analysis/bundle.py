@@ -33,7 +33,6 @@ import csv
 import hashlib
 import io
 import json
-import sqlite3
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -56,6 +55,7 @@ from probe.analysis.report import (
 )
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Timeline, build, excluded_slots
+from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
 from probe.lab.history import is_lab, is_lab_payload
@@ -229,21 +229,20 @@ def _selection(filters: Filters) -> tuple[str, list[object]]:
     where, params = scope.where()
     where = where.replace("asn", "f.asn").replace("hour", "f.hour")
     if filters.domain is not None:
-        where = (where + " AND " if where else " WHERE ") + "(f.domain = ? OR f.domain GLOB ?)"
-        params += [filters.domain, "*." + filters.domain]
+        # the site and its subdomains (a domain holds no % or _ that LIKE would take as a pattern)
+        where = (where + " AND " if where else " WHERE ") + "(f.domain = ? OR f.domain LIKE ?)"
+        params += [filters.domain, "%." + filters.domain]
     return where, params
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> Iterator[Row]:
+def _rows(conn: Connection, sql: str, params: Sequence[object]) -> Iterator[Row]:
     cursor = conn.execute(sql, params)
     while batch := cursor.fetchmany(2000):
         for r in batch:
             yield Row(*r)
 
 
-def _control_rows(
-    conn: sqlite3.Connection, filters: Filters, keys: Sequence[str], size: int
-) -> Iterator[Row]:
+def _control_rows(conn: Connection, filters: Filters, keys: Sequence[str], size: int) -> Iterator[Row]:
     where, params = Filters(since=filters.since, until=filters.until).where()
     where = where.replace("hour", "f.hour")
     where = (where + " AND " if where else " WHERE ") + "f.category = ? AND m.log_index < ?"
@@ -282,7 +281,7 @@ class _Writer:
         return entry
 
 
-def build_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, out: IO[bytes]) -> Built:
+def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes]) -> Built:
     """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing."""
     if filters.domain is None:
         raise BundleError("a bundle is about one domain: give --domain")
@@ -454,7 +453,7 @@ def collector_key(data_dir: Path) -> CollectorKey:
     return CollectorKey.load_or_create(data_dir, "origin-from-checkpoint")
 
 
-def write_bundle(conn: sqlite3.Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
+def write_bundle(conn: Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:

@@ -11,7 +11,6 @@ import base64
 import csv
 import io
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import Any, Literal
 
 from probe.analysis.facts import FACT_COLUMNS
 from probe.analysis.query import Filters, hour_of, timeline, within_period
+from probe.collector.db import Connection
 
 Kind = Literal["str", "int", "bool", "ts", "float"]
 DATASETS = ("timeline", "events", "measurements")
@@ -86,11 +86,11 @@ def columns_for(dataset: str, *, with_envelope: bool = False) -> tuple[Column, .
 # -- row sources ---------------------------------------------------------------------------------------
 
 
-def timeline_rows(conn: sqlite3.Connection, filters: Filters, window: str) -> list[dict[str, Any]]:
+def timeline_rows(conn: Connection, filters: Filters, window: str) -> list[dict[str, Any]]:
     return [c.row() for c in timeline(conn, filters, window).cells]
 
 
-def event_rows(conn: sqlite3.Connection, filters: Filters, window: str) -> list[dict[str, Any]]:
+def event_rows(conn: Connection, filters: Filters, window: str) -> list[dict[str, Any]]:
     return [e.row() for e in timeline(conn, filters, window).events]
 
 
@@ -104,7 +104,7 @@ def payload_json(envelope: str) -> dict[str, Any]:
 
 
 def measurement_page(
-    conn: sqlite3.Connection, filters: Filters, after_seq: int, limit: int, *, with_envelope: bool = False
+    conn: Connection, filters: Filters, after_seq: int, limit: int, *, with_envelope: bool = False
 ) -> list[dict[str, Any]]:
     """Up to `limit` measurement rows with seq > after_seq, in seq order (keyset paging)."""
     where, params = filters.where()
@@ -136,7 +136,7 @@ def measurement_page(
 
 
 def measurement_pages(
-    conn: sqlite3.Connection, filters: Filters, *, with_envelope: bool = False, page: int = PAGE_ROWS
+    conn: Connection, filters: Filters, *, with_envelope: bool = False, page: int = PAGE_ROWS
 ) -> Iterator[list[dict[str, Any]]]:
     after = 0
     edges = {hour_of(t) for t in (filters.since, filters.until) if t is not None}
@@ -337,7 +337,7 @@ def encode(writer: Writer, pages: Iterable[Sequence[dict[str, Any]]]) -> Iterato
 
 
 def export(
-    conn: sqlite3.Connection,
+    conn: Connection,
     dataset: str,
     fmt: str,
     filters: Filters,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 
 from probe.analysis.facts import FACT_COLUMNS, Fact, fact_of
+from probe.collector.db import Connection
 from probe.models.measurement import Measurement
 
 INSERT_FACT = f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
 
 
-def insert_fact(conn: sqlite3.Connection, fact: Fact) -> None:
+def insert_fact(conn: Connection, fact: Fact) -> None:
     conn.execute(INSERT_FACT, fact.row())
 
 
@@ -20,7 +20,7 @@ def payload_of(envelope: str) -> bytes:
     return base64.b64decode(json.loads(envelope)["payload"])
 
 
-def reindex(conn: sqlite3.Connection, *, rebuild: bool = False, batch: int = 5000) -> int:
+def reindex(conn: Connection, *, rebuild: bool = False, batch: int = 5000) -> int:
     """Extract facts for measurements that have none (every measurement with `rebuild`); returns how many.
     Runs inside the caller's transaction."""
     if rebuild:
@@ -42,7 +42,7 @@ def reindex(conn: sqlite3.Connection, *, rebuild: bool = False, batch: int = 500
         after = rows[-1][0]
 
 
-def behind(conn: sqlite3.Connection) -> bool:
+def behind(conn: Connection) -> bool:
     """Whether some measurement has no fact (a database from before facts, or one repaired by hand)."""
     measurements = conn.execute("SELECT count(*) FROM measurements").fetchone()[0]
     return bool(measurements != conn.execute("SELECT count(*) FROM facts").fetchone()[0])

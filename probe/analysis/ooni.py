@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from probe.addresses import endpoint
 from probe.analysis.export import Column, JsonLinesWriter, measurement_pages, payload_json
 from probe.analysis.facts import domain_of
 from probe.analysis.query import Filters
+from probe.collector.db import Connection
 from probe.models.control import ControlResult
 from probe.models.measurement import Measurement
 from probe.models.observation import Observations
@@ -302,7 +302,7 @@ def ooni_rows(page: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def ooni_pages(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+def ooni_pages(conn: Connection, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     for page in measurement_pages(conn, filters, with_envelope=True):
         yield ooni_rows(page)
 
@@ -476,7 +476,7 @@ def _int(value: bool | None) -> int | None:
 
 
 def import_lines(
-    conn: sqlite3.Connection, lines: Iterator[str], *, skip_bad: bool = False, now: datetime | None = None
+    conn: Connection, lines: Iterator[str], *, skip_bad: bool = False, now: datetime | None = None
 ) -> ImportResult:
     """Store OONI measurements in ooni_measurements, inside the caller's transaction. Without
     `skip_bad`, the first bad line raises OoniLineError (the caller rolls back). Our own measurements
@@ -524,7 +524,7 @@ def import_lines(
     return result
 
 
-def import_file(conn: sqlite3.Connection, path: Path, *, skip_bad: bool = False) -> ImportResult:
+def import_file(conn: Connection, path: Path, *, skip_bad: bool = False) -> ImportResult:
     """An OONI JSON Lines file (gzip-compressed or not), in one transaction: all or nothing."""
     with _open_text(path) as text:
         conn.execute("BEGIN IMMEDIATE")
@@ -566,7 +566,7 @@ class OoniSummary:
 
 
 def ooni_for(
-    conn: sqlite3.Connection,
+    conn: Connection,
     domain: str | None = None,
     asn: int | None = None,
     since: datetime | None = None,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from probe.analysis.facts import CONTROL_CATEGORY, FACT_COLUMNS, Fact
 from probe.analysis.timeline import WINDOW_HOURS, Current, Timeline, build, current, excluded_slots
+from probe.collector.db import Connection
 
 
 class FilterError(ValueError):
@@ -105,9 +105,7 @@ class Filters:
 SELECT_FACTS = f"SELECT {', '.join(FACT_COLUMNS)} FROM facts"
 
 
-def iter_facts(
-    conn: sqlite3.Connection, filters: Filters, order: str = "domain, asn, hour, seq"
-) -> Iterator[Fact]:
+def iter_facts(conn: Connection, filters: Filters, order: str = "domain, asn, hour, seq") -> Iterator[Fact]:
     """Facts in order, streamed from the database (never all in memory). The query selects whole hours;
     in the first and last hour, each fact's own time is checked against since and until."""
     where, params = filters.where()
@@ -130,7 +128,7 @@ def within_period(started_at: str, filters: Filters) -> bool:
     )
 
 
-def excluded_windows(conn: sqlite3.Connection, filters: Filters, window: str) -> frozenset[tuple[str, int]]:
+def excluded_windows(conn: Connection, filters: Filters, window: str) -> frozenset[tuple[str, int]]:
     """(probe key id, window start) pairs set aside for the period of `filters` (timeline.excluded_slots)."""
     controls = Filters(category=CONTROL_CATEGORY, since=filters.since, until=filters.until)
     return excluded_slots(iter_facts(conn, controls, order="seq"), window)
@@ -140,7 +138,7 @@ CONTEXT_DAYS = 30  # facts read before `since`, so that events keep their real d
 
 
 def timeline(
-    conn: sqlite3.Connection, filters: Filters, window: str = "day", now: datetime | None = None
+    conn: Connection, filters: Filters, window: str = "day", now: datetime | None = None
 ) -> Timeline:
     """Cells and events for the filters. Events are decided with CONTEXT_DAYS of earlier data, so a date
     filter does not move a change's dates; cells are the windows from `since` on. Windows that reach past
@@ -165,7 +163,7 @@ def timeline(
 MATRIX_DAYS = 14
 
 
-def matrix(conn: sqlite3.Connection, at: datetime | None = None, days: int = MATRIX_DAYS) -> list[Current]:
+def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS) -> list[Current]:
     """The overview: the current state of every (domain, ASN) measured in the `days` days before `at`."""
     end = at or datetime.now(UTC)
     begin = end - timedelta(days=days)

@@ -9,16 +9,44 @@ import secrets
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 
 from probe.cli.common import ConfigOption, err, fail, out, settings
+from probe.config import Settings
+
+if TYPE_CHECKING:
+    from probe.collector.storage import SqlStorage
 
 app = typer.Typer(
     help="The collector: receives signed measurements and keeps the transparency log.", no_args_is_help=True
 )
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The database: a postgresql:// URL (several collectors on one database); default: "
+        "collector.database, or SQLite in collector.data_dir.",
+    ),
+]
+
+
+def collector_settings(config: Path | None, db: str | None) -> Settings:
+    return settings(config, collector={"database": db}) if db else settings(config)
+
+
+def open_db(s: Settings) -> SqlStorage:
+    """The collector's storage, or one sentence when it cannot be opened."""
+    from probe.collector.storage import StorageUnavailable, open_storage
+
+    try:
+        return open_storage(s.collector)
+    except StorageUnavailable as exc:
+        fail(str(exc))
 
 
 @app.command("serve")
@@ -26,18 +54,19 @@ def serve(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Listen address (default: collector.listen_host).")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port (default: collector.listen_port).")] = None,
+    db: DbOption = None,
 ) -> None:
-    """Serve the collector API (docs/collector-api.md) on SQLite in collector.data_dir.
+    """Serve the collector API (docs/collector-api.md) on SQLite in collector.data_dir, or on PostgreSQL.
 
     Callers' addresses are mapped to a network (the imported ip2asn table) and dropped; the access log is off.
+    Any number of collectors may serve one PostgreSQL database: they behave as one collector.
     """
     import uvicorn
 
-    from probe.collector.app import DB_FILE, create_app
+    from probe.collector.app import create_app
     from probe.collector.signing import CollectorKey
-    from probe.collector.storage import SqliteStorage
 
-    s = settings(config)
+    s = collector_settings(config, db)
     listen_host = host or s.collector.listen_host
     listen_port = s.collector.listen_port if port is None else port
     workers = s.collector.workers
@@ -51,20 +80,25 @@ def serve(
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies or None,
     }
+    where = "PostgreSQL" if s.collector.database else f"SQLite in {s.collector.data_dir}"
     err.print(
-        f"collector on http://{listen_host}:{listen_port}/api/v1/ ({workers} process(es), data in "
+        f"collector on http://{listen_host}:{listen_port}/api/v1/ ({workers} process(es), {where}, key in "
         f"{s.collector.data_dir}, access log off)"
     )
     try:
         if workers == 1:
-            uvicorn.Server(uvicorn.Config(create_app(s), **options)).run()
+            storage = open_db(s)
+            uvicorn.Server(uvicorn.Config(create_app(s, storage=storage), **options)).run()
+            storage.close()
         else:
             # Worker processes build their own app from the same settings: pass the config file on by name.
             if config is not None:
                 os.environ["PROBE_CONFIG"] = str(config.resolve())
+            if db:
+                os.environ["PROBE_COLLECTOR__DATABASE"] = db
             # Create the key and the schema once, before the workers race to.
             CollectorKey.load_or_create(s.collector.data_dir, s.collector.origin)
-            SqliteStorage(s.collector.data_dir / DB_FILE).close()
+            open_db(s).close()
             uvicorn.run("probe.collector.app:app_from_environment", factory=True, workers=workers, **options)
     except OSError as exc:
         err.print(f"[bold red]error:[/] cannot listen on {listen_host}:{listen_port}: {exc.strerror}")
@@ -75,16 +109,15 @@ def serve(
 def invite(
     config: ConfigOption = None,
     count: Annotated[int, typer.Option(help="How many single-use tokens to make.")] = 1,
+    db: DbOption = None,
 ) -> None:
     """Make single-use invite tokens: a probe that enrols with one gets the tier `vouched`.
 
     Only a hash of each token is stored; the tokens are printed once.
     """
     from probe.collector.ingest import utc_now
-    from probe.collector.storage import SqliteStorage
 
-    s = settings(config)
-    storage = SqliteStorage(s.collector.data_dir / "collector.db")
+    storage = open_db(collector_settings(config, db))
     tokens = [secrets.token_urlsafe(24) for _ in range(count)]
 
     async def add() -> None:
@@ -105,16 +138,15 @@ def revoke(
         str, typer.Argument(help="The probe key id to revoke (hex SHA-256 of its public key).")
     ],
     config: ConfigOption = None,
+    db: DbOption = None,
 ) -> None:
     """Revoke a probe key: its new uploads are refused (403 revoked_key) within 30 seconds.
 
     What it uploaded before stays stored and in the log; the log can never be edited.
     """
     from probe.collector.ingest import utc_now
-    from probe.collector.storage import SqliteStorage
 
-    s = settings(config)
-    storage = SqliteStorage(s.collector.data_dir / "collector.db")
+    storage = open_db(collector_settings(config, db))
     try:
         done = asyncio.run(storage.revoke(key_id.lower(), utc_now()))
     finally:
@@ -162,10 +194,7 @@ def key(config: ConfigOption = None) -> None:
 
 def _storage_job(config: Path | None, job: Any) -> Any:
     """Run one write job on the collector's database (the collector may be running: SQLite serialises)."""
-    from probe.collector.storage import SqliteStorage
-
-    s = settings(config)
-    storage = SqliteStorage(s.collector.data_dir / "collector.db")
+    storage = open_db(settings(config))
     try:
         return asyncio.run(storage.write(job))
     finally:

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from probe.cli.common import fail, settings
-
-DB_FILE = "collector.db"  # probe.collector.app.DB_FILE, without importing the collector
+from probe.collector.storage import DB_FILE
 
 
 @contextmanager

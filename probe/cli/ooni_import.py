@@ -38,8 +38,7 @@ def ooni(
     stops the import with its line number, and nothing is stored, unless --skip-bad.
     """
     from probe.analysis.ooni import OoniLineError, import_file
-    from probe.collector.app import DB_FILE
-    from probe.collector.storage import SqliteStorage
+    from probe.collector.storage import DB_FILE, SqliteStorage
 
     folder = data_dir or settings(config).collector.data_dir
     path = folder / DB_FILE

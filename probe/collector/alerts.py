@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ import httpx
 
 from probe.analysis.query import Filters, timeline
 from probe.analysis.timeline import Event
+from probe.collector.db import Connection
 from probe.collector.signing import CollectorKey
 from probe.config import CollectorSettings
 from probe.models.alert import Alert
@@ -37,17 +37,17 @@ SCHEMA = [
         url TEXT NOT NULL,
         domain TEXT,
         asn INTEGER,
-        window TEXT NOT NULL DEFAULT 'day',
+        time_window TEXT NOT NULL DEFAULT 'day',  -- hour | day (`window` is reserved in PostgreSQL)
         created_at TEXT NOT NULL,
         removed_at TEXT
     ) STRICT""",
     """CREATE TABLE IF NOT EXISTS alert_state (
         domain TEXT NOT NULL,
         asn INTEGER NOT NULL,
-        window TEXT NOT NULL,
+        time_window TEXT NOT NULL,
         state TEXT NOT NULL,
         alert_id TEXT NOT NULL,
-        PRIMARY KEY (domain, asn, window)
+        PRIMARY KEY (domain, asn, time_window)
     ) STRICT""",
     """CREATE TABLE IF NOT EXISTS deliveries (
         id INTEGER PRIMARY KEY,
@@ -92,24 +92,24 @@ class Subscription:
         )
 
 
-def subscribe(conn: sqlite3.Connection, url: str, domain: str | None, asn: int | None, window: str) -> int:
+def subscribe(conn: Connection, url: str, domain: str | None, asn: int | None, window: str) -> int:
     row = conn.execute(
-        "INSERT INTO subscriptions (url, domain, asn, window, created_at) VALUES (?,?,?,?,?) RETURNING id",
+        "INSERT INTO subscriptions (url, domain, asn, time_window, created_at) VALUES (?,?,?,?,?) RETURNING id",
         [url, domain, asn, window, _now_iso()],
     ).fetchone()
     return int(row[0])
 
 
-def unsubscribe(conn: sqlite3.Connection, ident: int) -> bool:
+def unsubscribe(conn: Connection, ident: int) -> bool:
     cur = conn.execute(
         "UPDATE subscriptions SET removed_at = ? WHERE id = ? AND removed_at IS NULL", [_now_iso(), ident]
     )
-    return cur.rowcount == 1
+    return bool(cur.rowcount == 1)
 
 
-def subscriptions(conn: sqlite3.Connection) -> list[Subscription]:
+def subscriptions(conn: Connection) -> list[Subscription]:
     rows = conn.execute(
-        "SELECT s.id, s.url, s.domain, s.asn, s.window, s.created_at, "
+        "SELECT s.id, s.url, s.domain, s.asn, s.time_window, s.created_at, "
         "count(d.delivered_at), count(d.id) - count(d.delivered_at), "
         "(SELECT last_error FROM deliveries e WHERE e.subscription_id = s.id AND e.delivered_at IS NULL "
         " ORDER BY e.id DESC LIMIT 1) "
@@ -130,9 +130,7 @@ def worth_alerting(event: Event) -> bool:
     return event.from_state is not None or event.to_state == "blocked"
 
 
-def detect(
-    conn: sqlite3.Connection, key: CollectorKey, lookback_days: int, now: datetime | None = None
-) -> int:
+def detect(conn: Connection, key: CollectorKey, lookback_days: int, now: datetime | None = None) -> int:
     """Queue alerts for the changes published since the last pass; returns how many were queued.
     Runs inside the caller's write transaction."""
     subs = subscriptions(conn)
@@ -161,7 +159,7 @@ def detect(
 
 
 def _check_pair(
-    conn: sqlite3.Connection,
+    conn: Connection,
     key: CollectorKey,
     domain: str,
     asn: int | None,
@@ -177,14 +175,14 @@ def _check_pair(
         return 0
     event = tl.events[-1]
     known = conn.execute(
-        "SELECT state FROM alert_state WHERE domain = ? AND asn = ? AND window = ?", [domain, asn, window]
+        "SELECT state FROM alert_state WHERE domain = ? AND asn = ? AND time_window = ?", [domain, asn, window]
     ).fetchone()
     if known is not None and known[0] == event.to_state:
         return 0
     ident = alert_id(key.origin, event)
     conn.execute(
-        "INSERT INTO alert_state (domain, asn, window, state, alert_id) VALUES (?,?,?,?,?) "
-        "ON CONFLICT (domain, asn, window) DO UPDATE SET state = excluded.state, alert_id = excluded.alert_id",
+        "INSERT INTO alert_state (domain, asn, time_window, state, alert_id) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (domain, asn, time_window) DO UPDATE SET state = excluded.state, alert_id = excluded.alert_id",
         [domain, asn, window, event.to_state, ident],
     )
     if known is None and not worth_alerting(event):
@@ -225,7 +223,7 @@ class Due:
     attempts: int
 
 
-def claim(conn: sqlite3.Connection, lease_s: float, limit: int = 50) -> list[Due]:
+def claim(conn: Connection, lease_s: float, limit: int = 50) -> list[Due]:
     """Due deliveries, leased to this process for `lease_s` seconds. Runs in a write transaction."""
     now = time.time()
     rows = conn.execute(
@@ -245,7 +243,7 @@ def backoff(attempts: int, base_s: float, max_s: float, rng: random.Random | Non
     return float(ceiling / 2 + roll * ceiling / 2)
 
 
-def record(conn: sqlite3.Connection, due: Due, error: str | None, settings: CollectorSettings) -> None:
+def record(conn: Connection, due: Due, error: str | None, settings: CollectorSettings) -> None:
     if error is None:
         conn.execute(
             "UPDATE deliveries SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",

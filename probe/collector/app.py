@@ -34,7 +34,7 @@ from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.records import evidence
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
-from probe.collector.storage import ProbeRow, SqliteStorage, Storage, StorageUnavailable
+from probe.collector.storage import ProbeRow, Storage, StorageUnavailable, open_storage
 from probe.config import Settings
 from probe.control.service import ControlEndpoint
 from probe.lists import builtin_lists
@@ -45,7 +45,6 @@ from probe.sign.keys import key_id, public_pem
 
 log = logging.getLogger("saksi.collector")
 
-DB_FILE = "collector.db"
 ASN_FILE = "ip2asn.tsv"
 
 
@@ -75,7 +74,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     key = CollectorKey.load_or_create(data, cfg.origin)
     asn_path = data / ASN_FILE
     asn = AsnTable.load(asn_path) if asn_path.exists() else AsnTable.empty()
-    db: Storage = storage or SqliteStorage(data / DB_FILE)
+    db: Storage = storage or open_storage(cfg)
     keys = KeyCache(db)
     ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min))
     metrics = Metrics()

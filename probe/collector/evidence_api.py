@@ -7,7 +7,6 @@ thread, then streamed and deleted. The collector signs it with its own key.
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from starlette.routing import Route
 
 from probe.analysis.bundle import Built, BundleError, build_bundle
 from probe.analysis.query import FilterError, Filters
+from probe.collector.db import Connection
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import Storage
 
@@ -36,7 +36,7 @@ def evidence_routes(db: Storage, key: CollectorKey, error: Callable[..., Respons
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
 
-        def job(conn: sqlite3.Connection) -> tuple[Built, Path, int]:
+        def job(conn: Connection) -> tuple[Built, Path, int]:
             fd, name = tempfile.mkstemp(prefix="saksi-bundle-", suffix=".zip")
             path = Path(name)
             try:

@@ -3,7 +3,6 @@ measurements (external corroboration, unsigned by us). Both only read the databa
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -28,6 +27,7 @@ from probe.analysis.export import (
 )
 from probe.analysis.query import FilterError
 from probe.collector.analysis_api import filters_of
+from probe.collector.db import Connection
 from probe.collector.storage import Storage
 
 
@@ -79,7 +79,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
             if tail := writer.end():
                 yield tail
 
-        def _measurement_chunk(conn: sqlite3.Connection, after: int) -> tuple[bytes, int, int]:
+        def _measurement_chunk(conn: Connection, after: int) -> tuple[bytes, int, int]:
             rows = measurement_page(
                 conn, filters, after, PAGE_ROWS, with_envelope=with_envelope or fmt == "ooni"
             )
@@ -108,7 +108,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
 
-        def job(conn: sqlite3.Connection) -> dict[str, Any]:
+        def job(conn: Connection) -> dict[str, Any]:
             return ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until).as_dict()
 
         return JSONResponse(await db.read(job))

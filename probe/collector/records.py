@@ -7,10 +7,10 @@ the same proof against the same checkpoint. Reads only.
 from __future__ import annotations
 
 import base64
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.storage import MeasurementRow, Storage
 from probe.log import inclusion_proof
@@ -41,7 +41,7 @@ async def evidence(db: Storage, log_key: str, ident: str) -> Evidence | None:
     index = row.log_index
     if index is not None:
 
-        def job(conn: sqlite3.Connection) -> tuple[dict[str, Any], str] | None:
+        def job(conn: Connection) -> tuple[dict[str, Any], str] | None:
             head = latest(conn)
             if head is None or head.size <= index:
                 return None

@@ -9,10 +9,10 @@ The log can therefore never sign a checkpoint inconsistent with one it signed be
 from __future__ import annotations
 
 import base64
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from probe.collector.db import Connection, take_sequencer
 from probe.collector.signing import CollectorKey
 from probe.log import Checkpoint, CompactRange, consistency_proof, leaf_hash, verify_consistency
 from probe.sign.jcs import canonical
@@ -23,7 +23,7 @@ BATCH = 50_000
 class DbHashes:
     """probe.log's HashSource over the log_nodes table: one lookup per complete aligned subtree."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def range_hash(self, start: int, end: int) -> bytes:
@@ -49,13 +49,16 @@ def statement_bytes(payload_sha256: str, key_id: str, asn: int | None, received_
     return canonical(statement)
 
 
-def latest(conn: sqlite3.Connection) -> SignedCheckpoint | None:
+def latest(conn: Connection) -> SignedCheckpoint | None:
     row = conn.execute("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
     return SignedCheckpoint(int(row[0]), bytes(row[1]), str(row[2])) if row else None
 
 
-def sequence(conn: sqlite3.Connection, key: CollectorKey) -> SignedCheckpoint | None:
-    """Append what is new and sign a checkpoint; None when nothing was new. Runs inside a transaction."""
+def sequence(conn: Connection, key: CollectorKey) -> SignedCheckpoint | None:
+    """Append what is new and sign a checkpoint; None when nothing was new, or when another collector
+    holds the sequencer's lock (PostgreSQL). Runs inside a transaction."""
+    if not take_sequencer(conn):
+        return None
     rows = conn.execute(
         "SELECT seq, payload_sha256, key_id, asn, received_at FROM measurements WHERE log_index IS NULL "
         "ORDER BY seq LIMIT ?",

@@ -1,4 +1,5 @@
-"""The collector's storage, behind one narrow interface; SQLite is the embedded backend.
+"""The collector's storage, behind one narrow interface; SQLite is the embedded backend, PostgreSQL
+(`probe.collector.pg_storage`) the one for several collectors.
 
 SQLite runs in WAL mode with synchronous=FULL: a 2xx is sent only after the commit that holds the
 envelope returned. One writer thread does every write, and ingest requests are grouped into one commit
@@ -20,104 +21,13 @@ from typing import Protocol, TypeVar
 
 from probe.analysis.facts import Fact
 from probe.analysis.index import behind, insert_fact, reindex
-from probe.collector.alerts import SCHEMA as ALERT_SCHEMA
+from probe.collector.db import Connection
+from probe.collector.schema import migrate
+from probe.config import CollectorSettings
 
 T = TypeVar("T")
 
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS probes (
-        key_id TEXT PRIMARY KEY,
-        public_key BLOB NOT NULL,
-        tier TEXT NOT NULL,
-        enrolled_at TEXT NOT NULL,
-        revoked_at TEXT
-    ) STRICT""",
-    """CREATE TABLE IF NOT EXISTS invites (
-        token_sha256 TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        used_at TEXT,
-        used_by TEXT
-    ) STRICT""",
-    """CREATE TABLE IF NOT EXISTS measurements (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        payload_sha256 TEXT NOT NULL UNIQUE,
-        uid TEXT NOT NULL UNIQUE,
-        key_id TEXT NOT NULL,
-        asn INTEGER,
-        tier TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        url TEXT NOT NULL DEFAULT '',
-        envelope TEXT NOT NULL,
-        receipt TEXT NOT NULL,
-        log_index INTEGER UNIQUE
-    ) STRICT""",
-    "CREATE INDEX IF NOT EXISTS measurements_unsequenced ON measurements(seq) WHERE log_index IS NULL",
-    "CREATE INDEX IF NOT EXISTS measurements_asn_url ON measurements(asn, url)",
-    """CREATE TABLE IF NOT EXISTS quarantine (
-        id INTEGER PRIMARY KEY,
-        uid TEXT NOT NULL,
-        payload_sha256 TEXT NOT NULL,
-        envelope TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        reason TEXT NOT NULL
-    ) STRICT""",
-    """CREATE TABLE IF NOT EXISTS log_nodes (
-        level INTEGER NOT NULL,
-        idx INTEGER NOT NULL,
-        hash BLOB NOT NULL,
-        PRIMARY KEY (level, idx)
-    ) STRICT, WITHOUT ROWID""",
-    # One row per measurement with what timelines need (probe.analysis.facts), filled in the same
-    # transaction as the measurement.
-    """CREATE TABLE IF NOT EXISTS facts (
-        seq INTEGER PRIMARY KEY,
-        uid TEXT NOT NULL,
-        domain TEXT NOT NULL,
-        url TEXT NOT NULL,
-        asn INTEGER,
-        cc TEXT,
-        category TEXT,
-        started_at TEXT NOT NULL,
-        hour INTEGER NOT NULL,
-        outcome TEXT NOT NULL,
-        method TEXT,
-        confidence TEXT,
-        rule_id TEXT NOT NULL,
-        key_id TEXT NOT NULL,
-        tier TEXT NOT NULL
-    ) STRICT""",
-    "CREATE INDEX IF NOT EXISTS facts_domain ON facts(domain, asn, hour)",
-    "CREATE INDEX IF NOT EXISTS facts_asn ON facts(asn, hour)",
-    "CREATE INDEX IF NOT EXISTS facts_hour ON facts(hour)",
-    "CREATE INDEX IF NOT EXISTS facts_category ON facts(category, hour)",
-    """CREATE TABLE IF NOT EXISTS checkpoints (
-        size INTEGER PRIMARY KEY,
-        root BLOB NOT NULL,
-        note TEXT NOT NULL,
-        signed_at TEXT NOT NULL
-    ) STRICT""",
-    # OONI's published measurements, imported as external corroboration (probe.analysis.ooni): never
-    # signed by us, never part of facts, timelines or the log.
-    """CREATE TABLE IF NOT EXISTS ooni_measurements (
-        measurement_uid TEXT PRIMARY KEY,
-        report_id TEXT NOT NULL,
-        input TEXT,
-        domain TEXT NOT NULL,
-        probe_asn INTEGER,
-        probe_cc TEXT,
-        measurement_start_time TEXT NOT NULL,
-        test_name TEXT NOT NULL,
-        blocking TEXT,
-        accessible INTEGER,
-        anomaly INTEGER,
-        confirmed INTEGER,
-        raw TEXT NOT NULL,
-        imported_at TEXT NOT NULL
-    ) STRICT""",
-    "CREATE INDEX IF NOT EXISTS ooni_domain ON ooni_measurements(domain, probe_asn, measurement_start_time)",
-    *ALERT_SCHEMA,  # webhook subscriptions and their delivery queue (probe.collector.alerts)
-]
+DB_FILE = "collector.db"
 
 
 class StorageUnavailable(Exception):
@@ -176,8 +86,8 @@ class Storage(Protocol):
     async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool: ...
     async def revoke(self, key_id: str, revoked_at: str) -> bool: ...
     async def measurement(self, ident: str) -> MeasurementRow | None: ...
-    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
-    async def read(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def write(self, job: Callable[[Connection], T]) -> T: ...
+    async def read(self, job: Callable[[Connection], T]) -> T: ...
     def close(self) -> None: ...
 
 
@@ -193,66 +103,28 @@ def _full(exc: sqlite3.Error) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 
-class SqliteStorage:
-    """SQLite with one writer thread and group commit for ingest."""
+class SqlStorage:
+    """What both backends share: group commit for ingest, and every other method as portable SQL run
+    through the backend's `write` (one transaction, durable when it returns) and `read`."""
 
     GROUP_MAX = 1000  # envelopes per commit
 
-    def __init__(self, path: Path, *, max_page_count: int | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.path = path
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collector-writer")
-        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collector-reader")
-        self._wconn = _connect(path)
-        if max_page_count is not None:  # lets tests fill the "disk"
-            self._wconn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
-        for statement in SCHEMA:
-            self._wconn.execute(statement)
-        if behind(self._wconn):  # a database from before facts existed, or a crash between versions
-            self._transaction(reindex)
-        self._local = threading.local()
+    def __init__(self) -> None:
         self._pending: list[tuple[NewMeasurement, asyncio.Future[Stored]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
+    async def write(self, job: Callable[[Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def read(self, job: Callable[[Connection], T]) -> T:
+        raise NotImplementedError
+
     def close(self) -> None:
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
-        self._wconn.close()
+        raise NotImplementedError
 
-    # plumbing -----------------------------------------------------------------------------------
-
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = _connect(self.path)
-            conn.execute("PRAGMA query_only=ON")
-            self._local.conn = conn
-        return conn
-
-    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._transaction, job)
-
-    async def read(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, lambda: job(self._reader()))
-
-    def _transaction(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._wconn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = job(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError as exc:
-            if _full(exc) or "locked" in str(exc) or "busy" in str(exc):
-                raise StorageUnavailable(str(exc)) from exc
-            raise
-        return result
+    def insert_all(self, conn: Connection, items: list[NewMeasurement]) -> list[Stored]:
+        """Insert a group of new measurements (and their facts) in the caller's transaction."""
+        return insert_each(conn, items)
 
     # ingest with group commit -------------------------------------------------------------------
 
@@ -269,7 +141,7 @@ class SqliteStorage:
             batch, self._pending = self._pending[: self.GROUP_MAX], self._pending[self.GROUP_MAX :]
             try:
                 items = [item for item, _ in batch]
-                results = await self.write(partial(_insert_all, items=items))
+                results = await self.write(partial(self.insert_all, items=items))
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
@@ -284,7 +156,7 @@ class SqliteStorage:
     # probes and invites -------------------------------------------------------------------------
 
     async def enrol(self, row: ProbeRow) -> tuple[ProbeRow, bool]:
-        def job(conn: sqlite3.Connection) -> tuple[ProbeRow, bool]:
+        def job(conn: Connection) -> tuple[ProbeRow, bool]:
             cur = conn.execute(
                 "INSERT INTO probes VALUES (?,?,?,?,NULL) ON CONFLICT(key_id) DO NOTHING",
                 [row.key_id, row.public_key, row.tier, row.enrolled_at],
@@ -301,33 +173,33 @@ class SqliteStorage:
         return await self.read(lambda conn: _probe(conn, key_id))
 
     async def add_invite(self, token_sha256: str, created_at: str) -> None:
-        def job(conn: sqlite3.Connection) -> None:
+        def job(conn: Connection) -> None:
             conn.execute("INSERT INTO invites VALUES (?,?,NULL,NULL)", [token_sha256, created_at])
 
         await self.write(job)
 
     async def revoke(self, key_id: str, revoked_at: str) -> bool:
-        def job(conn: sqlite3.Connection) -> bool:
+        def job(conn: Connection) -> bool:
             cur = conn.execute(
                 "UPDATE probes SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
                 [revoked_at, key_id],
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
         return await self.write(job)
 
     async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool:
-        def job(conn: sqlite3.Connection) -> bool:
+        def job(conn: Connection) -> bool:
             cur = conn.execute(
                 "UPDATE invites SET used_at = ?, used_by = ? WHERE token_sha256 = ? AND used_at IS NULL",
                 [used_at, key_id, token_sha256],
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
         return await self.write(job)
 
     async def measurement(self, ident: str) -> MeasurementRow | None:
-        def job(conn: sqlite3.Connection) -> MeasurementRow | None:
+        def job(conn: Connection) -> MeasurementRow | None:
             row = conn.execute(
                 "SELECT payload_sha256, uid, key_id, asn, received_at, envelope, receipt, log_index "
                 "FROM measurements WHERE uid = ? OR payload_sha256 = ?",
@@ -338,14 +210,73 @@ class SqliteStorage:
         return await self.read(job)
 
 
-def _probe(conn: sqlite3.Connection, key_id: str) -> ProbeRow | None:
+class SqliteStorage(SqlStorage):
+    """SQLite with one writer thread and group commit for ingest."""
+
+    def __init__(self, path: Path, *, max_page_count: int | None = None) -> None:
+        super().__init__()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = path
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collector-writer")
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collector-reader")
+        self._wconn = _connect(path)
+        if max_page_count is not None:  # lets tests fill the "disk"
+            self._wconn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
+        self._transaction(lambda conn: migrate(conn, "sqlite"))
+        if behind(self._wconn):  # a database from before facts existed, or a crash between versions
+            self._transaction(reindex)
+        self._local = threading.local()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self._wconn.close()
+
+    # plumbing -----------------------------------------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+        return conn
+
+    async def write(self, job: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._transaction, job)
+
+    async def read(self, job: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, lambda: job(self._reader()))
+
+    def _transaction(self, job: Callable[[Connection], T]) -> T:
+        conn = self._wconn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = job(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if _full(exc) or "locked" in str(exc) or "busy" in str(exc):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
+        return result
+
+
+def _probe(conn: Connection, key_id: str) -> ProbeRow | None:
     row = conn.execute(
         "SELECT key_id, public_key, tier, enrolled_at, revoked_at FROM probes WHERE key_id = ?", [key_id]
     ).fetchone()
     return ProbeRow(*row) if row else None
 
 
-def _insert_all(conn: sqlite3.Connection, *, items: list[NewMeasurement]) -> list[Stored]:
+def insert_each(conn: Connection, items: list[NewMeasurement]) -> list[Stored]:
+    """One INSERT per measurement (SQLite, where a row insert is cheap in one transaction)."""
     out: list[Stored] = []
     for m in items:
         cur = conn.execute(
@@ -381,3 +312,17 @@ def _insert_all(conn: sqlite3.Connection, *, items: list[NewMeasurement]) -> lis
         )
         out.append(Stored(409, None))
     return out
+
+
+def open_storage(settings: CollectorSettings) -> SqlStorage:
+    """The backend `collector.database` names: PostgreSQL for a postgresql:// URL, else SQLite in data_dir."""
+    url = settings.database
+    if url and url.startswith(("postgresql://", "postgres://")):
+        from probe.collector.pg_storage import PgStorage
+
+        return PgStorage(url, pool_size=settings.db_pool_size)
+    if url:
+        raise StorageUnavailable(
+            f"collector.database {url!r} is not a postgresql:// URL (leave it unset for SQLite)"
+        )
+    return SqliteStorage(settings.data_dir / DB_FILE)

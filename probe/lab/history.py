@@ -27,15 +27,10 @@ from probe.sign.signer import ProbeSigner
 
 DEFAULT_ORIGIN = str(CollectorSettings.model_fields["origin"].default)
 LAB_SOFTWARE_VERSION = "lab-history"  # software.version of every invented measurement
-# A collector that ever received lab data says so: the dashboard, bundles and reports show it.
-LAB_MARKER = "CREATE TABLE IF NOT EXISTS lab_history (created_at TEXT NOT NULL, note TEXT NOT NULL)"
 
 
 def is_lab(conn: Any) -> bool:
     """Whether this collector database holds invented lab measurements (`probe collector demo-data`)."""
-    found = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'lab_history'")
-    if not found.fetchone()[0]:
-        return False
     return conn.execute("SELECT 1 FROM lab_history LIMIT 1").fetchone() is not None
 
 
@@ -184,7 +179,6 @@ async def _generate(
     stored = 0
 
     def mark(conn: Any) -> None:
-        conn.execute(LAB_MARKER)
         conn.execute(
             "INSERT INTO lab_history VALUES (?, ?)",
             [

@@ -1,6 +1,6 @@
 """What each dashboard page shows, computed from the collector's database, and its HTML.
 
-Pure of HTTP: functions take a sqlite3 connection (read only) and return the context a template renders.
+Pure of HTTP: functions take a database connection (read only) and return the context a template renders.
 probe.collector.dashboard_routes serves them. Templates autoescape everything; pages need no JavaScript.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from probe.analysis.facts import CONTROL_CATEGORY, hour_iso
 from probe.analysis.query import MATRIX_DAYS, Filters, matrix, timeline
 from probe.analysis.rules import EVENT_RULES, PUBLISH_AFTER, TIMELINE_RULES_VERSION, WINDOW_RULES
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Event, Seen
+from probe.collector.db import Connection
 from probe.sign.dsse import Envelope, SignatureError
 
 STRIP_WIDTH = 1000  # SVG user units; the strip scales with the page
@@ -80,7 +80,7 @@ _env.filters["exact"] = exact
 _env.filters["nowrap"] = nowrap
 
 
-def control_domains(conn: sqlite3.Connection) -> set[str]:
+def control_domains(conn: Connection) -> set[str]:
     """Sites measured as controls (category CTRL): they should be reachable everywhere."""
     found = conn.execute("SELECT DISTINCT domain FROM facts WHERE category = ?", [CONTROL_CATEGORY])
     return {row[0] for row in found.fetchall()}
@@ -94,7 +94,7 @@ def incomplete_label(cell: Cell, now: datetime) -> str:
     return "incomplete (cut at the end of the period)"
 
 
-def suggest_networks(conn: sqlite3.Connection, text: str) -> list[dict[str, str]]:
+def suggest_networks(conn: Connection, text: str) -> list[dict[str, str]]:
     """Networks whose name contains `text` (case-insensitive); every known network when `text` is a number."""
     names = network_names(conn)
     asns = [int(a) for (a,) in conn.execute("SELECT DISTINCT asn FROM facts WHERE asn IS NOT NULL")]
@@ -108,7 +108,7 @@ def suggest_networks(conn: sqlite3.Connection, text: str) -> list[dict[str, str]
     ][:20]
 
 
-def suggest_domains(conn: sqlite3.Connection, text: str) -> list[dict[str, str]]:
+def suggest_domains(conn: Connection, text: str) -> list[dict[str, str]]:
     """Measured sites containing `text`, or else its longest label ("rfa" for "www.rfa.com")."""
     domains = [d for (d,) in conn.execute("SELECT DISTINCT domain FROM facts ORDER BY domain")]
     needle = text.strip().lower()
@@ -120,7 +120,7 @@ def suggest_domains(conn: sqlite3.Connection, text: str) -> list[dict[str, str]]
     return [{"link": f"/domain/{quote(d)}", "text": d} for d in found][:20]
 
 
-def network_names(conn: sqlite3.Connection) -> dict[int, str]:
+def network_names(conn: Connection) -> dict[int, str]:
     """The network name the latest measurement on each ASN reported (probe.network_name), where it did."""
     names: dict[int, str] = {}
     latest = conn.execute("SELECT asn, max(seq) FROM measurements WHERE asn IS NOT NULL GROUP BY asn")
@@ -141,7 +141,7 @@ def payload_of(envelope_json: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def data_range(conn: sqlite3.Connection, filters: Filters | None = None) -> tuple[str | None, str | None]:
+def data_range(conn: Connection, filters: Filters | None = None) -> tuple[str | None, str | None]:
     """The first and last measurement times (UTC ISO) among the facts the filters select."""
     where, params = (filters or Filters()).where()
     first, last = conn.execute(
@@ -150,7 +150,7 @@ def data_range(conn: sqlite3.Connection, filters: Filters | None = None) -> tupl
     return first, last
 
 
-def latest_hour(conn: sqlite3.Connection, filters: Filters | None = None) -> int | None:
+def latest_hour(conn: Connection, filters: Filters | None = None) -> int | None:
     where, params = (filters or Filters()).where()
     found = conn.execute(f"SELECT max(hour) FROM facts{where}", params).fetchone()[0]
     return int(found) if found is not None else None
@@ -174,7 +174,7 @@ class MatrixCell:
 
 
 def overview(
-    conn: sqlite3.Connection, at: datetime | None, now: datetime, only_blocked: bool = False
+    conn: Connection, at: datetime | None, now: datetime, only_blocked: bool = False
 ) -> dict[str, Any]:
     """The matrix as of `at`; without it, as of now (to the minute), or of the end of the data when that is
     older than the matrix's reach (so an archive still shows its last state, saying so). Sites blocked
@@ -389,7 +389,7 @@ def event_incomplete(event: Event, cells: list[Cell], now: datetime) -> str | No
 
 
 def subject_page(
-    conn: sqlite3.Connection,
+    conn: Connection,
     filters: Filters,
     window: str,
     page: Row,
@@ -480,15 +480,12 @@ def subject_page(
     }
 
 
-def ooni_counts(conn: sqlite3.Connection, filters: Filters) -> list[tuple[str, int]] | None:
+def ooni_counts(conn: Connection, filters: Filters) -> list[tuple[str, int]] | None:
     """OONI's measurements of the same site or network in the same period, by OONI's `blocking` value
     (probe.analysis.ooni.ooni_for); None when nothing was ever imported with `probe import ooni`."""
     from probe.analysis.ooni import ooni_for
 
-    try:
-        if conn.execute("SELECT 1 FROM ooni_measurements LIMIT 1").fetchone() is None:
-            return None
-    except sqlite3.OperationalError:  # a database from before the table existed
+    if conn.execute("SELECT 1 FROM ooni_measurements LIMIT 1").fetchone() is None:
         return None
     found = ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until, limit=0)
     return sorted(found.counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -1,0 +1,162 @@
+"""One storage test suite, run on both backends (SQLite and PostgreSQL): every method of the Storage
+interface, the log sequencer, and the analysis queries on what was stored."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from probe.analysis.query import Filters, timeline
+from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
+from probe.collector.sequencer import DbHashes, latest, sequence
+from probe.collector.signing import CollectorKey
+from probe.collector.storage import NewMeasurement, ProbeRow, SqlStorage
+from probe.config import CollectorSettings
+from probe.log import consistency_proof, inclusion_proof, leaf_hash, verify_consistency, verify_inclusion
+from probe.sign.keys import raw_public
+from tests.collector_rig import Prober, utc
+from tests.storage_backends import MakeStorage
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def checked(
+    storage: SqlStorage, key: CollectorKey, prober: Prober, n: int, **changes: Any
+) -> list[NewMeasurement]:
+    settings = CollectorSettings(data_dir=Path("/nonexistent"))
+    ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**6))
+    out = []
+    for _ in range(n):
+        new = await ingestor.check(prober.envelope(prober.measurement(**changes)), 38623, utc())
+        assert isinstance(new, NewMeasurement), new
+        out.append(new)
+    return out
+
+
+def enrolled(storage: SqlStorage, tmp_path: Path) -> Prober:
+    p = Prober(tmp_path)
+    row = ProbeRow(p.key_id, raw_public(p.key.public_key()), "unverified", utc(), None)
+    found, created = run(storage.enrol(row))
+    assert created and found == row
+    return p
+
+
+def test_store_duplicates_and_conflicts(make_storage: MakeStorage, tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    try:
+        key = CollectorKey.load_or_create(tmp_path, "test/log")
+        p = enrolled(storage, tmp_path)
+
+        async def scenario() -> None:
+            items = await checked(storage, key, p, 5)
+            first = await storage.store(items)
+            assert [r.status for r in first] == [201] * 5
+            # The same envelopes again, one twice in the same group: the stored receipts, byte for byte.
+            again = await storage.store([*items, items[0]])
+            assert [r.status for r in again] == [200] * 6
+            assert [r.receipt for r in again[:5]] == [r.receipt for r in first]
+            # Concurrent groups with the same payload: stored once.
+            more = await checked(storage, key, p, 3)
+            results = await asyncio.gather(storage.store(more), storage.store(more))
+            assert sorted(r.status for group in results for r in group) == [200] * 3 + [201] * 3
+            # The same uid with other bytes: quarantined, 409.
+            clash = await checked(
+                storage, key, p, 1, measurement_uid=items[0].uid, url="https://other.example/"
+            )
+            assert [r.status for r in await storage.store(clash)] == [409]
+
+        run(scenario())
+        counts = run(
+            storage.read(
+                lambda c: [
+                    c.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                    for t in ("measurements", "facts", "quarantine")
+                ]
+            )
+        )
+        assert counts == [8, 8, 1]
+        row = run(
+            storage.measurement(
+                run(
+                    storage.read(
+                        lambda c: c.execute("SELECT uid FROM measurements ORDER BY seq LIMIT 1").fetchone()[0]
+                    )
+                )
+            )
+        )
+        assert row is not None and row.log_index is None and row.asn == 38623
+    finally:
+        storage.close()
+
+
+def test_probes_invites_and_revocation(make_storage: MakeStorage, tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    try:
+        p = enrolled(storage, tmp_path)
+        again, created = run(storage.enrol(ProbeRow(p.key_id, b"x" * 32, "vouched", utc(), None)))
+        assert not created and again.tier == "vouched"  # an invite upgrades an open enrolment
+        token = secrets.token_hex(8)
+        run(storage.add_invite(token, utc()))
+        assert run(storage.use_invite(token, p.key_id, utc())) is True
+        assert run(storage.use_invite(token, "someone-else", utc())) is False
+        assert run(storage.revoke(p.key_id, utc())) is True
+        assert run(storage.revoke(p.key_id, utc())) is False
+        found = run(storage.probe(p.key_id))
+        assert found is not None and found.revoked_at is not None
+        assert run(storage.probe("unknown")) is None
+    finally:
+        storage.close()
+
+
+def test_the_log_on_each_backend(make_storage: MakeStorage, tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    try:
+        key = CollectorKey.load_or_create(tmp_path, "test/log")
+        p = enrolled(storage, tmp_path)
+        heads = []
+        for n in (3, 1, 6):
+            run(storage.store(run(checked(storage, key, p, n))))
+            head = run(storage.write(lambda c: sequence(c, key)))
+            assert head is not None
+            heads.append(head)
+        assert run(storage.write(lambda c: sequence(c, key))) is None  # nothing new
+        assert [h.size for h in heads] == [3, 4, 10]
+
+        def proofs(conn: Any) -> None:
+            for old, new in pairwise(heads):
+                proof = consistency_proof(old.size, new.size, DbHashes(conn))
+                verify_consistency(old.size, new.size, old.root, new.root, proof)
+            rows = conn.execute(
+                "SELECT payload_sha256, key_id, asn, received_at, log_index FROM measurements"
+            ).fetchall()
+            from probe.collector.sequencer import statement_bytes
+
+            for sha, kid, asn, received, index in rows:
+                proof = inclusion_proof(index, 10, DbHashes(conn))
+                verify_inclusion(
+                    leaf_hash(statement_bytes(sha, kid, asn, received)), index, 10, proof, heads[-1].root
+                )
+            assert latest(conn) == heads[-1]
+
+        run(storage.read(proofs))
+    finally:
+        storage.close()
+
+
+def test_timelines_read_the_same_on_each_backend(make_storage: MakeStorage, tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    try:
+        key = CollectorKey.load_or_create(tmp_path, "test/log")
+        probes = [enrolled(storage, tmp_path / str(i)) for i in range(2)]
+        for p in probes:
+            run(storage.store(run(checked(storage, key, p, 3))))
+        found = run(storage.read(lambda c: timeline(c, Filters.parse(domain="www.rfa.org"), "day")))
+        (cell,) = found.cells
+        assert (cell.state, cell.decision.method, cell.decision.probes) == ("blocked", "dns.nxdomain", 2)
+    finally:
+        storage.close()
