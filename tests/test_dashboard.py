@@ -390,7 +390,7 @@ def test_incomplete_windows_are_marked(history_dir: Path) -> None:
     assert {c.incomplete for c in matrix["grid"].values() if c.published} == {None}
     with closing(sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)) as conn:
         first_day = pages.overview(conn, None, datetime(2026, 9, 1, 12, 30, 15, tzinfo=UTC))
-    assert first_day["at"] == "2026-09-01T12:30:00Z"  # now, to the minute: what the page and permalink show
+    assert first_day["at"] == "2026-09-01T12:31:00Z"  # now, rounded up to the minute: the page and permalink
     assert {(c.published, c.incomplete) for c in first_day["grid"].values()} == {
         (False, "incomplete (today)")
     }

@@ -173,16 +173,22 @@ class MatrixCell:
     incomplete: str | None  # the latest window reaches past the time shown: its label
 
 
+def next_minute(now: datetime) -> datetime:
+    """Now, rounded up to the minute: a permalink's end that includes everything measured so far."""
+    floor = now.replace(second=0, microsecond=0)
+    return floor if floor == now else floor + timedelta(minutes=1)
+
+
 def overview(
     conn: Connection, at: datetime | None, now: datetime, only_blocked: bool = False
 ) -> dict[str, Any]:
-    """The matrix as of `at`; without it, as of now (to the minute), or of the end of the data when that is
+    """The matrix as of `at`; without it, as of now (rounded up to the minute), or of the end of the data when that is
     older than the matrix's reach (so an archive still shows its last state, saying so). Sites blocked
     somewhere come first; control sites (category CTRL) are listed apart."""
     source = "requested" if at is not None else "now"
     if at is None:
         last = latest_hour(conn)
-        at = now.replace(second=0, microsecond=0)
+        at = next_minute(now)
         if last is not None and (last + 1) * 3600 < (now - timedelta(days=MATRIX_DAYS)).timestamp():
             at = datetime.fromtimestamp((last + 1) * 3600, UTC)
             source = "end_of_data"
@@ -419,7 +425,7 @@ def subject_page(
         end = max(end, -(-int(filters.until.timestamp()) // 3600))
     # Without `until`, the page ends at the end of its last window, or now if that window is still open.
     shown_until = filters.until or (
-        min(datetime.fromtimestamp(end * 3600, UTC), now.replace(second=0, microsecond=0)) if bounds else None
+        min(datetime.fromtimestamp(end * 3600, UTC), next_minute(now)) if bounds else None
     )
     strips: list[Strip] = []
     control_strips: list[Strip] = []
