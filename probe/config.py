@@ -281,7 +281,12 @@ class CollectorSettings(Section):
     max_decompressed_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="Request body limit after gzip decompression."
     )
-    rate_per_key_per_min: int = Field(default=6000, ge=1, description="Envelopes a key may send per minute.")
+    rate_per_key_per_min: int = Field(
+        default=6000,
+        ge=1,
+        description="Envelopes a key may send per minute, counted in the database: one limit for every collector "
+        "process on it.",
+    )
     checkpoint_interval_s: float = Field(
         default=1.0, gt=0, description="How often new statements are sequenced and a checkpoint signed."
     )

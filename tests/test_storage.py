@@ -29,7 +29,7 @@ async def checked(
     storage: SqlStorage, key: CollectorKey, prober: Prober, n: int, **changes: Any
 ) -> list[NewMeasurement]:
     settings = CollectorSettings(data_dir=Path("/nonexistent"))
-    ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**6))
+    ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**6, storage))
     out = []
     for _ in range(n):
         new = await ingestor.check(prober.envelope(prober.measurement(**changes)), 38623, utc())
@@ -203,5 +203,25 @@ def test_analysis_pages_and_exports_on_each_backend(make_storage: MakeStorage, t
         )
         queued = run(storage.write(lambda c: alerts.detect(c, key, 30)))
         assert queued == 0  # one window with data cannot publish a change; the pass still ran on this backend
+    finally:
+        storage.close()
+
+
+def test_rate_limits_are_shared_by_every_process(make_storage: MakeStorage, tmp_path: Path) -> None:
+    """Two limiters (two collector processes) on one database accept at most the limit together."""
+    storage = make_storage(tmp_path)
+    try:
+        a, b = RateLimiter(50, storage), RateLimiter(50, storage)
+        t = 1_000_000 * 60.0 + 5  # five seconds into a minute
+
+        async def burst(limiter: RateLimiter, n: int, key: str = "k1", at: float = t) -> int:
+            return sum([await limiter.take(key, at) == 0 for _ in range(n)])
+
+        accepted = run(burst(a, 40)) + run(burst(b, 40))
+        assert accepted == 50
+        wait = run(a.take("k1", t))
+        assert 50 < wait <= 55  # until the next minute
+        assert run(burst(b, 10, key="k2")) == 10  # another key has its own allowance
+        assert run(burst(a, 30, at=t + 60)) == 30  # a new minute starts afresh
     finally:
         storage.close()

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from probe.analysis.facts import fact_of
+from probe.collector.db import Connection, is_postgres
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
 from probe.config import CollectorSettings
@@ -64,23 +65,55 @@ class KeyCache:
 
 
 class RateLimiter:
-    """A token bucket per key: `per_minute` envelopes, bursts up to the same number."""
+    """`per_minute` envelopes per key and minute, counted in the database, so that every collector process
+    on it shares one limit. Each process leases a share of the minute's allowance at a time (a twentieth
+    of it), which costs one write per lease, not per envelope; the database never grants more than the
+    limit, so all processes together accept at most `per_minute` a minute."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.rate = per_minute / 60.0
-        self.capacity = float(per_minute)
-        self._buckets: dict[str, tuple[float, float]] = {}
+    def __init__(self, per_minute: int, storage: Storage) -> None:
+        self.per_minute = per_minute
+        self.lease = max(1, per_minute // 20)
+        self.storage = storage
+        self._held: dict[str, tuple[int, int]] = {}  # key id -> (minute, envelopes left in the lease)
 
-    def take(self, key_id: str, now: float | None = None) -> float:
+    async def take(self, key_id: str, now: float | None = None) -> float:
         """0 when allowed; otherwise the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(key_id, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens >= 1:
-            self._buckets[key_id] = (tokens - 1, now)
-            return 0.0
-        self._buckets[key_id] = (tokens, now)
-        return (1 - tokens) / self.rate
+        now = time.time() if now is None else now
+        minute = int(now // 60)
+        held_minute, left = self._held.get(key_id, (minute, 0))
+        if held_minute != minute:
+            left = 0
+        if left == 0:
+            want = self.lease
+            left = await self.storage.write(lambda conn: lease(conn, key_id, minute, want, self.per_minute))
+            if left == 0:
+                self._held[key_id] = (minute, 0)
+                return 60 - now % 60
+        self._held[key_id] = (minute, left - 1)
+        return 0.0
+
+
+def lease(conn: Connection, key_id: str, minute: int, want: int, limit: int) -> int:
+    """Grant up to `want` of this minute's allowance for a key; returns how many were granted."""
+    conn.execute(
+        "INSERT INTO rate_windows (key_id, minute, used) VALUES (?, ?, 0) ON CONFLICT (key_id, minute) DO NOTHING",
+        [key_id, minute],
+    )
+    lock = " FOR UPDATE" if is_postgres(conn) else ""  # SQLite's writer is alone in its transaction
+    used = int(
+        conn.execute(
+            f"SELECT used FROM rate_windows WHERE key_id = ? AND minute = ?{lock}", [key_id, minute]
+        ).fetchone()[0]
+    )
+    granted = max(0, min(want, limit - used))
+    if granted:
+        conn.execute(
+            "UPDATE rate_windows SET used = used + ? WHERE key_id = ? AND minute = ?",
+            [granted, key_id, minute],
+        )
+    if used == 0:  # the first lease of a minute sweeps away old minutes
+        conn.execute("DELETE FROM rate_windows WHERE minute < ?", [minute - 1])
+    return granted
 
 
 @dataclass
@@ -131,7 +164,7 @@ class Ingestor:
         except SignatureError as exc:
             reason = "bad_base64" if "base64" in str(exc) else "bad_signature"
             return reject(400, reason, str(exc))
-        wait = self.limiter.take(key_id)
+        wait = await self.limiter.take(key_id)
         if wait > 0:
             return reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
         try:

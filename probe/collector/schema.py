@@ -115,6 +115,18 @@ SCHEMA = [
 # Append-only: a released migration is never edited; a schema change is a new entry.
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "measurements, facts, log, alerts, OONI corroboration", SCHEMA),
+    (
+        2,
+        "rate limits shared by every collector process on the database",
+        [
+            """CREATE TABLE IF NOT EXISTS rate_windows (
+                key_id TEXT NOT NULL,
+                minute INTEGER NOT NULL,
+                used INTEGER NOT NULL,
+                PRIMARY KEY (key_id, minute)
+            ) STRICT""",
+        ],
+    ),
 ]
 
 _AUTO_ID = re.compile(r"\b(\w+) INTEGER PRIMARY KEY( AUTOINCREMENT)?,")
