@@ -3,7 +3,6 @@ sites, read from the collector's database (read only)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +10,7 @@ import typer
 
 from probe.cli.collector_data import collector_database
 from probe.cli.common import ConfigOption, fail, out
+from probe.collector.db import Connection
 
 
 def chart(
@@ -94,7 +94,7 @@ def chart(
     out.print(f"wrote {output} ({image_format}, {len(found.cells)} windows)")
 
 
-def network_names(conn: sqlite3.Connection) -> dict[str, str]:
+def network_names(conn: Connection) -> dict[str, str]:
     """Row labels: "AS<n>" -> the network name the latest probe on that ASN reported."""
     from probe.analysis.dashboard.pages import network_names as names_by_asn
 

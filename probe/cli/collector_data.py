@@ -9,13 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from probe.cli.common import fail, settings
+from probe.collector.db import Connection, PgConnection
 from probe.collector.storage import DB_FILE
 
 
 @contextmanager
-def collector_database(config: Path | None, data_dir: Path | None) -> Iterator[sqlite3.Connection]:
-    """The collector's database, read only; one sentence and exit 2 when there is none to read."""
-    folder = data_dir or settings(config).collector.data_dir
+def collector_database(config: Path | None, data_dir: Path | None) -> Iterator[Connection]:
+    """The collector's database, read only: PostgreSQL when collector.database names one (and no
+    --data-dir was given), else SQLite in the data dir; one sentence and exit 2 when there is none."""
+    s = settings(config)
+    if data_dir is None and s.collector.database:
+        with _postgres(s.collector.database) as conn:
+            yield conn
+        return
+    folder = data_dir or s.collector.data_dir
     path = folder / DB_FILE
     if not path.is_file():
         fail(f"there is no collector database at {path}; give --data-dir (the collector's data directory)")
@@ -28,6 +35,21 @@ def collector_database(config: Path | None, data_dir: Path | None) -> Iterator[s
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def _postgres(url: str) -> Iterator[Connection]:
+    try:
+        import psycopg
+    except ImportError:
+        fail("PostgreSQL needs psycopg: install the postgresql extra (pip install 'saksi-probe[postgresql]')")
+    try:
+        raw = psycopg.connect(url, connect_timeout=10)
+    except psycopg.Error as exc:
+        fail(f"cannot connect to the collector's PostgreSQL database: {exc}".strip())
+    with raw:
+        raw.read_only = True
+        yield PgConnection(raw)
 
 
 def stream_from(collector: str, path: str, params: dict[str, Any], timeout_s: float = 120) -> Iterator[bytes]:

@@ -3,7 +3,6 @@ from the local collector database or streamed from a collector's API (docs/expor
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from probe.analysis.query import FilterError, Filters
 from probe.cli.chart import chart
 from probe.cli.collector_data import collector_database, stream_from
 from probe.cli.common import ConfigOption, err, fail
+from probe.collector.db import Connection
 
 app = typer.Typer(
     help="Export timelines, events and measurements (CSV, JSON, JSON Lines, Parquet, OONI).",
@@ -149,7 +149,7 @@ def run_export(
         err.print(hint or "note: nothing matched these filters", markup=False)
 
 
-def _nothing_matched(conn: sqlite3.Connection, filters: Filters) -> str | None:
+def _nothing_matched(conn: Connection, filters: Filters) -> str | None:
     """Why an export is empty, when a filter names something the database has never seen."""
     if (
         filters.domain
