@@ -228,7 +228,8 @@ def test_containerfiles(kind: str) -> None:
     assert froms and all(image == "python:3.11-slim" for image in froms), froms
     assert re.search(r"^USER 10001:10001$", text, re.MULTILINE), "run as a non-root user"
     assert f'VOLUME ["/var/lib/saksi-{kind}"]' in text
-    assert "pip install ." in text
+    # The collector's image can also run on PostgreSQL (psycopg); the probe's stays lean.
+    assert ("pip install '.[postgresql]'" if kind == "collector" else "pip install .") in text
     # Every path copied from the build context exists in the repository.
     for line in re.findall(r"^COPY (?!--from)(.+)$", text, re.MULTILINE):
         for source in line.split()[:-1]:

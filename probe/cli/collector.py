@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import typer
 
 from probe.cli.common import ConfigOption, err, fail, out, settings
+from probe.cli.migrate_db import migrate_db
 from probe.config import Settings
 
 if TYPE_CHECKING:
@@ -364,3 +365,6 @@ def demo_data(
         f"stored {stored} signed lab measurements in {db}; run `probe collector serve` and open "
         f"http://{s.collector.listen_host}:{s.collector.listen_port}/"
     )
+
+
+app.command("migrate-db")(migrate_db)
