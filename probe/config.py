@@ -284,8 +284,8 @@ class CollectorSettings(Section):
     rate_per_key_per_min: int = Field(
         default=6000,
         ge=1,
-        description="Envelopes a key may send per minute, counted in the database: one limit for every collector "
-        "process on it.",
+        description="Envelopes a key may send per clock minute, counted in the database: one limit for every "
+        "collector process on it (a burst across a minute's end can reach twice this).",
     )
     checkpoint_interval_s: float = Field(
         default=1.0, gt=0, description="How often new statements are sequenced and a checkpoint signed."

@@ -1,7 +1,7 @@
 """Webhook alerts: a signed POST to each matching subscriber when a (domain, ASN) changes published state.
 
 Two jobs, both safe to run in several collector processes at once:
-- `detect` (in the writer's transaction): for the pairs with new facts since the last pass, recompute the
+- `detect` (in the writer's transaction): for the pairs with measurements newly in the log, recompute the
   timeline of the last `alert_lookback_days`, compare the latest published state with the one alerted last,
   and on a change queue one signed alert per matching subscription. The queue row, the new state and the
   cursor commit together, so a change is queued exactly once and never lost.
@@ -62,7 +62,10 @@ SCHEMA = [
         UNIQUE (subscription_id, alert_id)
     ) STRICT""",
     "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(next_attempt) WHERE delivered_at IS NULL",
-    "CREATE TABLE IF NOT EXISTS alert_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL) STRICT",
+    # The last log index the alerter has looked at. Log indexes, unlike row numbers, are handed out in commit
+    # order by the one sequencer, so no committed measurement is ever skipped (several collectors commit
+    # rows out of their seq order).
+    "CREATE TABLE IF NOT EXISTS alert_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), log_index INTEGER NOT NULL) STRICT",
 ]
 
 NO_ASN = -1  # alert_state's key for facts without an ASN
@@ -134,15 +137,19 @@ def detect(conn: Connection, key: CollectorKey, lookback_days: int, now: datetim
     """Queue alerts for the changes published since the last pass; returns how many were queued.
     Runs inside the caller's write transaction."""
     subs = subscriptions(conn)
-    row = conn.execute("SELECT seq FROM alert_cursor WHERE id = 1").fetchone()
-    cursor = int(row[0]) if row else 0
-    top = conn.execute("SELECT max(seq) FROM facts").fetchone()[0]
+    row = conn.execute("SELECT log_index FROM alert_cursor WHERE id = 1").fetchone()
+    cursor = int(row[0]) if row else -1
+    top = conn.execute("SELECT max(log_index) FROM measurements").fetchone()[0]
     if top is None or top <= cursor:
         return 0
     queued = 0
     windows = sorted({s.window for s in subs})
     if windows:
-        pairs = conn.execute("SELECT DISTINCT domain, asn FROM facts WHERE seq > ?", [cursor]).fetchall()
+        pairs = conn.execute(
+            "SELECT DISTINCT f.domain, f.asn FROM measurements m JOIN facts f ON f.seq = m.seq "
+            "WHERE m.log_index > ? AND m.log_index <= ?",
+            [cursor, top],
+        ).fetchall()
         end = now or datetime.now(UTC)
         for window in windows:
             for domain, asn in pairs:
@@ -152,7 +159,8 @@ def detect(conn: Connection, key: CollectorKey, lookback_days: int, now: datetim
                         conn, key, domain, asn, window, end - timedelta(days=lookback_days), interested
                     )
     conn.execute(
-        "INSERT INTO alert_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
+        "INSERT INTO alert_cursor (id, log_index) VALUES (1, ?) "
+        "ON CONFLICT (id) DO UPDATE SET log_index = excluded.log_index",
         [top],
     )
     return queued
@@ -175,7 +183,8 @@ def _check_pair(
         return 0
     event = tl.events[-1]
     known = conn.execute(
-        "SELECT state FROM alert_state WHERE domain = ? AND asn = ? AND time_window = ?", [domain, asn, window]
+        "SELECT state FROM alert_state WHERE domain = ? AND asn = ? AND time_window = ?",
+        [domain, asn, window],
     ).fetchone()
     if known is not None and known[0] == event.to_state:
         return 0

@@ -85,7 +85,12 @@ class RateLimiter:
             left = 0
         if left == 0:
             want = self.lease
-            left = await self.storage.write(lambda conn: lease(conn, key_id, minute, want, self.per_minute))
+            granted = await self.storage.write(
+                lambda conn: lease(conn, key_id, minute, want, self.per_minute)
+            )
+            # Another request for this key may have leased meanwhile: add to what it left, never overwrite.
+            again_minute, again = self._held.get(key_id, (minute, 0))
+            left = granted + (again if again_minute == minute else 0)
             if left == 0:
                 self._held[key_id] = (minute, 0)
                 return 60 - now % 60

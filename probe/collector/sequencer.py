@@ -1,6 +1,8 @@
 """The log sequencer: appends new statements to the Merkle tree and signs a checkpoint, atomically.
 
-One job, run by the storage's single writer: read the statements not yet in the log (in arrival order),
+One job, run by the storage's single writer (on PostgreSQL, by the one collector holding the sequencer's
+advisory lock): read the statements not yet in the log (by row number; a row that several collectors
+committed out of that order simply joins the next round),
 append their leaves (storing every completed subtree hash), compute the new root, check a consistency
 proof from the previous checkpoint, sign the new checkpoint, and commit all of it in one transaction.
 The log can therefore never sign a checkpoint inconsistent with one it signed before.
