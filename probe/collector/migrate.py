@@ -155,6 +155,14 @@ def _copy_all(
             f"the SQLite database has tables this version's schema lacks ({', '.join(unknown)}); "
             "migrate with the collector version that wrote it"
         )
+    for table in tables:  # every table's columns before the first row is copied: fail fast
+        columns = [str(r[1]) for r in source.execute(f"PRAGMA table_info({_quote(table)})").fetchall()]
+        missing = [c for c in columns if c not in target_columns[table]]
+        if missing:
+            raise MigrationError(
+                f"table {table} has columns the PostgreSQL schema lacks ({', '.join(missing)}); "
+                "migrate with the collector version that wrote it"
+            )
     held = {t: n for t in tables if (n := _pg_count(target, t))}
     if held:
         listed = ", ".join(f"{n} in {t}" for t, n in held.items())
@@ -197,12 +205,6 @@ def _copy_table(
 
     info = source.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
     columns = [str(r[1]) for r in info]
-    missing = [c for c in columns if c not in pg_columns]
-    if missing:
-        raise MigrationError(
-            f"table {table} has columns the PostgreSQL schema lacks ({', '.join(missing)}); "
-            "migrate with the collector version that wrote it"
-        )
     keys = [str(r[1]) for r in sorted(info, key=lambda r: int(r[5])) if int(r[5]) > 0]
     order = f" ORDER BY {', '.join(_quote(k) for k in keys)}" if keys else ""
     cursor = source.execute(f"SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(table)}{order}")
