@@ -525,16 +525,9 @@ def import_lines(
 
 
 def import_file(conn: Connection, path: Path, *, skip_bad: bool = False) -> ImportResult:
-    """An OONI JSON Lines file (gzip-compressed or not), in one transaction: all or nothing."""
+    """An OONI JSON Lines file (gzip-compressed or not), in the caller's transaction: all or nothing."""
     with _open_text(path) as text:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = import_lines(conn, iter(text), skip_bad=skip_bad)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return result
+        return import_lines(conn, iter(text), skip_bad=skip_bad)
 
 
 # -- reading back: external corroboration for the dashboard ---------------------------------------------

@@ -6,7 +6,7 @@ into our signed facts, timelines or log.
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -38,20 +38,22 @@ def ooni(
     stops the import with its line number, and nothing is stored, unless --skip-bad.
     """
     from probe.analysis.ooni import OoniLineError, import_file
+    from probe.cli.collector import open_db
     from probe.collector.storage import DB_FILE, SqliteStorage
 
-    folder = data_dir or settings(config).collector.data_dir
-    path = folder / DB_FILE
-    if not path.is_file():
-        fail(f"there is no collector database at {path}; give --data-dir")
+    s = settings(config)
+    if data_dir is not None or not s.collector.database:
+        path = (data_dir or s.collector.data_dir) / DB_FILE
+        if not path.is_file():
+            fail(f"there is no collector database at {path}; give --data-dir")
     if file.is_dir():
         fail(f"{file} is a directory; give one OONI JSON Lines file (.jsonl or .jsonl.gz)")
     if not file.is_file():
         fail(f"{file} does not exist")
-    SqliteStorage(path).close()  # brings the schema up to date (the ooni_measurements table)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    # The collector's database (PostgreSQL when collector.database names it), schema brought up to date.
+    storage = SqliteStorage(path) if data_dir is not None or not s.collector.database else open_db(s)
     try:
-        result = import_file(conn, file, skip_bad=skip_bad)
+        result = asyncio.run(storage.write(lambda conn: import_file(conn, file, skip_bad=skip_bad)))
     except OoniLineError as exc:
         fail(f"{file}, {exc}; nothing was imported (use --skip-bad to skip bad lines)")
     except EOFError:
@@ -59,7 +61,7 @@ def ooni(
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file} ({exc}); nothing was imported")
     finally:
-        conn.close()
+        storage.close()
     out.print(
         f"imported {result.stored} OONI measurement(s) from {file}; {result.duplicates} duplicate(s) ignored"
         + (f"; {len(result.bad)} bad line(s) skipped" if result.bad else ""),
