@@ -5,7 +5,7 @@ Every collector is the real command (`probe collector serve`) in its own process
 realistic measurements once and serialises them into batches beforehand; each run then uploads the same
 bodies from the same client (a fixed number of concurrent requests) into a fresh database:
 - SQLite (WAL, synchronous=FULL): one collector process, as in production on one machine;
-- PostgreSQL (a throwaway server started here, bench/postgres.py; fsync and synchronous_commit on): 1, 2
+- PostgreSQL (a throwaway server started here, probe/lab/postgres.py; fsync and synchronous_commit on): 1, 2
   and 4 separate `probe collector serve --db URL` processes, each on its own port, sharing one data dir
   (one signing key); batch i goes to instance i mod n.
 It prints measurements/s for each, the PostgreSQL scaling ratios (2/1, 4/1), where the CPU went (the
@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import postgres
+from probe.lab import postgres
 from probe.models.evidence import ENROL_CONTEXT
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
 from probe.models.observation import (

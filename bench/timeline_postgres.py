@@ -1,5 +1,5 @@
 """Timeline speed on PostgreSQL: the year of bench/timeline.py (bench/history.py, 1,000,000 signed
-measurements) loaded into a fresh database on a throwaway PostgreSQL server (bench/postgres.py).
+measurements) loaded into a fresh database on a throwaway PostgreSQL server (probe/lab/postgres.py).
 
 Loading: `probe.collector.migrate.copy_sqlite_to_postgres` (every table, bytes unchanged) when it exists,
 or with `--loader facts` (or when the copy refuses the database: a history cached by an older collector
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import sqlite3
 import sys
 import time
@@ -32,15 +31,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import postgres
 from bench.history import END, ensure
 from bench.timeline import report, timed
 from probe.analysis.facts import CONTROL_CATEGORY, FACT_COLUMNS
 from probe.analysis.query import MATRIX_DAYS, SELECT_FACTS, Filters, matrix, timeline
 from probe.collector.db import Connection
 from probe.collector.pg_storage import PgStorage
-
-HAVE_MIGRATE = importlib.util.find_spec("probe.collector.migrate") is not None
+from probe.lab import postgres
 
 
 def load_facts(sqlite_path: Path, dsn: str) -> int:
@@ -123,16 +120,14 @@ def main() -> None:
     parser.add_argument(
         "--loader",
         choices=("migrate", "facts"),
-        default="migrate" if HAVE_MIGRATE else "facts",
-        help="migrate: probe.collector.migrate.copy_sqlite_to_postgres; facts: the facts table alone "
-        "(default: migrate when it exists)",
+        default="migrate",
+        help="migrate: probe.collector.migrate.copy_sqlite_to_postgres (every table); facts: the facts table "
+        "alone",
     )
     parser.add_argument("--data-dir", type=Path, help="a collector data dir (default: the cached history)")
     parser.add_argument("--dsn", help="a database already loaded: no server is started, nothing loaded")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of each query's SQL")
     args = parser.parse_args()
-    if args.loader == "migrate" and not HAVE_MIGRATE:
-        raise SystemExit("probe.collector.migrate is not there yet: use --loader facts")
     sqlite_path = (args.data_dir or ensure(args.measurements)) / "collector.db"
     loop = asyncio.new_event_loop()
     run = loop.run_until_complete

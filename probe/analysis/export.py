@@ -11,6 +11,7 @@ import base64
 import csv
 import io
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,7 +156,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class Writer:
+class Writer(ABC):
     """Turns batches of rows into bytes: `start()`, then `rows(batch)` any number of times, then `end()`."""
 
     def __init__(self, columns: Sequence[Column]) -> None:
@@ -166,8 +167,8 @@ class Writer:
     def start(self) -> bytes:
         return b""
 
-    def rows(self, batch: Sequence[dict[str, Any]]) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def rows(self, batch: Sequence[dict[str, Any]]) -> bytes: ...
 
     def end(self) -> bytes:
         return b""

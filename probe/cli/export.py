@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated
@@ -188,70 +188,55 @@ def _remote(collector: str, params: dict[str, object], out: IO[bytes], fmt: str,
     return _rows_in(name, fmt, newlines, json_rows)
 
 
-@app.command("timeline")
-def timeline_command(
-    domain: DomainOption = None,
-    asn: AsnOption = None,
-    country: CountryOption = None,
-    category: CategoryOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    window: WindowOption = "day",
-    fmt: FormatOption = "csv",
-    output: OutputOption = None,
-    config: ConfigOption = None,
-    data_dir: DataDirOption = None,
-    collector: CollectorOption = None,
-) -> None:
-    """Export timeline cells: the state of each (domain, ASN) in each window, with the counts behind it."""
-    run_export(
+def _windowed(dataset: str, doc: str) -> Callable[..., None]:
+    """The command for a dataset cut into windows (timeline, events): the same options for both."""
+
+    def command(
+        domain: DomainOption = None,
+        asn: AsnOption = None,
+        country: CountryOption = None,
+        category: CategoryOption = None,
+        since: SinceOption = None,
+        until: UntilOption = None,
+        window: WindowOption = "day",
+        fmt: FormatOption = "csv",
+        output: OutputOption = None,
+        config: ConfigOption = None,
+        data_dir: DataDirOption = None,
+        collector: CollectorOption = None,
+    ) -> None:
+        run_export(
+            dataset,
+            fmt,
+            domain=domain,
+            asn=asn,
+            country=country,
+            category=category,
+            since=since,
+            until=until,
+            window=window,
+            output=output,
+            config=config,
+            data_dir=data_dir,
+            collector=collector,
+        )
+
+    command.__doc__ = doc
+    return command
+
+
+app.command("timeline")(
+    _windowed(
         "timeline",
-        fmt,
-        domain=domain,
-        asn=asn,
-        country=country,
-        category=category,
-        since=since,
-        until=until,
-        window=window,
-        output=output,
-        config=config,
-        data_dir=data_dir,
-        collector=collector,
+        "Export timeline cells: the state of each (domain, ASN) in each window, with the counts behind it.",
     )
-
-
-@app.command("events")
-def events_command(
-    domain: DomainOption = None,
-    asn: AsnOption = None,
-    country: CountryOption = None,
-    category: CategoryOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    window: WindowOption = "day",
-    fmt: FormatOption = "csv",
-    output: OutputOption = None,
-    config: ConfigOption = None,
-    data_dir: DataDirOption = None,
-    collector: CollectorOption = None,
-) -> None:
-    """Export events: each published change of state (blocking start, end) with the measurements bounding it."""
-    run_export(
+)
+app.command("events")(
+    _windowed(
         "events",
-        fmt,
-        domain=domain,
-        asn=asn,
-        country=country,
-        category=category,
-        since=since,
-        until=until,
-        window=window,
-        output=output,
-        config=config,
-        data_dir=data_dir,
-        collector=collector,
+        "Export events: each published change of state (blocking start, end) with the measurements bounding it.",
     )
+)
 
 
 @app.command("measurements")

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -103,7 +104,7 @@ def _full(exc: sqlite3.Error) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 
-class SqlStorage:
+class SqlStorage(ABC):
     """What both backends share: group commit for ingest, and every other method as portable SQL run
     through the backend's `write` (one transaction, durable when it returns) and `read`."""
 
@@ -113,14 +114,16 @@ class SqlStorage:
         self._pending: list[tuple[NewMeasurement, asyncio.Future[Stored]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
+    @abstractmethod
     async def write(self, job: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
+        """Run `job` in one write transaction; durable when this returns."""
 
+    @abstractmethod
     async def read(self, job: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
+        """Run `job` on a connection that sees every committed write."""
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
     def insert_all(self, conn: Connection, items: list[NewMeasurement]) -> list[Stored]:
         """Insert a group of new measurements (and their facts) in the caller's transaction."""

@@ -1,7 +1,6 @@
-"""A throwaway PostgreSQL server for the benchmarks: a new cluster in a temporary folder on loopback,
-started for one benchmark run and removed after, as `tests/postgres_server.py` starts one for the tests
-(the same lines, without pytest). Debian's server binaries are used; as root the server runs as the
-`postgres` user, since PostgreSQL refuses to run as root. Durable like production: fsync stays on.
+"""A throwaway PostgreSQL server for the tests and the benchmarks: a new cluster in a temporary folder on
+loopback, started for one run and removed after. Debian's server binaries are used; as root the server
+runs as the `postgres` user, since PostgreSQL refuses to run as root. Durable like production: fsync on.
 """
 
 from __future__ import annotations
@@ -20,13 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class PostgresMissing(RuntimeError):
+    """Debian's PostgreSQL server binaries are not installed (apt install postgresql)."""
+
+
 def bindir() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     if initdb is None:
-        raise SystemExit("PostgreSQL's server binaries are missing (apt install postgresql): cannot measure")
+        raise PostgresMissing("PostgreSQL's server binaries are missing (apt install postgresql)")
     return Path(initdb).parent
 
 
@@ -56,7 +59,7 @@ def server(*settings: str) -> Iterator[Server]:
     """Start a server (extra `name=value` settings passed as -c), yield it; stop it and delete its cluster
     on exit."""
     bin_ = bindir()
-    root = Path(tempfile.mkdtemp(prefix="saksi-bench-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="saksi-pg-"))
     data, sockets = root / "data", root / "sockets"
     sockets.mkdir()
     if os.geteuid() == 0:
@@ -100,7 +103,7 @@ def server(*settings: str) -> Iterator[Server]:
             != 0
         ):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"PostgreSQL did not start: {(root / 'server.log').read_text()[-2000:]}")
+                raise RuntimeError(f"PostgreSQL did not start: {(root / 'server.log').read_text()[-2000:]}")
             time.sleep(0.1)
         yield Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", process.pid)
     finally:
