@@ -310,8 +310,9 @@ def _check_receipt(
     return receipt
 
 
-def _check_statement(checks: _Checks, statement: LogStatement, receipt: Receipt) -> bool:
-    differences = [
+def statement_differences(statement: LogStatement, receipt: Receipt) -> list[str]:
+    """The fields in which a log statement does not say what its receipt says (none, when it does)."""
+    return [
         name
         for name, a, b in (
             ("payload_sha256", statement.payload_sha256, receipt.payload_sha256),
@@ -321,6 +322,10 @@ def _check_statement(checks: _Checks, statement: LogStatement, receipt: Receipt)
         )
         if a != b
     ]
+
+
+def _check_statement(checks: _Checks, statement: LogStatement, receipt: Receipt) -> bool:
+    differences = statement_differences(statement, receipt)
     if differences:
         return checks.add("statement", False, f"it differs from the receipt in {', '.join(differences)}")
     return checks.add("statement", True, "it says what the receipt says")

@@ -70,6 +70,7 @@ from probe.models.measurement import Measurement
 from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
 from probe.sign.jcs import canonical
 from probe.sign.keys import key_id, raw_public
+from probe.verify import statement_differences
 
 CHECKS = {
     "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
@@ -650,16 +651,7 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         fail(proof_name, "statement", f"not a statement with an inclusion proof ({str(exc).splitlines()[0]})")
         return
     if receipt is not None:
-        differences = [
-            name
-            for name, mine, theirs in (
-                ("payload_sha256", statement.payload_sha256, receipt.payload_sha256),
-                ("key_id", statement.key_id, receipt.key_id),
-                ("received_at", statement.received_at, receipt.received_at),
-                ("asn", statement.asn, receipt.observed_asn),
-            )
-            if mine != theirs
-        ]
+        differences = statement_differences(statement, receipt)
         if differences:
             fail(proof_name, "statement", f"it differs from the receipt in {', '.join(differences)}")
         else:
