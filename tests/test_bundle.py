@@ -20,7 +20,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from probe.analysis.bundle import BundleError, build_bundle, collector_key, write_bundle
-from probe.analysis.bundle_verify import CHECKS, Summary, describe, verify_bundle
+from probe.analysis.bundle_summary import CHECKS, Summary, describe
+from probe.analysis.bundle_verify import verify_bundle
 from probe.analysis.query import Filters, timeline
 from probe.log import NoteSigner
 from tests.analysis_rig import ASNS, RFA_BLOCKED

@@ -61,6 +61,7 @@ from probe.analysis.bundle import (
     in_filters,
     timeline_files,
 )
+from probe.analysis.bundle_summary import CHECKS, Results, Summary
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import FilterError, Filters
 from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
@@ -72,22 +73,6 @@ from probe.sign.jcs import canonical
 from probe.sign.keys import key_id, raw_public
 from probe.verify import statement_differences
 
-CHECKS = {
-    "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
-    "bundle-signature": "the collector's signature over MANIFEST.json and the reports",
-    "manifest": "every file's SHA-256 against MANIFEST.json; none missing, none added",
-    "checkpoint": "the checkpoint's signature by the log key",
-    "keys": "the probes' public keys",
-    "signature": "every measurement's signature by its probe key",
-    "measurement": "every payload is a measurement of this bundle",
-    "receipt": "every receipt's signature by the collector, naming the payload's SHA-256",
-    "statement": "every log statement says what its receipt says",
-    "inclusion": "every inclusion proof against the checkpoint's root",
-    "timeline": "timeline.csv and timeline.json recomputed from the payloads",
-    "events": "events.json recomputed from the payloads",
-}
-MAX_FAILURES_KEPT = 200
-
 
 class BundleInputError(Exception):
     """The file is not a bundle at all (not a zip, unreadable); nothing was verified. One sentence."""
@@ -97,102 +82,11 @@ class _Damaged(Exception):
     """A zip whose structure cannot be read (truncated, corrupted): a bundle that fails verification."""
 
 
-@dataclass(frozen=True)
-class Failure:
-    file: str
-    check: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.check}: {self.message}"
-
-
-@dataclass
-class Results:
-    """Checks passed and failed; a Summary, or one worker's share of the measurements."""
-
-    failures: list[Failure] = field(default_factory=list)
-    failed_count: Counter[str] = field(default_factory=Counter)
-    passed: Counter[str] = field(default_factory=Counter)  # check -> items that passed
-    skipped: Counter[str] = field(default_factory=Counter)  # check -> items not checked (an earlier failure)
-    skip_reasons: dict[str, str] = field(default_factory=dict)  # check -> why (the first reason given)
-
-    def fail(self, file: str, check: str, message: str) -> None:
-        self.failed_count[check] += 1
-        if len(self.failures) < MAX_FAILURES_KEPT:
-            self.failures.append(Failure(file, check, message))
-
-    def skip(self, check: str, because: str) -> None:
-        """The check could not be performed because an earlier one failed: not a failure of its own."""
-        self.skipped[check] += 1
-        self.skip_reasons.setdefault(check, because)
-
-    def merge(self, other: Results) -> None:
-        self.failed_count.update(other.failed_count)
-        self.passed.update(other.passed)
-        self.skipped.update(other.skipped)
-        for check, because in other.skip_reasons.items():
-            self.skip_reasons.setdefault(check, because)
-        self.failures.extend(other.failures[: max(0, MAX_FAILURES_KEPT - len(self.failures))])
-
-
 @dataclass
 class _Part(Results):
     facts: list[Fact] = field(default_factory=list)
     controls: list[Fact] = field(default_factory=list)
     lab: int = 0  # payloads invented by probe.lab.history
-
-
-@dataclass
-class Summary(Results):
-    path: str = ""
-    measurements: int = 0
-    controls: int = 0
-    probes: int = 0
-    tiers: Counter[str] = field(default_factory=Counter)
-    networks: list[int | None] = field(default_factory=list)
-    domains: list[str] = field(default_factory=list)
-    first_at: str | None = None
-    last_at: str | None = None
-    origin: str | None = None
-    checkpoint_size: int | None = None
-    checkpoint_root: str | None = None
-    manifest_sha256: str | None = None
-    log_key: str | None = None
-    log_key_from_user: bool = False
-    events: int = 0
-    blocking_events: int = 0
-    elapsed_s: float = 0.0
-    lab_measurements: int = 0  # payloads that are lab data (probe.lab.history), found in the payloads
-    lab_flag: bool = False  # MANIFEST.json's lab_data
-
-    @property
-    def lab_data(self) -> bool:
-        """Invented measurements: from the payloads themselves, or the manifest's flag."""
-        return self.lab_measurements > 0 or self.lab_flag
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed_count and not self.skipped and all(self.passed[c] for c in CHECKS)
-
-    def check_ok(self, check: str) -> bool:
-        return self.failed_count[check] == 0
-
-    def not_checked(self, check: str) -> str | None:
-        """Why `check` was not (wholly) performed, or None when it was."""
-        if self.skipped[check] or not (self.passed[check] or self.failed_count[check]):
-            return self.skip_reasons.get(check, "an earlier check failed")
-        return None
-
-    def ordered_failures(self) -> list[Failure]:
-        """The failures in the order of the checks; files merely added to the zip last."""
-        order = {name: i for i, name in enumerate(CHECKS)}
-        return sorted(
-            self.failures, key=lambda f: (f.message.endswith("it was added"), order.get(f.check, len(order)))
-        )
-
-    def failed_files(self, check: str | None = None) -> set[str]:
-        return {f.file for f in self.failures if check is None or f.check == check}
 
 
 class _Bundle:
@@ -699,50 +593,3 @@ def _looks_lab(envelope: bytes | None) -> bool:
         return bool(payload["software"]["version"] == LAB_SOFTWARE_VERSION)
     except (ValueError, TypeError, KeyError, binascii.Error, RecursionError):
         return False
-
-
-def lab_line(s: Summary) -> str | None:
-    """The loud line for lab data, or None."""
-    if not s.lab_data:
-        return None
-    if s.lab_measurements:
-        found = (
-            f"{s.lab_measurements} measurement(s) in this bundle were invented by `probe collector demo-data`"
-            f" (software.version {LAB_SOFTWARE_VERSION})"
-        )
-        if not s.lab_flag:
-            found += ", although MANIFEST.json does not say so"
-    else:
-        found = "MANIFEST.json says this bundle holds data invented by `probe collector demo-data`"
-    return f"LAB DATA: {found}; it is not evidence of anything"
-
-
-def describe(s: Summary) -> list[str]:
-    """The summary `probe verify` prints, one line each."""
-    tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
-    nets = ", ".join(f"AS{a}" for a in s.networks) or "none"
-    lab = lab_line(s)
-    lines = [
-        *([lab] if lab else []),
-        f"bundle       {s.path}",
-        f"site         {', '.join(s.domains) or 'none'}",
-        f"measurements {s.measurements} (+ {s.controls} control measurements by the same probes)",
-        f"probes       {s.probes} ({tiers})",
-        f"networks     {len(s.networks)}: {nets}",
-        f"period       {s.first_at or '?'} to {s.last_at or '?'}",
-        f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
-        f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
-        f"manifest     sha256:{s.manifest_sha256}",
-    ]
-    for name, what in CHECKS.items():
-        why = s.not_checked(name)
-        mark = "✗" if not s.check_ok(name) else "–" if why is not None else "✓"
-        count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""
-        failed = f", {s.failed_count[name]} FAILED" if s.failed_count[name] else ""
-        skipped = f", {s.skipped[name] or 'all'} not checked (because {why})" if why is not None else ""
-        if why is not None and not (s.passed[name] or s.failed_count[name]):
-            skipped = f": not checked (because {why})"
-        lines.append(f"{mark} {name:<17}{what}{count}{failed}{skipped}")
-    if lab:
-        lines.append(lab)
-    return lines

@@ -85,7 +85,8 @@ def is_bundle(path: Path) -> bool:
 
 
 def verify_bundle_command(path: Path, log_key: str | None) -> None:
-    from probe.analysis.bundle_verify import BundleInputError, describe, lab_line, verify_bundle
+    from probe.analysis.bundle_summary import describe, lab_line
+    from probe.analysis.bundle_verify import BundleInputError, verify_bundle
 
     try:
         summary = verify_bundle(path, log_key=log_key)
