@@ -21,6 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from probe.netio.browser import DEFAULT_ACCEPT_LANGUAGE, DEFAULT_USER_AGENT
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # METHODS.md, DNS decision order step 4.
@@ -96,9 +98,13 @@ class NetworkSettings(Section):
         "from IP blocking.",
     )
     user_agent: str = Field(
-        default="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/131.0.0.0 Safari/537.36",
-        description="User-Agent of HTTP requests (a common browser's, as OONI does).",
+        default=DEFAULT_USER_AGENT,
+        description="User-Agent of HTTP requests: the browser profile's (Chrome 131 on Windows; "
+        "probe.netio.browser). A Chrome User-Agent also sets the client hints sent over HTTPS.",
+    )
+    accept_language: str = Field(
+        default=DEFAULT_ACCEPT_LANGUAGE,
+        description="Accept-Language of HTTP requests, as the browser profile sends it.",
     )
     max_body_bytes: int = Field(default=512 * 1024, ge=1024, description="HTTP body read bound.")
     max_redirects: int = Field(default=10, ge=0, le=30, description="Redirects followed per URL.")
@@ -110,6 +116,13 @@ class NetworkSettings(Section):
     @classmethod
     def _check_host_ports(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else [_host_port(v) for v in value]
+
+    @field_validator("user_agent", "accept_language")
+    @classmethod
+    def _check_header_value(cls, value: str) -> str:
+        if not value or value != value.strip() or any(ord(c) < 0x20 or ord(c) > 0x7E for c in value):
+            raise ValueError("must be printable ASCII on one line, without leading or trailing spaces")
+        return value
 
     @field_validator("doh_urls")
     @classmethod

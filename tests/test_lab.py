@@ -41,6 +41,7 @@ from probe.lab.scenarios import (
     Scenario,
 )
 from probe.models.verdict import Confidence, Method, Outcome
+from probe.netio.browser import navigation_headers, request_head
 
 PROBE = "127.0.0.2"
 CONTROL = "127.0.0.3"
@@ -115,10 +116,10 @@ def title(body: bytes) -> str:
 # -- the scenario table --------------------------------------------------------------------------------------
 
 
-def test_scenarios_are_the_22_named_ones_with_valid_verdicts() -> None:
-    assert len(SCENARIOS) == 22
-    assert len({s.id for s in SCENARIOS}) == len({s.host for s in SCENARIOS}) == 22
-    assert len({s.address for s in SCENARIOS}) == 22
+def test_scenarios_are_the_24_named_ones_with_valid_verdicts() -> None:
+    assert len(SCENARIOS) == 24
+    assert len({s.id for s in SCENARIOS}) == len({s.host for s in SCENARIOS}) == 24
+    assert len({s.address for s in SCENARIOS}) == 24
     for s in SCENARIOS:
         Outcome(s.expected.outcome)
         assert s.expected.method is None or Method(s.expected.method)
@@ -480,3 +481,37 @@ def test_sni_parser_never_raises_on_damaged_input(noise: bytes, cut: int) -> Non
 
 
 _CLIENT_HELLO = _client_hello("tls-sni-reset.lab.test")
+
+
+def raw_status(address: str, port: int, source: str, head: bytes) -> tuple[int, bytes]:
+    """Send `head` as it is; the status and body of the answer (ConnectionResetError on a reset)."""
+    with connect(address, port, source) as sock:
+        sock.sendall(head)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    status_line, _, rest = data.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def browser_head(host: str, port: int) -> bytes:
+    return request_head("GET", "/", navigation_headers(host=f"{host}:{port}", secure=False))
+
+
+def test_dpi_host_rule_sees_the_browser_spelling_only(lab: Lab) -> None:
+    s = scenario("http_dpi_host_reset")
+    with pytest.raises(ConnectionResetError):
+        raw_status(s.address, lab.ports.http, PROBE, browser_head(s.host, lab.ports.http))
+    # What the probe used to send (lower-case `host:`) passes such a rule: the reason for the profile.
+    old = f"GET / HTTP/1.1\r\nhost: {s.host}:{lab.ports.http}\r\nConnection: close\r\n\r\n".encode()
+    assert raw_status(s.address, lab.ports.http, PROBE, old)[0] == 200
+    assert raw_status(s.address, lab.ports.http, CONTROL, browser_head(s.host, lab.ports.http))[0] == 200
+
+
+def test_dpi_browser_rule_serves_the_kh_page_with_lf_endings(lab: Lab) -> None:
+    s = scenario("http_dpi_browser_blockpage")
+    status, body = raw_status(s.address, lab.ports.http, PROBE, browser_head(s.host, lab.ports.http))
+    assert status == 200 and b"ERROR: Forbidden" in body and b"\r\n" not in body
+    assert ooni_http_pattern("ooni.kh_http_1") not in body  # OONI's CRLF pattern, byte for byte, is not there
+    other = f"GET / HTTP/1.1\r\nHost: {s.host}:{lab.ports.http}\r\nUser-Agent: curl/8\r\n\r\n".encode()
+    assert b"ERROR: Forbidden" not in raw_status(s.address, lab.ports.http, PROBE, other)[1]

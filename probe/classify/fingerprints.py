@@ -7,6 +7,12 @@ serves many measurements.
 Pattern types, as OONI defines them, applied to one value (the whole body, one header's value, or one
 DNS answer): `full` the value equals the pattern; `prefix` it starts with it; `contains` it holds it;
 `regexp` `re.search` finds it. Matching is case-sensitive, as upstream's.
+
+Line endings: a literal pattern (`full`, `prefix`, `contains`) that spans lines matches the same text with
+CRLF or LF line endings. OONI's CSV keeps the CRLF of the page it was taken from, and the same box serves
+the same page with LF elsewhere. Such a pattern matches a value when it matches as written, or when both,
+with every CRLF turned into LF, match. Nothing else is loosened: case, spaces and a lone CR still count,
+and `regexp` patterns are applied as written.
 """
 
 from __future__ import annotations
@@ -42,27 +48,40 @@ class HttpMatch:
 class _Matcher:
     """One compiled pattern, for one location."""
 
-    __slots__ = ("chars", "fingerprint", "header", "kind", "pattern", "regex")
+    __slots__ = ("chars", "fingerprint", "header", "kind", "lf_pattern", "pattern", "regex")
 
     def __init__(self, fingerprint: Fingerprint) -> None:
         self.fingerprint = fingerprint
         self.kind = fingerprint.pattern_type
         self.pattern = fingerprint.pattern
         self.regex = re.compile(fingerprint.pattern) if self.kind == "regexp" else None
-        # A literal pattern can only be found in a value holding all of its characters.
-        self.chars = frozenset(self.pattern) if self.regex is None else frozenset()
+        # A literal pattern spanning lines also matches with LF endings (see the module's docstring).
+        self.lf_pattern = lf_endings(self.pattern) if self.regex is None and "\n" in self.pattern else None
+        # A literal pattern can only be found in a value holding all of its characters (a CR excepted when
+        # the pattern also matches without it).
+        chars = frozenset(self.lf_pattern or self.pattern) if self.regex is None else frozenset()
+        self.chars = chars
         location = fingerprint.location_found
         self.header = location.removeprefix("header.").lower() if location.startswith("header.") else None
 
     def matches(self, value: str) -> bool:
+        if self.regex is not None:
+            return self.regex.search(value) is not None
+        if self._literal(self.pattern, value):
+            return True
+        return self.lf_pattern is not None and self._literal(self.lf_pattern, lf_endings(value))
+
+    def _literal(self, pattern: str, value: str) -> bool:
         if self.kind == "contains":
-            return self.pattern in value
+            return pattern in value
         if self.kind == "prefix":
-            return value.startswith(self.pattern)
-        if self.kind == "full":
-            return value == self.pattern
-        assert self.regex is not None
-        return self.regex.search(value) is not None
+            return value.startswith(pattern)
+        return value == pattern
+
+
+def lf_endings(text: str) -> str:
+    """`text` with every CRLF turned into LF (and nothing else changed)."""
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def _dns_key(value: str) -> str:

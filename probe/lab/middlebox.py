@@ -48,11 +48,18 @@ class FrontPolicy:
     origin: tuple[str, int] | None  # where connections are forwarded; None: there is no site behind
     on_connect: Action | None = None  # what the probe gets before the lab sends or reads anything
     by_host: dict[str, Action] = field(default_factory=dict)  # what the probe gets when naming a host
+    # What the probe gets when its first bytes hold every one of a rule's byte strings exactly (case and
+    # spacing included): a DPI rule written against what a browser sends, blind to any other spelling.
+    by_bytes: list[tuple[tuple[bytes, ...], Action]] = field(default_factory=list)
     everyone: Action | None = None  # what every client gets, whatever it asks for
 
-    def decide(self, *, from_probe: bool, host: str | None) -> Action:
+    def decide(self, *, from_probe: bool, host: str | None, first: bytes = b"") -> Action:
         if self.everyone is not None:
             return self.everyone
+        if from_probe:
+            for needles, action in self.by_bytes:
+                if all(needle in first for needle in needles):
+                    return action
         if from_probe and host is not None and host in self.by_host:
             return self.by_host[host]
         return FORWARD
@@ -128,7 +135,8 @@ class Middlebox:
         if not first:
             return
         host = client_hello_sni(first) if policy.tls else http_host(first)
-        await self._act(policy.decide(from_probe=from_probe, host=host), policy, first, reader, writer)
+        action = policy.decide(from_probe=from_probe, host=host, first=first)
+        await self._act(action, policy, first, reader, writer)
 
     @staticmethod
     async def _first_bytes(reader: asyncio.StreamReader, tls: bool) -> bytes:

@@ -19,7 +19,7 @@ from probe.lab.certs import LabCerts
 from probe.lab.dns import DnsServer, Zone
 from probe.lab.doh import DohApp
 from probe.lab.middlebox import RESET, SILENCE, Act, Action, FrontPolicy, Middlebox
-from probe.lab.pages import ISP_NOTICE, KH_FORBIDDEN, MINISTRY_NOTICE, OriginApp, Site
+from probe.lab.pages import ISP_NOTICE, KH_FORBIDDEN, KH_FORBIDDEN_LF, MINISTRY_NOTICE, OriginApp, Site
 from probe.lab.scenarios import (
     BLOCKPAGE_SERVER_IP,
     BOGON_ANSWER,
@@ -126,6 +126,18 @@ def plan_fronts(
                 front.http.by_host[host] = Action(Act.BLOCKPAGE, blockpage=MINISTRY_NOTICE)
             case Front.HOST_RESET:
                 front.http.by_host[host] = RESET
+            case Front.DPI_HOST_RESET:
+                # "Host: <name>" then the port or the line's end, as a browser writes it.
+                front.http.by_bytes.append(((f"\r\nHost: {host}:".encode(),), RESET))
+                front.http.by_bytes.append(((f"\r\nHost: {host}\r\n".encode(),), RESET))
+            case Front.DPI_BROWSER_BLOCKPAGE:
+                # Chrome's first lines: the request line, Host first, then Connection and
+                # Upgrade-Insecure-Requests (the lab's port sits between the two needles).
+                chrome = (
+                    f"GET / HTTP/1.1\r\nHost: {host}".encode(),
+                    b"\r\nConnection: keep-alive\r\nUpgrade-Insecure-Requests: 1\r\nUser-Agent: Mozilla/5.0 ",
+                )
+                front.http.by_bytes.append((chrome, Action(Act.BLOCKPAGE, blockpage=KH_FORBIDDEN_LF)))
             case Front.FORWARD:
                 pass
     return plan

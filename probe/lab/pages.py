@@ -91,6 +91,16 @@ KH_FORBIDDEN = raw_response(
     [("Content-Type", "text/html; charset=utf-8"), ("Server", "squid")],
 )
 
+# The same page as a box that writes LF line endings serves it: OONI's CRLF pattern must still match.
+KH_FORBIDDEN_LF = raw_response(
+    "200 OK",
+    b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
+    + KH_FORBIDDEN_PATTERN.replace(b"\r\n", b"\n")
+    + b"\n<p>Access control configuration prevents your request from being allowed at this time.</p>"
+    b"\n</body></html>\n",
+    [("Content-Type", "text/html; charset=utf-8"), ("Server", "squid")],
+)
+
 # No fingerprint knows this page (its words avoid every vague-blockpage pattern); only the comparison with
 # the control (another title, a fraction of the length, no x-lab-origin) can tell it is not the site.
 MINISTRY_NOTICE = raw_response(

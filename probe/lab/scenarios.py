@@ -78,6 +78,10 @@ class Front(Enum):
     HTTP_BLOCKPAGE_KH = "http_blockpage_kh"  # plain HTTP for the site answered with ooni.kh_http_1's page
     HTTP_BLOCKPAGE_UNKNOWN = "http_blockpage_unknown"  # plain HTTP answered with an unfingerprinted page
     HOST_RESET = "host_reset"  # RST after an HTTP request naming the site
+    # DPI rules written against a browser's exact bytes (probe.netio.browser), blind to other spellings:
+    DPI_HOST_RESET = "dpi_host_reset"  # RST when the request holds "\r\nHost: <site>" exactly
+    DPI_BROWSER_BLOCKPAGE = "dpi_browser_blockpage"  # ooni.kh_http_1's page, LF line endings, when the
+    # request starts as Chrome's does: "GET / HTTP/1.1", Host first, Connection, Upgrade-Insecure-Requests
     NOTHING = "nothing"  # no listener at all: connection refused for everyone
 
 
@@ -320,6 +324,25 @@ SCENARIOS: tuple[Scenario, ...] = (
         "http",
         "127.10.0.21",
         front=Front.HOST_RESET,
+    ),
+    Scenario(
+        "http_dpi_host_reset",
+        "A DPI rule resets requests holding 'Host: <site>' exactly as a browser writes it (case, one space).",
+        _blocked("http.reset", "likely"),
+        _host("http-dpi-host-reset"),
+        "http",
+        "127.10.0.23",
+        front=Front.DPI_HOST_RESET,
+    ),
+    Scenario(
+        "http_dpi_browser_blockpage",
+        "A DPI rule matching Chrome's first request lines answers the 'ERROR: Forbidden' page (OONI "
+        "ooni.kh_http_1) with LF line endings where OONI's pattern has CRLF.",
+        _blocked("http.blockpage", "confirmed", "ooni.kh_http_1"),
+        _host("http-dpi-browser-blockpage"),
+        "http",
+        "127.10.0.24",
+        front=Front.DPI_BROWSER_BLOCKPAGE,
     ),
     Scenario(
         "site_down",

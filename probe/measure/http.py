@@ -11,6 +11,7 @@ import httpx
 from probe.failures import Failure, classify_exception
 from probe.measure.env import Clock, Env
 from probe.models.observation import HttpObservation
+from probe.netio.browser import navigation_headers
 from probe.netio.http import fetch
 
 EXCERPT_BYTES = 64 * 1024  # kept as evidence; trimmed later when the verdict is `accessible`
@@ -21,12 +22,15 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 Resolve = Callable[[str], Awaitable[str | None]]
 
 
-def request_headers(env: Env) -> dict[str, str]:
-    return {
-        "user-agent": env.network.user_agent,
-        "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-        "accept-language": "en-US;q=0.8,en;q=0.5",
-    }
+def request_headers(env: Env, url: httpx.URL) -> list[tuple[str, str]]:
+    """A browser's request headers for `url` (probe.netio.browser), with the configured User-Agent and
+    Accept-Language."""
+    return navigation_headers(
+        host=url.netloc.decode("ascii"),
+        secure=url.scheme == "https",
+        user_agent=env.network.user_agent,
+        accept_language=env.network.accept_language,
+    )
 
 
 def decode(body: bytes, content_type: str | None) -> str:
@@ -53,9 +57,10 @@ async def fetch_chain(env: Env, url: str, ip: str, resolve: Resolve, clock: Cloc
     hops: list[HttpObservation] = []
     current = httpx.URL(url)
     address: str | None = ip
-    headers = request_headers(env)
     for _ in range(env.network.max_redirects + 1):
         t0 = clock.now()
+        sent = request_headers(env, current)
+        headers = dict(sent)
         if address is None:
             hops.append(
                 HttpObservation(
@@ -75,7 +80,7 @@ async def fetch_chain(env: Env, url: str, ip: str, resolve: Resolve, clock: Cloc
                 env.http,
                 current,
                 address,
-                headers,
+                sent,
                 max_body_bytes=env.network.max_body_bytes,
                 timeout_s=env.timeouts.http_s,
             )

@@ -7,6 +7,7 @@ no connection reuse (a pooled connection to an IP must never serve another name)
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -52,17 +53,17 @@ async def fetch(
     client: httpx.AsyncClient,
     url: httpx.URL,
     ip: str,
-    headers: dict[str, str],
+    headers: Sequence[tuple[str, str]],
     *,
     max_body_bytes: int,
     timeout_s: float,
 ) -> Fetched:
-    """GET `url` through `ip`. Raises httpx exceptions (their causes carry the socket/ssl error)."""
-    request_headers = {"host": url.netloc.decode("ascii"), **headers}
+    """GET `url` through `ip`, sending exactly `headers` (Host included), in their order and case
+    (probe.netio.browser makes them): the client's own defaults are dropped, and h11 writes names as
+    given. Raises httpx exceptions (their causes carry the socket/ssl error)."""
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-    request = client.build_request(
-        "GET", pinned_url(url, ip), headers=request_headers, extensions=extensions, timeout=timeout_s
-    )
+    request = client.build_request("GET", pinned_url(url, ip), extensions=extensions, timeout=timeout_s)
+    request.headers = httpx.Headers(list(headers))
     response = await client.send(request, stream=True)
     try:
         body = bytearray()
