@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from probe.classify.fingerprints import FingerprintSet, HttpMatch
 from probe.lists import builtin_fingerprints, read_fingerprints_csv
@@ -61,8 +63,8 @@ def test_cambodian_http_blockpage_matches_with_its_crlf(shipped: FingerprintSet)
     match = shipped.match_http(body, {"server": "x"})
     assert name_of(match.blockpage) == "ooni.kh_http_1"
     assert match.false_positive is None
-    # Same page with a bare LF: the fingerprint is byte-exact, as upstream's.
-    assert shipped.match_http(body.replace("\r\n", "\n"), {}).blockpage is None
+    # Same page with a bare LF: still the same blockpage (line endings are the one thing loosened).
+    assert name_of(shipped.match_http(body.replace("\r\n", "\n"), {}).blockpage) == "ooni.kh_http_1"
 
 
 def test_false_positive_is_checked_first(shipped: FingerprintSet) -> None:
@@ -131,3 +133,67 @@ def test_large_bodies_still_match(shipped: FingerprintSet) -> None:
     assert name_of(shipped.match_http(page, {}).false_positive) == "cp.fp_x_fpru_site_unavailable"
     regexp = FingerprintSet([fp("r", "isp", "body", "regexp", r"ref=[0-9]{4}")])
     assert name_of(regexp.match_http(padding + "ref=2023", {}).blockpage) == "r"
+
+
+# -- line endings: a multi-line literal pattern matches CRLF and LF text alike, and nothing more --------
+
+_LINE = st.text(alphabet=st.characters(blacklist_characters="\r\n", max_codepoint=0x2FF), max_size=12)
+_LINES = st.lists(_LINE, min_size=2, max_size=5)
+
+
+def _crlf(lines: list[str]) -> str:
+    return "\r\n".join(lines)
+
+
+def _lf(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, _LINE, _LINE, st.sampled_from(["contains", "prefix", "full"]), st.booleans())
+def test_multiline_literals_match_either_line_ending(
+    lines: list[str], before: str, after: str, kind: str, pattern_crlf: bool
+) -> None:
+    pattern = _crlf(lines) if pattern_crlf else _lf(lines)
+    fps = FingerprintSet([fp("ml", "prod", "body", kind, pattern)])
+    for text in (_crlf(lines), _lf(lines)):
+        body = {"contains": before + text + after, "prefix": text + after, "full": text}[kind]
+        assert name_of(fps.match_http(body, {}).blockpage) == "ml"
+        header = FingerprintSet([fp("mh", "prod", "header.x-page", kind, pattern)])
+        assert name_of(header.match_http("", {"x-page": body}).blockpage) == "mh"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, st.text(alphabet="ab\r\n", max_size=30), st.sampled_from(["contains", "prefix", "full"]))
+def test_line_endings_are_the_only_thing_loosened(lines: list[str], body: str, kind: str) -> None:
+    """A match means the pattern matches as written, or with CRLF turned into LF on both sides."""
+    pattern = _crlf(lines)
+    hit = FingerprintSet([fp("ml", "prod", "body", kind, pattern)]).match_http(body, {}).blockpage is not None
+
+    def literal(p: str, v: str) -> bool:
+        return {"contains": p in v, "prefix": v.startswith(p), "full": v == p}[kind]
+
+    expected = literal(pattern, body) or literal(pattern.replace("\r\n", "\n"), body.replace("\r\n", "\n"))
+    assert hit == expected
+
+
+def test_case_spaces_and_regexps_are_not_loosened() -> None:
+    fps = FingerprintSet(
+        [
+            fp("ml", "prod", "body", "contains", "<title>ERROR: Forbidden</title></head> \r\n<body>"),
+            fp("re", "prod", "body", "regexp", "Forbidden\r\n<p>"),
+        ]
+    )
+    assert name_of(fps.match_http("<title>ERROR: Forbidden</title></head> \n<body>", {}).blockpage) == "ml"
+    assert fps.match_http("<title>error: forbidden</title></head> \n<body>", {}).blockpage is None
+    assert fps.match_http("<title>ERROR: Forbidden</title></head>\n<body>", {}).blockpage is None  # space
+    assert fps.match_http("<title>ERROR: Forbidden</title></head> \r<body>", {}).blockpage is None  # lone CR
+    assert fps.match_http("Forbidden\n<p>", {}).blockpage is None  # a regexp is applied as written
+
+
+def test_the_kh_page_with_lf_endings_is_confirmed(shipped: FingerprintSet) -> None:
+    from probe.lab.pages import KH_FORBIDDEN_LF
+
+    body = KH_FORBIDDEN_LF.partition(b"\r\n\r\n")[2].decode()
+    assert "\r" not in body
+    assert name_of(shipped.match_http(body, {}).blockpage) == "ooni.kh_http_1"
