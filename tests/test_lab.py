@@ -488,10 +488,13 @@ def raw_status(address: str, port: int, source: str, head: bytes) -> tuple[int, 
     with connect(address, port, source) as sock:
         sock.sendall(head)
         data = b""
-        while chunk := sock.recv(65536):
+        while b"\r\n\r\n" not in data and (chunk := sock.recv(65536)):
             data += chunk
-    status_line, _, rest = data.partition(b"\r\n")
-    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+        top, _, body = data.partition(b"\r\n\r\n")
+        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", top)
+        while length and len(body) < int(length[1]) and (chunk := sock.recv(65536)):
+            body += chunk  # a keep-alive answer: read its length, not to the close
+    return int(top.split()[1]), body
 
 
 def browser_head(host: str, port: int) -> bytes:
