@@ -347,9 +347,9 @@ def export(
     with_envelope: bool = False,
 ) -> tuple[Writer, Iterator[bytes]]:
     """The writer (its `count` grows as chunks are taken) and the chunks of one export. `fmt` may also be
-    `ooni` for measurements (probe.analysis.ooni)."""
+    `ooni` for measurements (probe.analysis.ooni_export)."""
     if dataset == "measurements" and fmt == "ooni":
-        from probe.analysis.ooni import OoniWriter, ooni_pages
+        from probe.analysis.ooni_export import OoniWriter, ooni_pages
 
         ooni = OoniWriter()
         return ooni, encode(ooni, ooni_pages(conn, filters))

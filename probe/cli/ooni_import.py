@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from probe.cli.common import ConfigOption, err, fail, out, settings
+from probe.cli.common import ConfigOption, fail, out, settings
 
 app = typer.Typer(help="Import data from elsewhere (OONI measurements).", no_args_is_help=True)
 
@@ -27,19 +27,29 @@ def ooni(
         Path | None,
         typer.Option("--data-dir", help="The collector's data directory (default: collector.data_dir)."),
     ] = None,
-    skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="Skip lines that are not measurements; count and report them.")
+    reclassify: Annotated[
+        bool,
+        typer.Option(
+            "--reclassify",
+            help="Also run Saksi's classifier on the raw observations of OONI's Web Connectivity "
+            "measurements and keep its verdict beside OONI's (an unsigned second opinion).",
+        ),
     ] = False,
 ) -> None:
     """Import OONI measurements into the collector database as external corroboration (unsigned by us).
 
-    Duplicates (the same measurement_uid) are ignored. Our own measurements (an OONI export of ours, by
-    software_name or annotations) are skipped and counted: they are not external corroboration. A bad line
-    stops the import with its line number, and nothing is stored, unless --skip-bad.
+    Every line is stored, a duplicate (the same measurement_uid, or the same measurement from OONI's
+    archive and its API), or skipped with its reason counted: an empty {} line, a line that is not a
+    measurement, our own measurements (an OONI export of ours read back). No line refuses the file.
     """
-    from probe.analysis.ooni import OoniLineError, import_file
+    from probe.analysis.ooni_import import import_file
+    from probe.analysis.ooni_reclassify import ReclassifyResult, reclassify_stored
+    from probe.classify import Context
+    from probe.classify.fingerprints import FingerprintSet
     from probe.cli.collector import open_db
+    from probe.collector.db import Connection
     from probe.collector.storage import DB_FILE, SqliteStorage
+    from probe.lists import builtin_fingerprints
 
     s = settings(config)
     if data_dir is not None or not s.collector.database:
@@ -50,12 +60,20 @@ def ooni(
         fail(f"{file} is a directory; give one OONI JSON Lines file (.jsonl or .jsonl.gz)")
     if not file.is_file():
         fail(f"{file} does not exist")
+    ctx = Context(FingerprintSet(builtin_fingerprints()), s.network.bogon_ranges) if reclassify else None
+    second = ReclassifyResult()
+
+    def job(conn: Connection) -> Any:
+        nonlocal second
+        found = import_file(conn, file)
+        if ctx is not None:
+            second = reclassify_stored(conn, ctx)
+        return found
+
     # The collector's database (PostgreSQL when collector.database names it), schema brought up to date.
     storage = SqliteStorage(path) if data_dir is not None or not s.collector.database else open_db(s)
     try:
-        result = asyncio.run(storage.write(lambda conn: import_file(conn, file, skip_bad=skip_bad)))
-    except OoniLineError as exc:
-        fail(f"{file}, {exc}; nothing was imported (use --skip-bad to skip bad lines)")
+        result = asyncio.run(storage.write(job))
     except EOFError:
         fail(f"{file} ends before its compressed data does (a truncated .gz?); nothing was imported")
     except (OSError, UnicodeDecodeError) as exc:
@@ -64,15 +82,17 @@ def ooni(
         storage.close()
     out.print(
         f"imported {result.stored} OONI measurement(s) from {file}; {result.duplicates} duplicate(s) ignored"
-        + (f"; {len(result.bad)} bad line(s) skipped" if result.bad else ""),
+        + (f" ({result.uids_added} given OONI's uid)" if result.uids_added else "")
+        + (f"; {sum(result.skipped.values())} line(s) skipped" if result.skipped else ""),
         markup=False,
     )
-    if result.ours:
+    for reason, n in sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.print(f"  skipped {n}: {reason}", markup=False)
+    if reclassify:
         out.print(
-            f"skipped {result.ours} of our own measurements: they are not external corroboration",
+            f"reclassified {second.reclassified} OONI Web Connectivity measurement(s) with Saksi's rules "
+            f"(an external second opinion, unsigned); {second.differing} differ from OONI's blocking",
             markup=False,
         )
-    for bad in result.bad[:10]:
-        err.print(f"skipped {bad}", markup=False)
-    if len(result.bad) > 10:
-        err.print(f"... and {len(result.bad) - 10} more", markup=False)
+        for reason, n in sorted(second.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.print(f"  not reclassified {n}: {reason}", markup=False)

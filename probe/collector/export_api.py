@@ -49,7 +49,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
             filters = filters_of(request, also=frozenset({"dataset", "format", "with_envelope"}))
             writer: Writer
             if fmt == "ooni":
-                from probe.analysis.ooni import OoniWriter
+                from probe.analysis.ooni_export import OoniWriter
 
                 writer = OoniWriter()
             else:
@@ -87,7 +87,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
                 return b"", after, 0
             last = int(rows[-1]["seq"])
             if fmt == "ooni":
-                from probe.analysis.ooni import ooni_rows
+                from probe.analysis.ooni_export import ooni_rows
 
                 rows = ooni_rows(rows)
             return writer.rows(rows), last, len(rows)

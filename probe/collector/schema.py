@@ -127,6 +127,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             ) STRICT""",
         ],
     ),
+    (
+        13,
+        "OONI imports: OONI's failure and scores, identity by content, Saksi's second opinion (issue 13)",
+        [
+            *(
+                f"ALTER TABLE ooni_measurements ADD COLUMN {column}"
+                for column in (
+                    "failure INTEGER",  # OONI's API `failure` (the fastpath's "measurement failed")
+                    "scores TEXT",  # OONI's API `scores`, JSON
+                    "content_sha256 TEXT",  # the measurement without measurement_uid: archive = API copy
+                    "saksi_outcome TEXT",  # `probe import ooni --reclassify`: our classifier's verdict
+                    "saksi_method TEXT",
+                    "saksi_confidence TEXT",
+                    "saksi_rule_id TEXT",
+                    "saksi_fingerprint TEXT",
+                    "saksi_explanation TEXT",
+                    "saksi_rules_version TEXT",
+                )
+            ),
+            "CREATE UNIQUE INDEX IF NOT EXISTS ooni_content ON ooni_measurements(content_sha256)",
+        ],
+    ),
 ]
 
 _AUTO_ID = re.compile(r"\b(\w+) INTEGER PRIMARY KEY( AUTOINCREMENT)?,")

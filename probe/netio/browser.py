@@ -58,7 +58,11 @@ def _client_hints(user_agent: str) -> Headers:
 
 
 def navigation_headers(
-    *, host: str, secure: bool, user_agent: str = DEFAULT_USER_AGENT, accept_language: str = DEFAULT_ACCEPT_LANGUAGE
+    *,
+    host: str,
+    secure: bool,
+    user_agent: str = DEFAULT_USER_AGENT,
+    accept_language: str = DEFAULT_ACCEPT_LANGUAGE,
 ) -> Headers:
     """The header lines of a top-level GET, in the browser's order and case; `host` as the URL has it
     (with its port only when the URL names one)."""
