@@ -150,7 +150,7 @@ def test_injection_needs_two_different_replies() -> None:
 def test_site_down_for_the_control_too() -> None:
     obs = Observations(dns=[dns(IP)], tcp=[tcp(failure=Failure.CONNECTION_REFUSED)])
     v = classify(URL, obs, control(http_failure=Failure.CONNECTION_REFUSED), CTX)
-    assert (v.outcome, v.rule_id, v.ooni_blocking) == (Outcome.DOWN, "down.control", None)
+    assert (v.outcome, v.rule_id, v.ooni_blocking) == (Outcome.DOWN, "down.control", False)
 
 
 def test_tcp_failure_without_control_is_inconclusive() -> None:

@@ -17,6 +17,7 @@ connect that failed with no control data for it, as OONI's probe connecting to i
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,8 +89,10 @@ _BLOCKING_FLAG = {
 }
 
 
-def classic_lookups(obs: Observations) -> list[DnsObservation]:
-    return [d for d in obs.dns if d.resolver_kind in CLASSIC_KINDS]
+def classic_lookups(obs: Observations, host: str) -> list[DnsObservation]:
+    """The lookups of the URL's own name by the resolver a browser here would use (a redirect's new name
+    is looked up later, at another depth)."""
+    return [d for d in obs.dns if d.resolver_kind in CLASSIC_KINDS and d.hostname.lower().rstrip(".") == host]
 
 
 def _counts_as_failure(d: DnsObservation) -> bool:
@@ -124,7 +127,7 @@ class _Walk:
 def analyse(url: str, obs: Observations, control: ControlResponse | None) -> OoniAnalysis:
     """OONI Web Connectivity 0.5 (classic analysis) on our observations; see the module's docstring."""
     host = urlsplit(url).hostname or ""
-    classic = classic_lookups(obs)
+    classic = classic_lookups(obs, host)
     connected_to = {t.ip for t in obs.tcp}
     answers: list[str] = []
     bogons: list[str] = []
@@ -184,22 +187,13 @@ def analyse(url: str, obs: Observations, control: ControlResponse | None) -> Oon
         )
 
     walk = _Walk(consistency == "inconsistent")
+    _walk(walk, obs, control, host, answers, bogons, comparison)
     null_null = 0
-    if control is None:
-        # No control at all: nothing to compare with. A whole HTTPS chain that succeeded is accessible
-        # (OONI 0.4; 0.5's SuccessfulHTTPS remediation); anything else is null/null.
-        if obs.http and all(
-            h.failure is None and h.url.startswith("https:") and h.status in (200, 301, 302, 307, 308)
-            for h in obs.http
-        ):
-            walk.ok()
-            null_null |= NULL_NULL_SUCCESSFUL_HTTPS
-        elif final is not None and final.failure is not None:
-            walk.failure = ooni_failure(final.failure)
-    else:
-        _walk_with_control(walk, obs, control, host, answers, bogons, comparison)
-        if walk.blocking is False and walk.accessible is False:
-            null_null |= NULL_NULL_ALL_CONNECTS_FAILED if obs.tcp else NULL_NULL_NO_ADDRS
+    if walk.blocking is None and walk.accessible is None and _https_chain_succeeded(obs):
+        walk.ok()  # 0.5's SuccessfulHTTPS remediation (and 0.4's rule): a whole HTTPS chain worked
+        null_null |= NULL_NULL_SUCCESSFUL_HTTPS
+    if walk.blocking is False and walk.accessible is False:
+        null_null |= NULL_NULL_ALL_CONNECTS_FAILED if obs.tcp else NULL_NULL_NO_ADDRS
     flags = 0
     if isinstance(walk.blocking, str):
         flags = _BLOCKING_FLAG[walk.blocking]
@@ -234,23 +228,44 @@ def _same_asn(control: ControlResponse, address: str) -> bool:
     )
 
 
-def _walk_with_control(
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _https_chain_succeeded(obs: Observations) -> bool:
+    return bool(obs.http) and all(
+        h.failure is None and h.url.startswith("https:") and h.status in (200, 301, 302, 307, 308)
+        for h in obs.http
+    )
+
+
+def _walk(
     walk: _Walk,
     obs: Observations,
-    control: ControlResponse,
+    control: ControlResponse | None,
     host: str,
     answers: list[str],
     bogons: list[str],
     comparison: Any,
 ) -> None:
-    """analysisClassicComputeBlockingAccessible: the last redirect first, HTTP before TLS, TCP and DNS."""
-    ctl_http_failed = control.http_request.failure is not None
-    final = obs.http[-1] if obs.http else None
+    """analysisClassicComputeBlockingAccessible: the last redirect first, HTTP before TLS, TCP and DNS.
+    Without a control, every "control data missing" branch applies. The classic filter keeps an HTTP
+    chain only when it started on an address the classic lookups gave (not one from UDP, DoH or the
+    control)."""
+    ctl_http_failed = control is not None and control.http_request.failure is not None
+    classic_chain = bool(obs.http) and (obs.http[0].ip in answers or _is_ip(host))
+    final = obs.http[-1] if classic_chain else None
     if final is not None and final.failure is None and final.status is not None:
         if 300 <= final.status <= 399:
             return  # a redirect we stopped following: no final response, nothing to conclude
         if final.url.startswith("https:"):
             walk.ok()  # 1.1: a final response over TLS
+        elif control is None:
+            walk.nil()  # 1.2: no control to compare with
         elif comparison is not None and comparison.diff is False:
             walk.ok()  # 1.3: status codes match and so does the length, the headers or the title
         else:
@@ -265,7 +280,12 @@ def _walk_with_control(
         )
         if len(obs.http) > 1 or (tcp_ok and tls_ok):
             walk.failure = ooni_failure(final.failure)
-            walk.down() if ctl_http_failed else walk.string("http-failure")
+            if control is None:
+                walk.nil()
+            elif ctl_http_failed:
+                walk.down()
+            else:
+                walk.string("http-failure")
             return
     tls_failures = sorted(
         (t for t in obs.tls if t.purpose == "target" and t.ip in classic_endpoints and t.failure is not None),
@@ -273,8 +293,10 @@ def _walk_with_control(
     )
     for t in tls_failures[:1]:
         walk.failure = ooni_failure(t.failure)
-        ctl = control.tls_handshake.get(endpoint(t.ip, t.port))
-        if ctl is None or ctl.status:
+        ctl = control.tls_handshake.get(endpoint(t.ip, t.port)) if control is not None else None
+        if control is None:
+            walk.nil()
+        elif ctl is None or ctl.status:
             walk.string("http-failure")
         else:
             walk.down()
@@ -285,8 +307,10 @@ def _walk_with_control(
     )
     for c in tcp_failures[:1]:
         walk.failure = ooni_failure(c.failure)
-        ctl_tcp = control.tcp_connect.get(endpoint(c.ip, c.port))
-        if ctl_tcp is None:
+        ctl_tcp = control.tcp_connect.get(endpoint(c.ip, c.port)) if control is not None else None
+        if control is None:
+            walk.nil()
+        elif ctl_tcp is None:
             walk.string("http-failure")
         elif ctl_tcp.status:
             walk.string("tcp_ip")
@@ -296,12 +320,14 @@ def _walk_with_control(
     if bogons:
         # OONI's probe would have connected to the bogon and failed, with no control data for it (4.1.2).
         walk.failure = "generic_timeout_error"
-        walk.string("http-failure")
+        walk.nil() if control is None else walk.string("http-failure")
         return
-    failed = [d for d in classic_lookups(obs) if _counts_as_failure(d)]
-    if failed and not any(d.addresses() for d in classic_lookups(obs)):
+    failed = [d for d in classic_lookups(obs, host) if _counts_as_failure(d)]
+    if failed and not any(d.addresses() for d in classic_lookups(obs, host)):
         walk.failure = ooni_failure(failed[0].failure)
-        if control.dns.failure is None:
+        if control is None:
+            walk.nil()  # 0.4 and the orig engine; the classic engine's 5.1.1 would say accessible
+        elif control.dns.failure is None:
             walk.string("dns")
         else:
             walk.down()

@@ -17,7 +17,7 @@ import binascii
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -315,16 +315,16 @@ def reclassify_stored(conn: Connection, ctx: Context) -> ReclassifyResult:
     rules version, in the caller's transaction."""
     result = ReclassifyResult()
     rows = conn.execute(
-        "SELECT measurement_uid, raw, blocking FROM ooni_measurements WHERE test_name = 'web_connectivity' "
+        "SELECT measurement_uid, raw, blocking, probe_asn FROM ooni_measurements WHERE test_name = 'web_connectivity' "
         "AND (saksi_rules_version IS NULL OR saksi_rules_version <> ?)",
         [RULES_VERSION],
     ).fetchall()
-    for uid, raw, blocking in rows:
+    for uid, raw, blocking, asn in rows:
         try:
             obj = json.loads(raw)
             if not isinstance(obj, dict):
                 raise NotReclassified("not a JSON object")
-            verdict = reclassify_line(obj, ctx)
+            verdict = reclassify_line(obj, replace(ctx, probe_asn=asn))
         except NotReclassified as exc:
             result.skipped[str(exc)] += 1
             continue

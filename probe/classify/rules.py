@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES_VERSION = "2026.11.0"
+RULES_VERSION = "2026.12.0"  # 2026.12.0: ooni_blocking false for down, http-failure for tcp.reset
 
 
 @dataclass(frozen=True)

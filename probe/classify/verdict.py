@@ -41,6 +41,8 @@ def _blocked(
 ) -> Verdict:
     layer = method.value.split(".")[0]
     ooni: OoniBlocking = "http-diff" if method in (Method.HTTP_DIFF, Method.HTTP_BLOCKPAGE) else _OONI[layer]
+    if method == Method.TCP_RESET:
+        ooni = "http-failure"  # the connect completed: OONI meets the reset in the TLS handshake or request
     return Verdict(
         outcome=Outcome.BLOCKED,
         method=method,
@@ -58,7 +60,8 @@ def _other(outcome: Outcome, rule_id: str, explanation: str, fingerprint: str | 
         rule_id=rule_id,
         explanation=explanation,
         fingerprint=fingerprint,
-        ooni_blocking=False if outcome == Outcome.ACCESSIBLE else None,
+        # OONI: accessible is false/true, down ("expected failures") false/false, inconclusive null.
+        ooni_blocking=False if outcome in (Outcome.ACCESSIBLE, Outcome.DOWN) else None,
     )
 
 
