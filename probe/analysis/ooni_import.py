@@ -9,8 +9,9 @@ writes for an upload it could not parse), not JSON, not an object, no `test_name
 
 Identity: OONI's `measurement_uid` when the line has one, else `sha256:` and the hash of the line's raw
 bytes. One measurement read from OONI's archive (no uid) and from its API (the same object with its uid)
-has one `content_sha256` (the canonical JSON without `measurement_uid`), so it is stored once: the later
-copy is a duplicate, and a uid it brings is kept on the stored row.
+has one `content_sha256` (the canonical JSON without what OONI's backend adds: the uid, `anomaly`,
+`confirmed`, `failure`, `scores`), so it is stored once: the later copy is a duplicate, and the uid and
+verdict fields it brings are kept on the stored row.
 """
 
 from __future__ import annotations
@@ -92,8 +93,25 @@ def _blocking(obj: dict[str, Any], keys: dict[str, Any], scores: Any) -> str | N
     return None
 
 
+# What OONI's backend adds to a measurement (its uid and the fastpath's verdict): not part of its content.
+SERVER_KEYS = frozenset(
+    {
+        "measurement_uid",
+        "anomaly",
+        "confirmed",
+        "failure",
+        "scores",
+        "measurement_url",
+        "bucket_date",
+        "backend_version",
+        "report_filename",
+    }
+)
+
+
 def content_sha256(obj: dict[str, Any]) -> str:
-    rest = {k: v for k, v in obj.items() if k != "measurement_uid"}
+    """The measurement as its probe sent it: canonical JSON without what OONI's backend adds."""
+    rest = {k: v for k, v in obj.items() if k not in SERVER_KEYS}
     text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -214,12 +232,22 @@ def _store(conn: Connection, row: OoniRow, imported_at: str, result: ImportResul
     if found is not None:
         result.duplicates += 1
         stored_uid = str(found[0])
+        # The copy may bring what the stored one lacked: OONI's verdict fields, and OONI's uid.
+        conn.execute(
+            "UPDATE ooni_measurements SET anomaly = coalesce(anomaly, ?), confirmed = coalesce(confirmed, ?), "
+            "failure = coalesce(failure, ?), scores = coalesce(scores, ?) WHERE measurement_uid = ?",
+            [_int(row.anomaly), _int(row.confirmed), _int(row.failure), row.scores, stored_uid],
+        )
         if stored_uid.startswith("sha256:") and not row.measurement_uid.startswith("sha256:"):
-            conn.execute(
-                "UPDATE ooni_measurements SET measurement_uid = ? WHERE measurement_uid = ?",
-                [row.measurement_uid, stored_uid],
-            )
-            result.uids_added += 1
+            taken = conn.execute(
+                "SELECT 1 FROM ooni_measurements WHERE measurement_uid = ?", [row.measurement_uid]
+            ).fetchone()
+            if taken is None:
+                conn.execute(
+                    "UPDATE ooni_measurements SET measurement_uid = ? WHERE measurement_uid = ?",
+                    [row.measurement_uid, stored_uid],
+                )
+                result.uids_added += 1
         return
     cur = conn.execute(
         INSERT_OONI,

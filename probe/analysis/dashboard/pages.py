@@ -411,6 +411,7 @@ def subject_page(
     if last is None:
         return None
     chosen_since = filters.since is not None
+    asked = filters  # OONI's external history is shown for the period asked, not the default window
     if filters.since is None:
         begin = datetime.fromtimestamp((last + 1) * 3600, UTC) - timedelta(days=DEFAULT_DAYS)
         filters = Filters(filters.domain, filters.asn, since=begin, until=filters.until)
@@ -480,21 +481,28 @@ def subject_page(
         "permalink_query": urlencode({k: v for k, v in permalink_query.items() if v}, safe=":"),
         "rules": [(rule, WINDOW_RULES.get(rule, ""), n) for rule, n in sorted(windows_used.items())],
         "event_rules": EVENT_RULES,
-        "ooni": ooni_counts(conn, filters),
+        "ooni": ooni_counts(conn, asked),
         "network_name": names.get(filters.asn) if filters.asn is not None else None,
         "incomplete": any(not c.complete for c in found.cells),
     }
 
 
-def ooni_counts(conn: Connection, filters: Filters) -> list[tuple[str, int]] | None:
-    """OONI's measurements of the same site or network in the same period, by OONI's `blocking` value
-    (probe.analysis.ooni.ooni_for); None when nothing was ever imported with `probe import ooni`."""
+def ooni_counts(conn: Connection, filters: Filters) -> dict[str, Any] | None:
+    """OONI's measurements of the same site or network in the same period (probe.analysis.ooni.ooni_for):
+    counts by OONI's `blocking` value, the day-by-day timeline with Saksi's second opinion beside OONI's,
+    and the measurements where the two differ; None when nothing was ever imported with
+    `probe import ooni`."""
     from probe.analysis.ooni import ooni_for
 
     if conn.execute("SELECT 1 FROM ooni_measurements LIMIT 1").fetchone() is None:
         return None
     found = ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until, limit=0)
-    return sorted(found.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "counts": sorted(found.counts.items(), key=lambda kv: (-kv[1], kv[0])),
+        "timeline": found.timeline,
+        "differing": found.differing[:20],
+        "reclassified": any(day["saksi_blocked"] or day["saksi_not_blocked"] for day in found.timeline),
+    }
 
 
 # -- one measurement --------------------------------------------------------------------------------------
