@@ -3,16 +3,25 @@ Saksi's classifier on OONI's raw observations (`--reclassify`), kept apart and s
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from probe.analysis.ooni import ooni_for
 from probe.analysis.ooni_import import import_lines
-from probe.analysis.ooni_reclassify import control_of, observations_of, reclassify_line, reclassify_stored
+from probe.analysis.ooni_reclassify import (
+    NotReclassified,
+    control_of,
+    observations_of,
+    reclassify_line,
+    reclassify_stored,
+)
 from probe.classify import RULES_VERSION, Context
 from probe.classify.fingerprints import FingerprintSet
 from probe.cli.app import app
@@ -34,6 +43,7 @@ def one_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.cache
 def ctx() -> Context:
     return Context(FingerprintSet(builtin_fingerprints()), NetworkSettings().bogon_ranges)
 
@@ -203,3 +213,40 @@ def test_migration_13_adds_the_columns_to_an_existing_database() -> None:
     assert conn.execute("SELECT measurement_uid, content_sha256 FROM ooni_measurements").fetchall() == [
         ("local-1", None)
     ]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 70000) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_KEY_NAMES = st.sampled_from(["queries", "tcp_connect", "tls_handshakes", "requests", "control"])
+_FIELDS = ["ip", "port", "status", "failure", "answers", "hostname", "address", "request", "response", "t"]
+_FIELDS += ["t0", "server_name", "no_tls_verify", "dns", "http_request", "tcp_connect", "ip_info", "url"]
+_ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        **{f: _JSON for f in _FIELDS},
+        "query_type": st.sampled_from(["A", "AAAA"]),
+        "engine": st.sampled_from(["system", "udp", "doh"]),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_reclassify_raises_only_its_own_error_on_any_test_keys(data: st.DataObject) -> None:
+    """OONI's files are not ours: whatever shape the observations take, the answer is a verdict or a
+    NotReclassified with a reason, never another exception."""
+    base = real("id_archive_org_blockpage.json")
+    keys = dict(base["test_keys"])
+    for name in data.draw(st.lists(_KEY_NAMES, max_size=3)):
+        keys[name] = data.draw(_JSON | st.lists(_ENTRY, max_size=3) | _ENTRY)
+    outcome: str
+    try:
+        outcome = reclassify_line({**base, "test_keys": keys}, ctx()).outcome.value
+    except NotReclassified as exc:
+        outcome = str(exc)
+    assert outcome in ("accessible", "blocked", "down", "inconclusive") or outcome.startswith(
+        ("test_keys.", "a ", "observations ")
+    )

@@ -6,10 +6,10 @@ analysisclassic.go, which reproduces 0.4's results; ooni/spec ts-017 "Local proc
 observations: only lookups of the resolver a browser on this network uses count ("classic": the system
 resolver and getaddrinfo; UDP and DoH lookups are extensions E003/E004), and the first layer that failed,
 walking from the last redirect back and from HTTP down to DNS, decides `blocking`. Two deliberate
-choices, both documented in docs/exports.md: without any control the answer is null/null unless a whole
-HTTPS chain succeeded (0.4 and the 0.5 "orig" engine; the classic engine's branch 5.1.1 would call a DNS
-failure accessible), and an address our probe never connected to (a bogon, by its settings) counts as a
-connect that failed with no control data for it, as OONI's probe connecting to it would record.
+choices, both documented in docs/exports.md: without any control a DNS failure is null/null (0.4 and the
+0.5 "orig" engine; the classic engine's branch 5.1.1 would call it accessible), and an address our probe
+never connected to (a bogon, by its settings) counts as a connect that failed with no control data for
+it, as OONI's probe connecting to it would record.
 
 `fastpath_score` is ooni/backend fastpath's `score_web_connectivity` and its `anomaly`/`confirmed`/
 `failure` flags, for the checks CI runs on our exports (tests/test_ooni_interop.py).

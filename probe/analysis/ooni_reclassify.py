@@ -284,9 +284,14 @@ def reclassify_line(obj: dict[str, Any], ctx: Context) -> Verdict:
     try:
         obs = observations_of(keys, ctx.bogon_ranges)
         control = control_of(keys)
-    except (ValidationError, TypeError, AttributeError) as exc:
+    except NotReclassified:
+        raise
+    except (ValidationError, ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
         raise NotReclassified(f"observations not readable ({type(exc).__name__})") from None
-    return classify(url, obs, control, ctx)
+    try:
+        return classify(url, obs, control, ctx)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        raise NotReclassified(f"observations the classifier cannot read ({type(exc).__name__})") from None
 
 
 @dataclass
@@ -322,14 +327,15 @@ def reclassify_stored(conn: Connection, ctx: Context) -> ReclassifyResult:
     for uid, raw, blocking, asn in rows:
         try:
             obj = json.loads(raw)
+        except ValueError:
+            result.skipped["raw line is not JSON"] += 1
+            continue
+        try:
             if not isinstance(obj, dict):
                 raise NotReclassified("not a JSON object")
             verdict = reclassify_line(obj, replace(ctx, probe_asn=asn))
         except NotReclassified as exc:
             result.skipped[str(exc)] += 1
-            continue
-        except ValueError:
-            result.skipped["raw line is not JSON"] += 1
             continue
         conn.execute(
             "UPDATE ooni_measurements SET saksi_outcome = ?, saksi_method = ?, saksi_confidence = ?, "
