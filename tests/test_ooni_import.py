@@ -3,6 +3,7 @@ Saksi's classifier on OONI's raw observations (`--reclassify`), kept apart and s
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import sqlite3
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from probe.analysis.ooni import ooni_for
-from probe.analysis.ooni_import import import_lines
+from probe.analysis.ooni_import import import_file, import_lines
 from probe.analysis.ooni_reclassify import (
     NotReclassified,
     control_of,
@@ -25,10 +26,12 @@ from probe.analysis.ooni_reclassify import (
 from probe.classify import RULES_VERSION, Context
 from probe.classify.fingerprints import FingerprintSet
 from probe.cli.app import app
+from probe.collector.db import Connection
 from probe.collector.schema import MIGRATIONS
 from probe.config import NetworkSettings
 from probe.lists import builtin_fingerprints
 from tests.collector_rig import collector
+from tests.storage_backends import MakeStorage
 
 DATA = Path(__file__).resolve().parent / "data" / "ooni"
 ID_UID = "20250527233111.802678_ID_webconnectivity_5a37ec909dbf14e3"  # the file's name is OONI's uid
@@ -250,3 +253,23 @@ def test_reclassify_raises_only_its_own_error_on_any_test_keys(data: st.DataObje
     assert outcome in ("accessible", "blocked", "down", "inconclusive") or outcome.startswith(
         ("test_keys.", "a ", "observations ")
     )
+
+
+def test_import_and_reclassify_on_each_storage_backend(make_storage: MakeStorage, tmp_path: Path) -> None:
+    """The same file, twice, then the second opinion, through the collector's storage (SQLite and
+    PostgreSQL), in one transaction each."""
+    storage = make_storage(tmp_path)
+    path = archive_file(tmp_path)
+    try:
+
+        def job(conn: Connection) -> tuple[Any, Any, Any]:
+            return import_file(conn, path), import_file(conn, path), reclassify_stored(conn, ctx())
+
+        first, again, second = asyncio.run(storage.write(job))
+        found = asyncio.run(storage.read(lambda conn: ooni_for(conn, "archive.org").as_dict()))
+    finally:
+        storage.close()
+    assert (first.stored, again.stored, again.duplicates) == (4, 0, 4)
+    assert first.skipped == {"empty object {} (an upload OONI could not parse)": 1}
+    assert (second.reclassified, second.differing) == (3, 1)
+    assert found["total"] == 1 and found["differing"][0]["saksi"]["method"] == "http.diff"
