@@ -273,3 +273,22 @@ def test_import_and_reclassify_on_each_storage_backend(make_storage: MakeStorage
     assert first.skipped == {"empty object {} (an upload OONI could not parse)": 1}
     assert (second.reclassified, second.differing) == (3, 1)
     assert found["total"] == 1 and found["differing"][0]["saksi"]["method"] == "http.diff"
+
+
+def test_rows_imported_before_content_identity_are_recognised(history_dir: Path) -> None:
+    """A row from before migration 13 (a `local-` uid, no content hash) and the same measurement from
+    OONI's API afterwards are one row."""
+    archive = real("web_connectivity_ir_fp.json")
+    conn = connect(history_dir)
+    conn.execute(
+        "INSERT INTO ooni_measurements (measurement_uid, report_id, domain, measurement_start_time, test_name, "
+        "raw, imported_at) VALUES ('local-0123', ?, 'www.facebook.com', '2022-08-15T19:01:30Z', "
+        "'web_connectivity', ?, '2026-11-01T00:00:00Z')",
+        [archive["report_id"], one_line(archive)],
+    )
+    conn.execute("BEGIN")
+    result = import_lines(conn, iter([one_line({**archive, "measurement_uid": "20220815190130.1_IR_wc_ab"})]))
+    conn.execute("COMMIT")
+    assert (result.stored, result.duplicates, result.uids_added) == (0, 1, 1)
+    rows = conn.execute("SELECT measurement_uid FROM ooni_measurements").fetchall()
+    assert rows == [("20220815190130.1_IR_wc_ab",)]

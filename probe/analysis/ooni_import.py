@@ -238,7 +238,7 @@ def _store(conn: Connection, row: OoniRow, imported_at: str, result: ImportResul
             "failure = coalesce(failure, ?), scores = coalesce(scores, ?) WHERE measurement_uid = ?",
             [_int(row.anomaly), _int(row.confirmed), _int(row.failure), row.scores, stored_uid],
         )
-        if stored_uid.startswith("sha256:") and not row.measurement_uid.startswith("sha256:"):
+        if stored_uid.startswith(("sha256:", "local-")) and not row.measurement_uid.startswith("sha256:"):
             taken = conn.execute(
                 "SELECT 1 FROM ooni_measurements WHERE measurement_uid = ?", [row.measurement_uid]
             ).fetchone()
@@ -278,10 +278,34 @@ def _store(conn: Connection, row: OoniRow, imported_at: str, result: ImportResul
         result.duplicates += 1
 
 
+def backfill_content(conn: Connection) -> int:
+    """Give rows imported before content identity existed (migration 13) their `content_sha256`, so that
+    a later copy of the same measurement is recognised; returns how many were given one."""
+    done = 0
+    for uid, raw in conn.execute(
+        "SELECT measurement_uid, raw FROM ooni_measurements WHERE content_sha256 IS NULL"
+    ).fetchall():
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        digest = content_sha256(obj)
+        if conn.execute("SELECT 1 FROM ooni_measurements WHERE content_sha256 = ?", [digest]).fetchone():
+            continue  # two old rows of one measurement: the first keeps the identity
+        conn.execute(
+            "UPDATE ooni_measurements SET content_sha256 = ? WHERE measurement_uid = ?", [digest, uid]
+        )
+        done += 1
+    return done
+
+
 def import_lines(conn: Connection, lines: Iterator[str], *, now: datetime | None = None) -> ImportResult:
     """Store OONI measurements in ooni_measurements, inside the caller's transaction; every line is
     stored, a duplicate, or skipped with its reason counted."""
     imported_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    backfill_content(conn)
     result = ImportResult()
     for text in lines:
         text = text.rstrip("\r\n")
