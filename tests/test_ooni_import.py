@@ -194,6 +194,36 @@ def test_reclassify_keeps_both_verdicts_and_the_dashboard_shows_where_they_diffe
     assert "2025-05-27" in page and "not signed by us" in page
     assert api["differing"][0]["saksi"]["outcome"] == "blocked" and api["timeline"][0]["differing"] == 1
 
+    out = tmp_path / "ooni-timeline.jsonl"
+    exported = cli(
+        "export",
+        "ooni-timeline",
+        "--domain",
+        "archive.org",
+        "-f",
+        "jsonl",
+        "-o",
+        str(out),
+        "--data-dir",
+        str(history_dir),
+    )
+    assert exported.exit_code == 0, exported.output
+    days = [json.loads(line) for line in out.read_text().splitlines()]
+    assert days == [
+        {
+            "source": "OONI (external corroboration, unsigned by us)",
+            "domain": "archive.org",
+            "asn": None,
+            "day": "2025-05-27",
+            "measurements": 1,
+            "ooni_blocked": 0,
+            "ooni_not_blocked": 1,
+            "saksi_blocked": 1,
+            "saksi_not_blocked": 0,
+            "differing": 1,
+        }
+    ]
+
     # Reclassifying again under the same rules touches nothing.
     conn.execute("BEGIN")
     assert reclassify_stored(conn, ctx()).reclassified == 0

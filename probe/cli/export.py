@@ -277,4 +277,57 @@ def measurements_command(
     )
 
 
+@app.command("ooni-timeline")
+def ooni_timeline_command(
+    domain: DomainOption = None,
+    asn: AsnOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    fmt: FormatOption = "csv",
+    output: OutputOption = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Export OONI's imported data by day (external, unsigned by us): OONI's blocked and not, Saksi's
+    second opinion on the same observations (after `probe import ooni --reclassify`), and how many differ."""
+    from probe.analysis.export import Column, ExportError, encode, writer_for
+    from probe.analysis.ooni import SOURCE, ooni_for
+
+    if fmt not in ("csv", "json", "jsonl", "parquet"):
+        fail(f"--format {fmt!r} is not one of csv, json, jsonl, parquet")
+    try:
+        filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
+    except FilterError as exc:
+        fail(str(exc))
+    counts = [
+        "measurements",
+        "ooni_blocked",
+        "ooni_not_blocked",
+        "saksi_blocked",
+        "saksi_not_blocked",
+        "differing",
+    ]
+    columns = [Column("source", "str"), Column("domain", "str"), Column("asn", "int"), Column("day", "str")]
+    columns += [Column(name, "int") for name in counts]
+    with collector_database(config, data_dir) as conn:
+        found = ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until, limit=0)
+    rows = [
+        {
+            "source": SOURCE,
+            "domain": filters.domain,
+            "asn": filters.asn,
+            **{k: d[k] for k in ("day", *counts)},
+        }
+        for d in found.timeline
+    ]
+    try:
+        writer = writer_for(fmt, columns)
+    except ExportError as exc:
+        fail(str(exc))
+    with _output(output, fmt) as (out, name):
+        for chunk in encode(writer, [rows]):
+            out.write(chunk)
+    err.print(f"exported {len(rows)} day(s) of OONI's data (external) as {fmt} to {name}", markup=False)
+
+
 app.command("chart")(chart)
