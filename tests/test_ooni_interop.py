@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from probe.analysis.ooni_analysis import fastpath_score
+from probe.analysis.ooni_analysis import fastpath_matches, fastpath_score
 from probe.analysis.ooni_export import TEST_VERSION, to_ooni
+from probe.classify.fingerprints import FingerprintSet
 from probe.lab import SCENARIOS
+from probe.lists import builtin_fingerprints
 from probe.models.measurement import Measurement
 from tests.scenario_rig import measure_all_scenarios
 
@@ -159,10 +161,18 @@ def test_blocking_is_what_ooni_gives_for_each_condition(exported: dict[str, Any]
 
 
 def test_fastpath_marks_no_line_failed_and_flags_each_blocked_one(exported: dict[str, Any]) -> None:
+    fingerprints = FingerprintSet(builtin_fingerprints())  # OONI's Cambodian ones among them
+    confirmed = set()
     for sid, line in lines(exported).items():
-        score = fastpath_score(line)
+        score = fastpath_score(line, len(fastpath_matches(line, fingerprints)))
         assert not score.failure, (sid, score.reasons)
         assert score.anomaly is isinstance(OONI_GIVES[sid][0], str), sid
+        if score.confirmed:
+            confirmed.add(sid)
+    # Confirmed where OONI's fingerprints know the page or the address: the KH blockpage and pfBlockerNG's
+    # sinkhole. (The port matches with our matcher, which also takes the LF copy of the KH page; OONI's own
+    # fastpath matches byte for byte and would confirm only the CRLF one.)
+    assert confirmed == {"http_blockpage_fingerprint", "http_dpi_browser_blockpage", "dns_bogon"}
 
 
 def test_every_05_key_is_there_typed_as_ts017_says(exported: dict[str, Any]) -> None:

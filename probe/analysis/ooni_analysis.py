@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from probe.addresses import endpoint
 from probe.classify.compare import compare_http
+from probe.classify.fingerprints import FingerprintSet
 from probe.failures import Failure
 from probe.models.control import ControlResponse
 from probe.models.observation import DnsObservation, Observations
@@ -344,6 +345,32 @@ class FastpathScore:
     confirmed: bool
     failure: bool
     reasons: tuple[str, ...]  # why `failure` (empty when not failed)
+
+
+def fastpath_matches(msm: dict[str, Any], fingerprints: FingerprintSet) -> list[str]:
+    """The fastpath's `match_fingerprints`: DNS answers of `queries` and the bodies and headers of
+    `requests` against blockpage fingerprints; the names that matched, in order."""
+    tk = msm.get("test_keys") or {}
+    found: list[str] = []
+    for q in tk.get("queries") or []:
+        for a in (q.get("answers") or []) if isinstance(q, dict) else []:
+            value = a.get("ipv4") or a.get("ipv6") or a.get("hostname") if isinstance(a, dict) else None
+            hit = fingerprints.match_dns(value) if isinstance(value, str) else None
+            if hit is not None:
+                found.append(hit.name)
+    for r in tk.get("requests") or []:
+        response = r.get("response") if isinstance(r, dict) else None
+        if not isinstance(response, dict):
+            continue
+        body = response.get("body")
+        headers = response.get("headers")
+        match = fingerprints.match_http(
+            body if isinstance(body, str) else "",
+            {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
+        )
+        if match.blockpage is not None:
+            found.append(match.blockpage.name)
+    return found
 
 
 def fastpath_score(msm: dict[str, Any], fingerprint_matches: int = 0) -> FastpathScore:
