@@ -1,7 +1,8 @@
 """The censor's middleboxes: listeners in front of each site address that read who is connecting and for what.
 
 A front listener looks at the peer's address (only the probe's source is censored) and at the first bytes:
-the SNI of a TLS ClientHello or the Host of an HTTP request. Then it forwards the connection to an origin,
+the SNI of a TLS ClientHello or the Host of an HTTP request, or, like a simple DPI box, exact byte strings of
+the request as a browser writes it (`FrontPolicy.by_bytes`). Then it forwards the connection to an origin,
 resets it, holds it open in silence, or writes a blockpage. `client_hello_sni` and `http_host` are pure
 parsers that never raise on hostile input; `FrontPolicy` is the decision as data.
 """
