@@ -14,6 +14,7 @@ import pytest
 from probe.classify.rules import RULE_IDS
 from probe.lab import SCENARIOS
 from tests.scenario_rig import measure_all_scenarios
+from tests.scenario_rig import to_toml as to_toml  # other tests import it from here
 
 
 @pytest.fixture(scope="module")
