@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from probe.analysis.ooni_reclassify import ooni_says_blocked, saksi_says_blocked
+from probe.analysis.ooni_reclassify import (
+    DIFFER,
+    OONI_BLOCKED,
+    OONI_NOT_BLOCKED,
+    SAKSI_BLOCKED,
+    SAKSI_NOT_BLOCKED,
+)
 from probe.collector.db import Connection
 
 SOURCE = "OONI (external corroboration, unsigned by us)"
@@ -95,20 +101,6 @@ def _row(r: Any) -> dict[str, Any]:
     }
 
 
-def differ(row: dict[str, Any]) -> bool:
-    """OONI's blocking and Saksi's verdict on the same observations disagree on blocked or not."""
-    saksi = row["saksi"]
-    if saksi is None:
-        return False
-    blocking = row["blocking"]
-    theirs = ooni_says_blocked(None if blocking is None else str(blocking).lower())
-    ours = saksi_says_blocked(saksi["outcome"])
-    # OONI's fastpath `confirmed` (a fingerprinted blockpage) is OONI saying blocked, whatever `blocking`.
-    if row["confirmed"]:
-        theirs = True
-    return ours is not None and theirs is not None and ours != theirs
-
-
 def ooni_for(
     conn: Connection,
     domain: str | None = None,
@@ -146,36 +138,36 @@ def ooni_for(
         f"FROM ooni_measurements{where}",
         params,
     ).fetchone()
-    days: dict[str, dict[str, Any]] = {}
-    differing: list[dict[str, Any]] = []
-    for r in conn.execute(
-        f"SELECT {_COLUMNS} FROM ooni_measurements{where} ORDER BY measurement_start_time, measurement_uid",
-        params,
-    ):
-        row = _row(r)
-        day = days.setdefault(
-            row["measurement_start_time"][:10],
-            {
-                "day": row["measurement_start_time"][:10],
-                "measurements": 0,
-                "ooni_blocked": 0,
-                "ooni_not_blocked": 0,
-                "saksi_blocked": 0,
-                "saksi_not_blocked": 0,
-                "differing": 0,
-            },
+
+    def total(condition: str) -> str:
+        return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    timeline = [
+        {
+            "day": r[0],
+            "measurements": int(r[1]),
+            "ooni_blocked": int(r[2]),
+            "ooni_not_blocked": int(r[3]),
+            "saksi_blocked": int(r[4]),
+            "saksi_not_blocked": int(r[5]),
+            "differing": int(r[6]),
+        }
+        for r in conn.execute(
+            f"SELECT substr(measurement_start_time, 1, 10) AS day, count(*), {total(OONI_BLOCKED)}, "
+            f"{total(OONI_NOT_BLOCKED)}, {total(SAKSI_BLOCKED)}, {total(SAKSI_NOT_BLOCKED)}, {total(DIFFER)} "
+            f"FROM ooni_measurements{where} GROUP BY substr(measurement_start_time, 1, 10) ORDER BY day",
+            params,
         )
-        day["measurements"] += 1
-        theirs = True if row["confirmed"] else ooni_says_blocked(None if r[8] is None else str(r[8]))
-        if theirs is not None:
-            day["ooni_blocked" if theirs else "ooni_not_blocked"] += 1
-        ours = saksi_says_blocked(row["saksi"]["outcome"]) if row["saksi"] else None
-        if ours is not None:
-            day["saksi_blocked" if ours else "saksi_not_blocked"] += 1
-        if differ(row):
-            day["differing"] += 1
-            if len(differing) < 100:
-                differing.append(row)
+    ]
+    differ_where = f"{where} AND {DIFFER}" if where else f" WHERE {DIFFER}"
+    differing = [
+        _row(r)
+        for r in conn.execute(
+            f"SELECT {_COLUMNS} FROM ooni_measurements{differ_where} "
+            "ORDER BY measurement_start_time DESC, measurement_uid LIMIT 100",
+            params,
+        )
+    ]
     rows = [
         _row(r)
         for r in conn.execute(
@@ -190,7 +182,7 @@ def ooni_for(
         int(anomalies),
         int(confirmed),
         int(failures),
-        list(days.values()),
+        timeline,
         differing,
         rows,
     )

@@ -301,10 +301,22 @@ class ReclassifyResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def ooni_says_blocked(blocking: str | None) -> bool | None:
+def ooni_says_blocked(blocking: str | None, confirmed: object = None) -> bool | None:
+    """OONI's verdict as blocked or not: a fingerprint match (`confirmed`) or a `blocking` type is
+    blocked, `false` is not, null says nothing. The SQL twin is OONI_BLOCKED / OONI_NOT_BLOCKED."""
+    if confirmed:
+        return True
     if blocking is None:
         return None
     return blocking != "false"
+
+
+# The same judgements in SQL, for the timeline and the differing rows (probe.analysis.ooni).
+OONI_BLOCKED = "(confirmed = 1 OR (blocking IS NOT NULL AND blocking <> 'false'))"
+OONI_NOT_BLOCKED = "(coalesce(confirmed, 0) = 0 AND blocking = 'false')"
+SAKSI_BLOCKED = "(saksi_outcome = 'blocked')"
+SAKSI_NOT_BLOCKED = "(saksi_outcome IN ('accessible', 'down'))"
+DIFFER = f"(({SAKSI_BLOCKED} AND {OONI_NOT_BLOCKED}) OR ({SAKSI_NOT_BLOCKED} AND {OONI_BLOCKED}))"
 
 
 def saksi_says_blocked(outcome: str | None) -> bool | None:
@@ -320,11 +332,11 @@ def reclassify_stored(conn: Connection, ctx: Context) -> ReclassifyResult:
     rules version, in the caller's transaction."""
     result = ReclassifyResult()
     rows = conn.execute(
-        "SELECT measurement_uid, raw, blocking, probe_asn FROM ooni_measurements WHERE test_name = 'web_connectivity' "
+        "SELECT measurement_uid, raw, blocking, probe_asn, confirmed FROM ooni_measurements WHERE test_name = 'web_connectivity' "
         "AND (saksi_rules_version IS NULL OR saksi_rules_version <> ?)",
         [RULES_VERSION],
     ).fetchall()
-    for uid, raw, blocking, asn in rows:
+    for uid, raw, blocking, asn, confirmed in rows:
         try:
             obj = json.loads(raw)
         except ValueError:
@@ -353,7 +365,7 @@ def reclassify_stored(conn: Connection, ctx: Context) -> ReclassifyResult:
             ],
         )
         result.reclassified += 1
-        ours, theirs = saksi_says_blocked(verdict.outcome.value), ooni_says_blocked(blocking)
+        ours, theirs = saksi_says_blocked(verdict.outcome.value), ooni_says_blocked(blocking, confirmed)
         if ours is not None and theirs is not None and ours != theirs:
             result.differing += 1
     return result
