@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -26,15 +27,16 @@ from starlette.routing import Route
 from probe.asn import AsnTable
 from probe.collector import alerts
 from probe.collector.analysis_api import analysis_routes
-from probe.collector.body import BodyError, read_body
+from probe.collector.body import BodyBudget, BodyError, read_body
 from probe.collector.dashboard_routes import dashboard_routes
 from probe.collector.evidence_api import evidence_routes
 from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
+from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads
 from probe.collector.records import evidence
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
-from probe.collector.storage import ProbeRow, Storage, StorageUnavailable, open_storage
+from probe.collector.storage import ProbeRow, SqlStorage, Storage, StorageUnavailable, open_storage
 from probe.config import Settings
 from probe.control.service import ControlEndpoint
 from probe.lists import builtin_lists
@@ -79,6 +81,11 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db))
     metrics = Metrics()
     control = ControlEndpoint(settings, key, asn)
+    clients = ClientKeys(asn)
+    enrolments = EnrolLimits(clients, cfg.enrol_per_address_per_hour, cfg.enrol_per_network_per_hour)
+    bodies = BodyBudget(cfg.max_body_memory_bytes)
+    # Heavy reads get their own threads; a storage of another kind (none today) shares its readers.
+    heavy: Storage = HeavyReads(db, cfg.heavy_workers) if isinstance(db, SqlStorage) else db
     wake = asyncio.Event()
 
     async def sequencer() -> None:
@@ -123,6 +130,8 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             finally:
                 for task in tasks:
                     task.cancel()
+        if isinstance(heavy, HeavyReads):
+            heavy.close()
         if storage is None:
             db.close()
 
@@ -147,8 +156,18 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         )
 
     async def enrol(request: Request) -> Response:
+        wait = enrolments.allowed(request.client.host if request.client else None)
+        if wait:
+            return error(
+                429,
+                "rate_limited",
+                "too many enrolments from this address or network",
+                {"retry-after": str(max(1, int(wait)))},
+            )
         try:
-            body = await read_body(request, max_bytes=16 * 1024, max_decompressed=16 * 1024)
+            body = await read_body(
+                request, max_bytes=16 * 1024, max_decompressed=16 * 1024, timeout_s=cfg.body_timeout_s
+            )
             req = EnrolRequest.model_validate_json(body)
             raw = base64.b64decode(req.public_key, validate=True)
             proof = base64.b64decode(req.proof, validate=True)
@@ -188,18 +207,29 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             metrics.rejected.labels("bad_content_type").inc()
             return error(415, "bad_content_type", "send application/json")
+        client = clients.address(request.client.host if request.client else None)
+        async with bodies.hold(client) as held:
+            try:
+                body = await read_body(
+                    request,
+                    max_bytes=cfg.max_body_bytes,
+                    max_decompressed=cfg.max_decompressed_bytes,
+                    timeout_s=cfg.body_timeout_s,
+                    held=held,
+                )
+            except BodyError as exc:
+                metrics.rejected.labels(exc.reason).inc()
+                retry = {"retry-after": "5"} if exc.status == 503 else None
+                return error(exc.status, exc.reason, exc.detail, retry)
+            return await ingest_body(request, body)
+
+    async def ingest_body(request: Request, body: bytes) -> Response:
         try:
-            body = await read_body(
-                request, max_bytes=cfg.max_body_bytes, max_decompressed=cfg.max_decompressed_bytes
-            )
-        except BodyError as exc:
-            metrics.rejected.labels(exc.reason).inc()
-            return error(exc.status, exc.reason, exc.detail)
-        try:
-            parsed: Any = json.loads(body)
+            parsed: Any = await asyncio.to_thread(json.loads, body)  # parsing never runs on the event loop
         except (ValueError, RecursionError):
             metrics.rejected.labels("bad_json").inc()
             return error(400, "bad_json", "the body is not JSON")
+        del body
         batch = isinstance(parsed, dict) and "envelopes" in parsed
         raws = parsed["envelopes"] if batch else [parsed]
         if not isinstance(raws, list) or not raws:
@@ -247,10 +277,15 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         if row is None or row.log_index is None:
             return error(404, "not_in_log", "no statement with this payload hash is in the log yet")
         index = row.log_index
+        size_text = request.query_params.get("size")
+        if size_text is not None and not (
+            size_text.isascii() and size_text.isdigit() and len(size_text) < 20
+        ):
+            return error(400, "bad_size", "size must be a tree size (a whole number)")
 
         def job(conn: Any) -> Response:
             head = latest(conn)
-            size = int(request.query_params.get("size", head.size if head else 0))
+            size = int(size_text) if size_text is not None else (head.size if head else 0)
             if head is None or not index < size <= head.size:
                 return error(400, "bad_size", "size must be a signed tree size that holds the entry")
             proof = inclusion_proof(index, size, _hashes(conn))
@@ -260,7 +295,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
 
     async def consistency(request: Request) -> Response:
         try:
-            old, new = int(request.query_params["from"]), int(request.query_params["to"])
+            old, new = (int(request.query_params[k][:20]) for k in ("from", "to"))
         except (KeyError, ValueError):
             return error(400, "bad_size", "give from and to as tree sizes")
 
@@ -313,10 +348,19 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/control", control.handle, methods=["POST"]),
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
-            *analysis_routes(db, error),
-            *evidence_routes(db, key, error),
-            *export_routes(db, error),
-            *dashboard_routes(db, key.verifier_key()),
+            *analysis_routes(heavy, error),
+            *evidence_routes(heavy, key, error),
+            *export_routes(heavy, error),
+            *dashboard_routes(heavy, key.verifier_key(), cfg),
+        ],
+        middleware=[
+            Middleware(
+                AnonymousLimits,
+                keys=clients,
+                per_address=cfg.anonymous_per_address_per_min,
+                per_network=cfg.anonymous_per_network_per_min,
+            ),
+            Middleware(HeavyGate, keys=clients, queue=cfg.heavy_queue, per_client=cfg.heavy_per_client),
         ],
         lifespan=lifespan,
     )

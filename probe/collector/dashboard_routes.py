@@ -6,6 +6,7 @@ served with a Content-Security-Policy that allows nothing from elsewhere.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -16,8 +17,10 @@ from starlette.staticfiles import StaticFiles
 
 from probe.analysis.dashboard import pages
 from probe.analysis.query import FilterError, Filters, parse_when
+from probe.collector.headers import attachment
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
+from probe.config import CollectorSettings
 from probe.lab.history import is_lab
 
 HEADERS = {
@@ -31,11 +34,12 @@ def html(body: str, status: int = 200) -> Response:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
-def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
+def dashboard_routes(db: Storage, log_key: str, cfg: CollectorSettings) -> list[Route | Mount]:
     async def page(template: str, code: int = 200, **context: Any) -> Response:
-        """A page, with the lab-data banner when the database holds invented measurements."""
+        """A page, with the lab-data banner when the database holds invented measurements; rendered on a
+        worker thread (a page never holds the event loop)."""
         lab = await db.read(is_lab)
-        return html(pages.render(template, lab=lab, **context), code)
+        return html(await asyncio.to_thread(lambda: pages.render(template, lab=lab, **context)), code)
 
     async def not_found(what: str, detail: str, suggestions: list[dict[str, str]] | None = None) -> Response:
         return await page(
@@ -61,7 +65,16 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
         except FilterError as exc:
             return await bad_request(str(exc))
         now = datetime.now(UTC)
-        context = await db.read(lambda conn: pages.overview(conn, at, now, only_blocked=only == "blocked"))
+        context = await db.read(
+            lambda conn: pages.overview(
+                conn,
+                at,
+                now,
+                only_blocked=only == "blocked",
+                max_domains=cfg.overview_max_domains,
+                max_networks=cfg.overview_max_networks,
+            )
+        )
         return await page("overview.html", **context)
 
     async def subject(request: Request, kind: Literal["asn", "domain"]) -> Response:
@@ -110,7 +123,7 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
                 "measurement", "No measurement with this id or payload hash is stored here."
             )
         base = str(request.base_url)
-        context = pages.measurement_page(found.record, found.row.envelope, base)
+        context = await asyncio.to_thread(pages.measurement_page, found.record, found.row.envelope, base)
         return await page("measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:
@@ -125,7 +138,7 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
         return Response(
             data,
             media_type="application/json",
-            headers={**HEADERS, "content-disposition": f'attachment; filename="{name}"'},
+            headers={**HEADERS, "content-disposition": attachment(name)},
         )
 
     async def envelope(request: Request) -> Response:

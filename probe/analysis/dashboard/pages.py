@@ -180,7 +180,13 @@ def next_minute(now: datetime) -> datetime:
 
 
 def overview(
-    conn: Connection, at: datetime | None, now: datetime, only_blocked: bool = False
+    conn: Connection,
+    at: datetime | None,
+    now: datetime,
+    only_blocked: bool = False,
+    *,
+    max_domains: int = 300,
+    max_networks: int = 40,
 ) -> dict[str, Any]:
     """The matrix as of `at`; without it, as of now (rounded up to the minute), or of the end of the data when that is
     older than the matrix's reach (so an archive still shows its last state, saying so). Sites blocked
@@ -196,7 +202,19 @@ def overview(
     cells = matrix(conn, at)
     names = network_names(conn)
     controls = control_domains(conn)
-    asns = sorted({c.asn for c in cells}, key=lambda a: (a is None, a or 0))
+    # A page's size is bounded whatever probes claim: the most measured networks, and sites blocked
+    # somewhere first, then the most measured; the page says how many it left out.
+    per_asn: Counter[int | None] = Counter()
+    per_domain: Counter[str] = Counter()
+    for c in cells:
+        n = sum(c.latest.decision.counts.values())
+        per_asn[c.asn] += n
+        per_domain[c.domain] += n
+    kept_asns = {
+        a
+        for a, _ in sorted(per_asn.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))[:max_networks]
+    }
+    asns = sorted(kept_asns, key=lambda a: (a is None, a or 0))
     grid: dict[tuple[str, int | None], MatrixCell] = {}
     for c in cells:
         d = c.latest.decision
@@ -216,6 +234,9 @@ def overview(
     blocked = {domain for (domain, _), cell in grid.items() if cell.state == "blocked"}
     domains = sorted({c.domain for c in cells} - controls, key=lambda d: (d not in blocked, d))
     shown = [d for d in domains if d in blocked] if only_blocked else domains
+    kept = set(sorted(shown, key=lambda d: (d not in blocked, -per_domain[d], d))[:max_domains])
+    left_out = len(shown) - len(kept)
+    shown = [d for d in shown if d in kept]
     counts = Counter(cell.state for (domain, _), cell in grid.items() if domain not in controls)
     first, last_at = data_range(conn)
     query = {"at": iso(at)} | ({"only": "blocked"} if only_blocked else {})
@@ -225,9 +246,11 @@ def overview(
         "from": iso(at - timedelta(days=MATRIX_DAYS)),
         "matrix_days": MATRIX_DAYS,
         "domains": shown,
-        "hidden": len(domains) - len(shown),
+        "hidden": len(domains) - len(shown) - left_out,
+        "left_out_sites": left_out,
+        "left_out_networks": len(per_asn) - len(asns),
         "only_blocked": only_blocked,
-        "controls": sorted({c.domain for c in cells} & controls),
+        "controls": sorted({c.domain for c in cells} & controls)[:max_domains],
         "asns": [{"asn": a, "name": names.get(a) if a is not None else None} for a in asns],
         "grid": grid,
         "counts": counts,
