@@ -14,7 +14,15 @@ from probe.config import DEFAULT_BOGON_RANGES
 from probe.lab.lab import LAB_BOGON_RANGES
 
 RANGES = [ipaddress.ip_network(n) for n in DEFAULT_BOGON_RANGES]
-PRIVATE_V4 = ["10.1.2.3", "127.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0"]
+PRIVATE_V4 = [
+    "10.1.2.3",
+    "127.0.0.1",
+    "192.168.1.1",
+    "172.16.0.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "0.0.0.0",
+]
 
 
 @pytest.mark.parametrize(
@@ -54,7 +62,14 @@ def test_bogon_in_every_form(address: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["1.1.1.1", "203.0.113.7", "2001:4860:4860::8888", "::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "2002:0808:0808::1"],
+    [
+        "1.1.1.1",
+        "203.0.113.7",
+        "2001:4860:4860::8888",
+        "::ffff:8.8.8.8",
+        "64:ff9b::8.8.8.8",
+        "2002:0808:0808::1",
+    ],
 )
 def test_public_addresses_are_not_bogon(address: str) -> None:
     assert not is_bogon(address, RANGES), address

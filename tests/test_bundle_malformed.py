@@ -78,7 +78,10 @@ def test_malformed_proofs_and_key_index_fail_with_a_reason(tmp_path: Path) -> No
         f"measurements/{UID}/envelope.json": b'{"payloadType": 1}',
         f"measurements/{UID}/receipt.json": b"[]",
         f"measurements/{UID}/proof.json": json.dumps(
-            {"statement": {"asn": 2**80}, "inclusion": {"leaf_index": -5, "tree_size": 2**70, "hashes": ["!"]}}
+            {
+                "statement": {"asn": 2**80},
+                "inclusion": {"leaf_index": -5, "tree_size": 2**70, "hashes": ["!"]},
+            }
         ).encode(),
         "keys/index.json": b'{"k": [1]}',
         "keys/k.pem": b"-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n",

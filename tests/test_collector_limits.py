@@ -174,14 +174,14 @@ def test_the_group_commit_isolates_what_the_database_refuses(tmp_path: Path) -> 
 
 
 def test_enrolment_is_limited_per_address_and_per_network(tmp_path: Path) -> None:
-    with collector(tmp_path, enrol_per_address_per_hour=2, enrol_per_network_per_hour=3) as rig:
-        with rig.client("127.0.0.2") as a, rig.client("127.0.0.3") as b:
-            codes = [a.post("/api/v1/probes", json=Prober(tmp_path).enrol_body()).status_code for _ in range(3)]
-            assert codes == [201, 201, 429]
-            assert b.post("/api/v1/probes", json=Prober(tmp_path).enrol_body()).status_code == 201
-            refused = b.post("/api/v1/probes", json=Prober(tmp_path).enrol_body())
-            assert refused.status_code == 429  # the network (AS38623) has had its three
-            assert int(refused.headers["retry-after"]) > 0
+    limits = {"enrol_per_address_per_hour": 2, "enrol_per_network_per_hour": 3}
+    with collector(tmp_path, **limits) as rig, rig.client("127.0.0.2") as a, rig.client("127.0.0.3") as b:
+        codes = [a.post("/api/v1/probes", json=Prober(tmp_path).enrol_body()).status_code for _ in range(3)]
+        assert codes == [201, 201, 429]
+        assert b.post("/api/v1/probes", json=Prober(tmp_path).enrol_body()).status_code == 201
+        refused = b.post("/api/v1/probes", json=Prober(tmp_path).enrol_body())
+        assert refused.status_code == 429  # the network (AS38623) has had its three
+        assert int(refused.headers["retry-after"]) > 0
 
 
 def test_anonymous_reads_are_limited_but_ingest_is_not(tmp_path: Path) -> None:
@@ -233,17 +233,17 @@ def test_heavy_reads_are_limited_per_client_and_in_all() -> None:
         return int(sent[0]["status"])
 
     async def run() -> list[int]:
-        first = [asyncio.create_task(call("a")) for _ in range(2)]
-        await asyncio.sleep(0.01)
-        third_from_a = await call("a")
-        b1 = asyncio.create_task(call("b"))
-        await asyncio.sleep(0.01)
-        b2 = await call("b")  # b has one running, but the process has three: busy
-        light = asyncio.create_task(call("c", "/api/v1/log/checkpoint"))  # not heavy: passes through
-        await asyncio.sleep(0.01)
-        release.set()
-        rest = await asyncio.gather(*first, b1, light)
-        return [third_from_a, b2, *rest]
+        async with asyncio.TaskGroup() as group:
+            first = [group.create_task(call("a")) for _ in range(2)]
+            await asyncio.sleep(0.01)
+            third_from_a = await call("a")
+            b1 = group.create_task(call("b"))
+            await asyncio.sleep(0.01)
+            b2 = await call("b")  # b has one running, but the process has three: busy
+            light = group.create_task(call("c", "/api/v1/log/checkpoint"))  # not heavy: passes through
+            await asyncio.sleep(0.01)
+            release.set()
+        return [third_from_a, b2, *(t.result() for t in (*first, b1, light))]
 
     assert asyncio.run(run()) == [429, 503, 200, 200, 200, 200]
     assert gate.running == 0 and not gate.by_client
