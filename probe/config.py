@@ -280,7 +280,7 @@ class CollectorSettings(Section):
     max_batch: int = Field(default=500, ge=1, description="Envelopes per ingest request.")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="Request body limit, as sent.")
     max_decompressed_bytes: int = Field(
-        default=16 * 1024 * 1024,
+        default=8 * 1024 * 1024,
         ge=1024,
         description="Request body limit after gzip or deflate decompression, checked while it inflates.",
     )
@@ -312,6 +312,12 @@ class CollectorSettings(Section):
         ge=16,
         description="`probe collector serve`: concurrent connections per process; past it new requests get "
         "503 at once (uvicorn's limit_concurrency).",
+    )
+    ingest_per_network: int = Field(
+        default=4,
+        ge=1,
+        description="Ingest requests of one network checked at once per process (after their bodies "
+        "arrived); the rest wait their turn, so one network cannot take every turn of the ingest threads.",
     )
     heavy_workers: int = Field(
         default=2,

@@ -32,7 +32,7 @@ from probe.collector.dashboard_routes import dashboard_routes
 from probe.collector.evidence_api import evidence_routes
 from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
-from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads
+from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads, Lanes
 from probe.collector.records import evidence
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
@@ -84,8 +84,10 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     clients = ClientKeys(asn)
     enrolments = EnrolLimits(clients, cfg.enrol_per_address_per_hour, cfg.enrol_per_network_per_hour)
     bodies = BodyBudget(cfg.max_body_memory_bytes)
+    lanes = Lanes(cfg.ingest_per_network)
     # Heavy reads get their own threads; a storage of another kind (none today) shares its readers.
     heavy: Storage = HeavyReads(db, cfg.heavy_workers) if isinstance(db, SqlStorage) else db
+    offload = heavy.run if isinstance(heavy, HeavyReads) else asyncio.to_thread
     wake = asyncio.Event()
 
     async def sequencer() -> None:
@@ -221,11 +223,12 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
                 metrics.rejected.labels(exc.reason).inc()
                 retry = {"retry-after": "5"} if exc.status == 503 else None
                 return error(exc.status, exc.reason, exc.detail, retry)
-            return await ingest_body(request, body)
+            async with lanes.take(clients.network(request.client.host if request.client else None)):
+                return await ingest_body(request, body)
 
     async def ingest_body(request: Request, body: bytes) -> Response:
         try:
-            parsed: Any = await asyncio.to_thread(json.loads, body)  # parsing never runs on the event loop
+            parsed: Any = await ingestor.cpu(partial(json.loads, body))  # never on the event loop
         except (ValueError, RecursionError):
             metrics.rejected.labels("bad_json").inc()
             return error(400, "bad_json", "the body is not JSON")
@@ -351,7 +354,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             *analysis_routes(heavy, error),
             *evidence_routes(heavy, key, error),
             *export_routes(heavy, error),
-            *dashboard_routes(heavy, key.verifier_key(), cfg),
+            *dashboard_routes(heavy, key.verifier_key(), cfg, offload),
         ],
         middleware=[
             Middleware(

@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 
 log = logging.getLogger("saksi.collector")
 
+INFLATE_SLICE = 256 * 1024  # bytes inflated at a time on the event loop
 ENCODINGS = {"identity": None, "gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -108,8 +109,9 @@ async def read_body(
             continue
         data = chunk
         while data:
+            await asyncio.sleep(0)  # inflate in slices, letting other requests run between them
             try:
-                piece = inflate.decompress(data, max_decompressed - len(out) + 1)
+                piece = inflate.decompress(data, min(INFLATE_SLICE, max_decompressed - len(out) + 1))
             except zlib.error:
                 raise BodyError(400, "bad_encoding", f"the {encoding} body is corrupt") from None
             if held is not None:

@@ -6,8 +6,9 @@ served with a Content-Security-Policy that allows nothing from elsewhere.
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -34,12 +35,17 @@ def html(body: str, status: int = 200) -> Response:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
-def dashboard_routes(db: Storage, log_key: str, cfg: CollectorSettings) -> list[Route | Mount]:
+def dashboard_routes(
+    db: Storage, log_key: str, cfg: CollectorSettings, offload: Callable[[Callable[[], Any]], Awaitable[Any]]
+) -> list[Route | Mount]:
+    """`offload` runs a page's CPU work (rendering) on the heavy-read threads, never the event loop."""
+
     async def page(template: str, code: int = 200, **context: Any) -> Response:
         """A page, with the lab-data banner when the database holds invented measurements; rendered on a
         worker thread (a page never holds the event loop)."""
         lab = await db.read(is_lab)
-        return html(await asyncio.to_thread(lambda: pages.render(template, lab=lab, **context)), code)
+        text: str = await offload(lambda: pages.render(template, lab=lab, **context))
+        return html(text, code)
 
     async def not_found(what: str, detail: str, suggestions: list[dict[str, str]] | None = None) -> Response:
         return await page(
@@ -123,7 +129,7 @@ def dashboard_routes(db: Storage, log_key: str, cfg: CollectorSettings) -> list[
                 "measurement", "No measurement with this id or payload hash is stored here."
             )
         base = str(request.base_url)
-        context = await asyncio.to_thread(pages.measurement_page, found.record, found.row.envelope, base)
+        context = await offload(partial(pages.measurement_page, found.record, found.row.envelope, base))
         return await page("measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:

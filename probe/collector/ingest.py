@@ -14,9 +14,11 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
@@ -31,6 +33,7 @@ from probe.models.measurement import Measurement
 from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
 
 FUTURE_SLACK = timedelta(hours=1)
+T = TypeVar("T")
 
 
 def utc_now() -> str:
@@ -194,6 +197,12 @@ class Ingestor:
         self.limiter = limiter
         self.log_within_s = max(5, math.ceil(settings.checkpoint_interval_s * 5))
         self.max_payload_b64 = 4 * -(-settings.max_measurement_bytes // 3)
+        # Ingest's own threads: its CPU work never queues behind page rendering or other thread work.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="collector-ingest")
+
+    async def cpu(self, job: Callable[[], T]) -> T:
+        """Run CPU-bound work of ingest on its own threads, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, job)
 
     async def check(
         self, raw: Any, observed_asn: int | None, received_at: str
@@ -204,21 +213,19 @@ class Ingestor:
     async def check_all(
         self, raws: list[Any], observed_asn: int | None, received_at: str
     ) -> list[IngestResult | NewMeasurement]:
-        envelopes = await asyncio.to_thread(lambda: [self.envelope_of(raw) for raw in raws])
+        envelopes = await self.cpu(lambda: [self.envelope_of(raw) for raw in raws])
         keys: dict[str, tuple[Ed25519PublicKey, ProbeRow] | None] = {}
         for e in envelopes:
             if isinstance(e, tuple) and e[1].signatures[0].keyid not in keys:
                 kid = e[1].signatures[0].keyid
                 keys[kid] = await self.keys.get(kid)
-        signed = await asyncio.to_thread(lambda: [self.verify(e, keys) for e in envelopes])
+        signed = await self.cpu(lambda: [self.verify(e, keys) for e in envelopes])
         for i, item in enumerate(signed):
             if isinstance(item, Signed):
                 wait = await self.limiter.take(item.key_id)
                 if wait > 0:
                     signed[i] = reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
-        return await asyncio.to_thread(
-            lambda: [self.finish(item, observed_asn, received_at) for item in signed]
-        )
+        return await self.cpu(lambda: [self.finish(item, observed_asn, received_at) for item in signed])
 
     def envelope_of(self, raw: Any) -> IngestResult | tuple[dict[str, Any], Envelope]:
         if not isinstance(raw, dict):

@@ -26,8 +26,9 @@ import math
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -178,6 +179,30 @@ class HeavyGate:
             self.by_client[client] -= 1
             if self.by_client[client] <= 0:
                 del self.by_client[client]
+
+
+class Lanes:
+    """At most `width` requests at once per key (a network's keyed hash); the rest wait their turn. Ingest
+    goes through it after a body is read, so one network's flood of signed-but-worthless batches takes at
+    most `width` turns of the ingest threads while every other network's uploads take theirs."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._lanes: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @asynccontextmanager
+    async def take(self, key: str) -> AsyncIterator[None]:
+        lane, users = self._lanes.get(key, (asyncio.Semaphore(self.width), 0))
+        self._lanes[key] = (lane, users + 1)
+        try:
+            async with lane:
+                yield
+        finally:
+            lane, users = self._lanes[key]
+            if users <= 1:
+                del self._lanes[key]
+            else:
+                self._lanes[key] = (lane, users - 1)
 
 
 class HeavyReads:
