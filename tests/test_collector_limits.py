@@ -12,18 +12,25 @@ import logging
 import socket
 import time
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from hypothesis import given
 from hypothesis import strategies as st
 
 from probe.analysis.export import CsvWriter, columns_for
+from probe.collector.app import create_app
 from probe.collector.body import BodyBudget, BodyError
 from probe.collector.headers import attachment
-from probe.collector.limits import HeavyGate, Window
+from probe.collector.limits import HeavyGate, Lanes, Window
+from probe.collector.slow_clients import HeaderDeadlineProtocol
 from probe.collector.storage import NewMeasurement, SqliteStorage
+from probe.config import Settings
+from probe.control.service import ServerThread
 from probe.sign.dsse import MEASUREMENT_TYPE, sign_envelope
 from tests.collector_rig import Prober, collector
 
@@ -281,3 +288,63 @@ def test_content_disposition_cannot_break_out(name: str) -> None:
     fallback = header.split('filename="', 1)[1].split('"', 1)[0]
     assert all(c.isascii() and (c.isalnum() or c in "._-") for c in fallback)
     assert header.count('"') == 2
+
+
+def test_one_network_takes_at_most_its_lanes() -> None:
+    lanes = Lanes(2)
+    running: Counter[str] = Counter()
+    most: Counter[str] = Counter()
+
+    async def job(net: str) -> None:
+        async with lanes.take(net):
+            running[net] += 1
+            most[net] = max(most[net], running[net])
+            await asyncio.sleep(0.01)
+            running[net] -= 1
+
+    async def run() -> None:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(10):
+                group.create_task(job("flood"))
+            group.create_task(job("honest"))
+
+    asyncio.run(run())
+    assert most["flood"] == 2 and most["honest"] == 1
+    assert not lanes._lanes  # nothing kept once idle
+
+
+def test_a_client_trickling_its_headers_is_disconnected(tmp_path: Path) -> None:
+    settings = Settings(collector={"data_dir": tmp_path / "c"}, store={"path": tmp_path / "u.db"})
+    (tmp_path / "c").mkdir()
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.5",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        http=HeaderDeadlineProtocol,
+        timeout_keep_alive=1,
+    )
+    server = ServerThread(config)
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.5", server.port), timeout=10) as sock:
+            started = time.monotonic()
+            closed = False
+            for _ in range(40):
+                try:
+                    sock.sendall(b"G" if _ == 0 else b"E")
+                    if sock.recv(1, socket.MSG_DONTWAIT) == b"":
+                        closed = True
+                        break
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.1)
+            assert closed and time.monotonic() - started < 3
+        with httpx.Client(base_url=f"http://127.0.0.5:{server.port}") as http:
+            assert http.get("/api/v1/log/key").status_code == 200  # a prompt client is served
+    finally:
+        server.stop()
