@@ -28,11 +28,12 @@ from probe.collector.body import BodyBudget, BodyError
 from probe.collector.headers import attachment
 from probe.collector.limits import HeavyGate, Lanes, Window
 from probe.collector.slow_clients import HeaderDeadlineProtocol
-from probe.collector.storage import NewMeasurement, SqliteStorage
+from probe.collector.storage import NewMeasurement
 from probe.config import Settings
 from probe.control.service import ServerThread
 from probe.sign.dsse import MEASUREMENT_TYPE, sign_envelope
 from tests.collector_rig import Prober, collector
+from tests.storage_backends import MakeStorage
 
 BAD_PARAMS = [
     "/api/v1/timeline?asn=%C2%B2",  # asn=², a digit to str.isdigit but not to int()
@@ -152,32 +153,39 @@ def test_a_poisoned_envelope_fails_alone_and_its_group_is_stored(tmp_path: Path)
         assert statuses[7:] == [(201, None)] * 2
 
 
-def test_the_group_commit_isolates_what_the_database_refuses(tmp_path: Path) -> None:
+def test_the_group_commit_isolates_what_the_database_refuses(
+    make_storage: MakeStorage, tmp_path: Path
+) -> None:
     """Whatever a check missed, the database refusing one row must not fail the others."""
-    storage = SqliteStorage(tmp_path / "c.db")
+    storage = make_storage(tmp_path)
 
-    def item(i: int, asn: int | None) -> NewMeasurement:
+    def item(i: int) -> NewMeasurement:
         return NewMeasurement(
             payload_sha256=f"{i:064x}",
             uid=f"{i:032x}",
             key_id="k",
-            asn=asn,
+            asn=2**70 if i == 3 else 38623,  # past any integer column
             tier="unverified",
             received_at="2026-12-01T00:00:00.000Z",
             started_at="2026-12-01T00:00:00.000Z",
             envelope="{}",
             receipt=f'{{"n":{i}}}',
+            url="https://x.example/\ud800" if i == 11 else "https://x.example/",  # not UTF-8
         )
 
     async def run() -> list[Any]:
-        return list(await storage.store([item(i, 2**70 if i in (3, 11) else 38623) for i in range(16)]))
+        return list(await storage.store([item(i) for i in range(16)]))
 
     try:
         results = asyncio.run(run())
+        stored = asyncio.run(
+            storage.read(lambda c: c.execute("SELECT count(*) FROM measurements").fetchone()[0])
+        )
     finally:
         storage.close()
     assert [r.status for r in results] == [422 if i in (3, 11) else 201 for i in range(16)]
     assert results[3].reason and "refused" in results[3].reason
+    assert stored == 14
 
 
 def test_enrolment_is_limited_per_address_and_per_network(tmp_path: Path) -> None:

@@ -365,8 +365,15 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             ),
             Middleware(HeavyGate, keys=clients, queue=cfg.heavy_queue, per_client=cfg.heavy_per_client),
         ],
+        exception_handlers={StorageUnavailable: unavailable},
         lifespan=lifespan,
     )
+
+
+async def unavailable(request: Request, exc: Exception) -> Response:
+    """A read the database could not serve now (locked, no pooled connection in time): 503, one line."""
+    log.warning("storage unavailable for a read (%s)", str(exc)[:200])
+    return error(503, "unavailable", "the database is busy; retry later", {"retry-after": "5"})
 
 
 def app_from_environment() -> Starlette:

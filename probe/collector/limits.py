@@ -51,8 +51,14 @@ HEAVY_PREFIXES = (
     "/asn/",
     "/measurement/",
 )
-# Paths a probe with a key uses, limited elsewhere (per key) or by issue-owned services.
-KEYED = ("/api/v1/measurements", "/api/v1/control")
+
+
+# Signed ingest is limited per key (ingest.RateLimiter); the control service has its own limits.
+def _keyed(scope: Scope) -> bool:
+    path = str(scope.get("path", ""))
+    return (scope.get("method") == "POST" and path == "/api/v1/measurements") or path.startswith(
+        "/api/v1/control"
+    )
 
 
 class ClientKeys:
@@ -126,7 +132,7 @@ class AnonymousLimits:
         self.by_network = Window(per_network, 60)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith(KEYED):
+        if scope["type"] != "http" or _keyed(scope):
             await self.app(scope, receive, send)
             return
         host = _host(scope)
