@@ -28,6 +28,15 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     return found
 
 
+def is_ip_literal(text: str) -> bool:
+    """Whether a URL's host is an IP address (v4, or v6 with or without brackets) rather than a name."""
+    try:
+        ipaddress.ip_address(text.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
+
+
 def is_bogon(address: str, ranges: Sequence[IPNetwork]) -> bool:
     """Whether an address is bogon or private: in `ranges`, multicast, or an IPv6 form carrying such an
     IPv4 address (embedded_ipv4). Anything that is not an address is refused too (True): a caller must

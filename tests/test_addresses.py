@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from probe.addresses import is_bogon
+from probe.addresses import is_bogon, is_ip_literal
 from probe.config import DEFAULT_BOGON_RANGES
 from probe.lab.lab import LAB_BOGON_RANGES
 
@@ -103,3 +103,8 @@ def test_any_text_gets_an_answer_and_unparseable_is_bogon(text: str) -> None:
         assert is_bogon(text, RANGES)
     else:
         assert isinstance(is_bogon(text, RANGES), bool)
+
+
+def test_names_are_not_literals_and_the_run_check_applies_to_literals_only() -> None:
+    assert is_ip_literal("10.0.0.1") and is_ip_literal("[::1]") and is_ip_literal("::ffff:10.0.0.1")
+    assert not is_ip_literal("www.rfa.org") and not is_ip_literal("0177.0.0.1")
