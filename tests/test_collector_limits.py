@@ -356,3 +356,30 @@ def test_a_client_trickling_its_headers_is_disconnected(tmp_path: Path) -> None:
             assert http.get("/api/v1/log/key").status_code == 200  # a prompt client is served
     finally:
         server.stop()
+
+
+def test_pages_show_a_bounded_number_of_rows_whatever_probes_claim(tmp_path: Path) -> None:
+    with collector(tmp_path, overview_max_domains=2, overview_max_networks=1) as rig, rig.client() as http:
+        p = Prober(tmp_path)
+        http.post("/api/v1/probes", json=p.enrol_body())
+        envelopes = [
+            signed_raw(
+                p, target={"url": f"https://site-{i}.example/"}, probe={"asn": 64500 + i, "key_id": p.key_id}
+            )
+            for i in range(5)
+        ]
+        r = http.post("/api/v1/measurements", json={"envelopes": envelopes})
+        assert [x["status"] for x in r.json()["results"]] == [201] * 5
+        page = http.get("/").text
+        assert "3 more sites" in page and "4 more networks" in page
+        assert sum(f"site-{i}.example" in page for i in range(5)) == 2
+        one_site = [
+            signed_raw(
+                p, target={"url": "https://one.example/"}, probe={"asn": 64600 + i, "key_id": p.key_id}
+            )
+            for i in range(5)
+        ]
+        http.post("/api/v1/measurements", json={"envelopes": one_site})
+        site_page = http.get("/domain/one.example").text  # the site on the five networks it was claimed on
+        assert "The 3 least measured networks" in site_page
+        assert sum(f"AS{64600 + i}" in site_page for i in range(5)) == 2

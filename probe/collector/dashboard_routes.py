@@ -104,7 +104,11 @@ def dashboard_routes(
             return await bad_request(str(exc))
         query = {k: q.get(k) or "" for k in ("since", "until")}
         now = datetime.now(UTC)
-        context = await db.read(lambda conn: pages.subject_page(conn, filters, window, kind, query, now))
+        context = await db.read(
+            lambda conn: pages.subject_page(
+                conn, filters, window, kind, query, now, max_rows=cfg.overview_max_domains
+            )
+        )
         name = f"AS{filters.asn}" if kind == "asn" else str(filters.domain)
         if context is None:
             if kind == "asn":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -424,10 +424,14 @@ def subject_page(
     page: Row,
     query: dict[str, str],
     now: datetime,
+    *,
+    max_rows: int = 300,
+    max_events: int = 500,
 ) -> dict[str, Any] | None:
     """A site's page (page="domain": one row per network) or a network's (page="asn": one row per site);
     None when nothing was ever measured for it. The permalink holds the exact since, until and window
-    shown, so that it shows the same windows later."""
+    shown, so that it shows the same windows later. At most `max_rows` rows (the most measured) and the
+    latest `max_events` events are shown, whatever probes claimed; the page says how many it left out."""
     by: Row = "asn" if page == "domain" else "domain"
     scope = Filters(domain=filters.domain, asn=filters.asn)
     last = latest_hour(conn, scope)
@@ -453,16 +457,25 @@ def subject_page(
     strips: list[Strip] = []
     control_strips: list[Strip] = []
     cells_by_key: dict[str, list[Cell]] = {}
-    for key, cells in rows(found, by):
+    events_by_key: dict[str, list[Event]] = defaultdict(list)
+    for e in found.events:
+        events_by_key[f"AS{e.asn}" if by == "asn" else e.domain].append(e)
+    all_rows = list(rows(found, by))
+    weight = {key: sum(sum(c.decision.counts.values()) for c in cells) for key, cells in all_rows}
+    kept = set(sorted(weight, key=lambda k: (-weight[k], k))[:max_rows])
+    for key, cells in all_rows:
+        if key not in kept:
+            continue
         cells_by_key[key] = cells
-        row_events = [e for e in found.events if (f"AS{e.asn}" if by == "asn" else e.domain) == key]
+        row_events = events_by_key.get(key, [])
         strip = strip_of(key, cells, row_events, by, (start, end), now)
         number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
         if number is not None and number in names:
             strip = replace(strip, name=names[number])
         (control_strips if key in controls else strips).append(strip)
     events = []
-    for e in found.events:
+    shown_events = found.events[-max_events:] if len(found.events) > max_events else found.events
+    for e in shown_events:
         key = f"AS{e.asn}" if by == "asn" else e.domain
         events.append(event_row(e, by, event_incomplete(e, cells_by_key.get(key, []), now)))
     where, params = filters.where()
@@ -491,6 +504,8 @@ def subject_page(
         "ticks": axis(start, end) if bounds else [],
         "strip_width": STRIP_WIDTH,
         "events": events,
+        "left_out_rows": len(all_rows) - len(kept),
+        "left_out_events": len(found.events) - len(shown_events),
         "measurements": measurements,
         "probes": probes,
         "tiers": tiers,
