@@ -383,3 +383,11 @@ def test_pages_show_a_bounded_number_of_rows_whatever_probes_claim(tmp_path: Pat
         site_page = http.get("/domain/one.example").text  # the site on the five networks it was claimed on
         assert "The 3 least measured networks" in site_page
         assert sum(f"AS{64600 + i}" in site_page for i in range(5)) == 2
+
+
+def test_one_request_looks_up_at_most_sixteen_keys(tmp_path: Path) -> None:
+    with collector(tmp_path) as rig, rig.client() as http:
+        envelopes = [Prober(tmp_path).envelope() for _ in range(17)]  # none enrolled
+        r = http.post("/api/v1/measurements", json={"envelopes": envelopes})
+        reasons = [x["reason"] for x in r.json()["results"]]
+        assert reasons == ["unknown_key"] * 16 + ["too_many_keys"]

@@ -232,7 +232,6 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         except (ValueError, RecursionError):
             metrics.rejected.labels("bad_json").inc()
             return error(400, "bad_json", "the body is not JSON")
-        del body
         batch = isinstance(parsed, dict) and "envelopes" in parsed
         raws = parsed["envelopes"] if batch else [parsed]
         if not isinstance(raws, list) or not raws:
@@ -281,14 +280,13 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             return error(404, "not_in_log", "no statement with this payload hash is in the log yet")
         index = row.log_index
         size_text = request.query_params.get("size")
-        if size_text is not None and not (
-            size_text.isascii() and size_text.isdigit() and len(size_text) < 20
-        ):
+        asked = tree_size(size_text) if size_text is not None else None
+        if size_text is not None and asked is None:
             return error(400, "bad_size", "size must be a tree size (a whole number)")
 
         def job(conn: Any) -> Response:
             head = latest(conn)
-            size = int(size_text) if size_text is not None else (head.size if head else 0)
+            size = asked if asked is not None else (head.size if head else 0)
             if head is None or not index < size <= head.size:
                 return error(400, "bad_size", "size must be a signed tree size that holds the entry")
             proof = inclusion_proof(index, size, _hashes(conn))
@@ -297,9 +295,8 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         return await db.read(job)
 
     async def consistency(request: Request) -> Response:
-        try:
-            old, new = (int(request.query_params[k][:20]) for k in ("from", "to"))
-        except (KeyError, ValueError):
+        old, new = (tree_size(request.query_params.get(k, "")) for k in ("from", "to"))
+        if old is None or new is None:
             return error(400, "bad_size", "give from and to as tree sizes")
 
         def job(conn: Any) -> Response:
@@ -368,6 +365,11 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         exception_handlers={StorageUnavailable: unavailable},
         lifespan=lifespan,
     )
+
+
+def tree_size(text: str) -> int | None:
+    """A tree size from a query parameter: 1 to 19 ASCII digits; None for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
 
 
 async def unavailable(request: Request, exc: Exception) -> Response:

@@ -132,6 +132,7 @@ class Pending:
 
 
 MAX_ASN = 2**32 - 1
+MAX_KEYS_PER_REQUEST = 16
 INT64 = 2**63
 
 
@@ -215,8 +216,15 @@ class Ingestor:
     ) -> list[IngestResult | NewMeasurement]:
         envelopes = await self.cpu(lambda: [self.envelope_of(raw) for raw in raws])
         keys: dict[str, tuple[Ed25519PublicKey, ProbeRow] | None] = {}
-        for e in envelopes:
+        for i, e in enumerate(envelopes):
             if isinstance(e, tuple) and e[1].signatures[0].keyid not in keys:
+                if len(keys) >= MAX_KEYS_PER_REQUEST:  # a probe sends its own; each lookup costs a read
+                    envelopes[i] = reject(
+                        400,
+                        "too_many_keys",
+                        f"one request carries envelopes of at most {MAX_KEYS_PER_REQUEST} keys",
+                    )
+                    continue
                 kid = e[1].signatures[0].keyid
                 keys[kid] = await self.keys.get(kid)
         signed = await self.cpu(lambda: [self.verify(e, keys) for e in envelopes])
