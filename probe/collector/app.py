@@ -324,7 +324,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             ).fetchall()
             return {str(url): int(n) for url, n in rows}
 
-        measured = await db.read(counts)
+        measured = await heavy.read(counts)  # a scan of the network's measurements: a heavy read
         ordered = {
             name: sorted(entries, key=lambda e: measured.get(str(e["url"]), 0))
             for name, entries in lists.items()

@@ -47,6 +47,7 @@ HEAVY_PREFIXES = (
     "/api/v1/timeline",
     "/api/v1/events",
     "/api/v1/overview",
+    "/api/v1/targets",
     "/domain/",
     "/asn/",
     "/measurement/",
