@@ -265,7 +265,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         found = await evidence(db, key.verifier_key(), request.path_params["ident"])
         if found is None:
             return error(404, "unknown_measurement")
-        return Response(found.record.model_dump_json(), media_type="application/json")
+        return Response(await asyncio.to_thread(found.record.model_dump_json), media_type="application/json")
 
     async def checkpoint(request: Request) -> Response:
         head = await db.read(latest)
