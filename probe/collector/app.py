@@ -134,6 +134,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
                     task.cancel()
         if isinstance(heavy, HeavyReads):
             heavy.close()
+        ingestor.close()
         if storage is None:
             db.close()
 

@@ -205,6 +205,9 @@ class Ingestor:
         """Run CPU-bound work of ingest on its own threads, off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, job)
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     async def check(
         self, raw: Any, observed_asn: int | None, received_at: str
     ) -> IngestResult | NewMeasurement:
