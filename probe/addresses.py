@@ -7,15 +7,53 @@ from collections.abc import Sequence
 
 from probe.config import IPNetwork
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+COMPATIBLE = ipaddress.IPv6Network("::/96")  # IPv4-compatible, ::a.b.c.d (deprecated, still routable)
+TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # IPv4-translated, ::ffff:0:a.b.c.d (SIIT)
 
-def is_bogon(address: str, ranges: Sequence[IPNetwork]) -> bool:
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and that a host may reach through it: IPv4-mapped and
+    -translated, IPv4-compatible, NAT64 (64:ff9b::/96), 6to4 (2002::/16) and Teredo's client."""
+    found: list[ipaddress.IPv4Address] = []
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip in TRANSLATED or ip in NAT64 or (ip in COMPATIBLE and int(ip) > 1):  # not :: nor ::1
+        found.append(low)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.append(ip.teredo[1])
+    return found
+
+
+def is_ip_literal(text: str) -> bool:
+    """Whether a URL's host is an IP address (v4, or v6 with or without brackets) rather than a name."""
     try:
-        ip = ipaddress.ip_address(address)
+        ipaddress.ip_address(text.strip().removeprefix("[").removesuffix("]"))
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip.version == net.version and ip in net for net in ranges)
+    return True
+
+
+def is_bogon(address: str, ranges: Sequence[IPNetwork]) -> bool:
+    """Whether an address is bogon or private: in `ranges`, multicast, or an IPv6 form carrying such an
+    IPv4 address (embedded_ipv4). Anything that is not an address is refused too (True): a caller must
+    never treat what it cannot parse as a public address."""
+    try:
+        ip = ipaddress.ip_address(address.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id is not None:
+        return True  # a zone (fe80::1%eth0) names a link, never a public host
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        candidates += embedded_ipv4(ip)
+    return any(
+        c.is_multicast or c.is_unspecified or any(c.version == net.version and c in net for net in ranges)
+        for c in candidates
+    )
 
 
 def endpoint(ip: str, port: int) -> str:

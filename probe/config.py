@@ -42,6 +42,7 @@ DEFAULT_BOGON_RANGES: tuple[str, ...] = (
     "::1/128",
     "fc00::/7",
     "fe80::/10",
+    "ff00::/8",
 )
 
 
@@ -292,7 +293,95 @@ class CollectorSettings(Section):
     max_batch: int = Field(default=500, ge=1, description="Envelopes per ingest request.")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="Request body limit, as sent.")
     max_decompressed_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=1024, description="Request body limit after gzip decompression."
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Request body limit after gzip or deflate decompression, checked while it inflates.",
+    )
+    max_measurement_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="The largest signed measurement (payload bytes) stored; a larger one gets 413 too_large.",
+    )
+    max_body_memory_bytes: int = Field(
+        default=128 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Request bodies held in memory at once, across all requests of a process; past it a "
+        "request gets 503 busy (retry), and one caller may hold at most a quarter of it.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="The longest a request body may take to arrive, and the longest wait for its next "
+        "piece; a slower client gets 408 and is disconnected.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="`probe collector serve`: the longest an idle connection is kept open between requests "
+        "(uvicorn's keep-alive timeout), so a client cannot hold a connection by sending nothing.",
+    )
+    max_connections: int = Field(
+        default=2048,
+        ge=16,
+        description="`probe collector serve`: concurrent connections per process; past it new requests get "
+        "503 at once (uvicorn's limit_concurrency).",
+    )
+    ingest_per_network: int = Field(
+        default=4,
+        ge=1,
+        description="Ingest requests of one network checked at once per process (after their bodies "
+        "arrived); the rest wait their turn, so one network cannot take every turn of the ingest threads.",
+    )
+    heavy_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads (and database connections) for heavy reads: exports, evidence bundles, "
+        "timelines and dashboard pages. Ingest, key lookups and the log never wait behind them.",
+    )
+    heavy_queue: int = Field(
+        default=16,
+        ge=1,
+        description="Heavy reads running or waiting at once per process; past it a request gets 503 busy.",
+    )
+    heavy_per_client: int = Field(
+        default=2,
+        ge=1,
+        description="Heavy reads one caller (one address) may have running or waiting at once; past it 429.",
+    )
+    enrol_per_address_per_hour: int = Field(
+        default=20,
+        ge=1,
+        description="Enrolments one address may make per hour (counted under a keyed hash of the address, "
+        "in memory, never stored or logged).",
+    )
+    enrol_per_network_per_hour: int = Field(
+        default=600,
+        ge=1,
+        description="Enrolments one network (ASN, or /24 and /48 when the address maps to none) may make per "
+        "hour.",
+    )
+    anonymous_per_address_per_min: int = Field(
+        default=600,
+        ge=1,
+        description="Requests one address may make per minute to the endpoints that need no key (the API's "
+        "reads, the dashboard, exports); past it 429 with Retry-After.",
+    )
+    anonymous_per_network_per_min: int = Field(
+        default=6000,
+        ge=1,
+        description="Requests one network may make per minute to the endpoints that need no key.",
+    )
+    overview_max_domains: int = Field(
+        default=300,
+        ge=1,
+        description="Sites the overview shows at most (blocked ones first, then the most measured); the page "
+        "says how many it left out.",
+    )
+    overview_max_networks: int = Field(
+        default=40,
+        ge=1,
+        description="Networks (columns) the overview shows at most, the most measured first.",
     )
     rate_per_key_per_min: int = Field(
         default=6000,

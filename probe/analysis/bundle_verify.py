@@ -89,6 +89,11 @@ class _Part(Results):
     lab: int = 0  # payloads invented by probe.lab.history
 
 
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError)
+SMALL_FILE = 1024 * 1024  # a key, a checkpoint, a signature: far smaller than this
+MANIFEST_ENTRY = 512  # bytes MANIFEST.json may spend per file of the zip (a name, a SHA-256, a size)
+
+
 class _Bundle:
     def __init__(self, path: Path) -> None:
         try:
@@ -107,14 +112,32 @@ class _Bundle:
         self.path = path
         # Directory entries (`zip -r` adds them: "measurements/<uid>/", empty) hold nothing to verify.
         self.names = [i.filename for i in self.zip.infolist() if not (i.is_dir() and i.file_size == 0)]
+        self.oversize: set[str] = set()  # names whose bytes ran past the bound they were read with
 
-    def read(self, name: str) -> bytes | None:
+    def read(self, name: str, limit: int = SMALL_FILE) -> bytes | None:
+        """A file's bytes, never more than `limit` of them in memory: the entry is streamed and the read
+        stops past `limit` (whatever size its header claims); None (and the name in `oversize`) then."""
         try:
-            return self.zip.read(name)
+            info = self.zip.getinfo(name)
+            if info.file_size > limit:
+                self.oversize.add(name)
+                return None
+            with self.zip.open(info) as fh:
+                data = fh.read(limit + 1)
         except KeyError:
             return None
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
             return None
+        if len(data) > limit:
+            self.oversize.add(name)
+            return None
+        return data
+
+
+def _entry_size(entry: Any) -> int | None:
+    """The size a manifest entry gives, when it is a sane one."""
+    size = entry.get("size") if isinstance(entry, dict) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) and 0 <= size < 2**40 else None
 
 
 def _starts_like_a_zip(path: Path) -> bool:
@@ -151,6 +174,9 @@ def verify_bundle(path: Path, *, log_key: str | None = None, workers: int | None
         return s
     try:
         _verify(bundle, s, log_key, workers)
+    except MALFORMED as exc:
+        # A malformed file this code did not foresee: a failure with its reason, never a traceback.
+        s.fail(MANIFEST, "manifest", f"the bundle is malformed: {type(exc).__name__}: {str(exc)[:200]}")
     finally:
         bundle.zip.close()
     s.elapsed_s = time.perf_counter() - started
@@ -166,17 +192,29 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
     collector = _collector_key(b, s, user_key)
 
     # SIGNATURE.json over MANIFEST.json and the reports.
-    manifest_bytes = b.read(MANIFEST)
+    manifest_bytes = b.read(MANIFEST, SMALL_FILE + MANIFEST_ENTRY * len(b.names))
     manifest = _json(manifest_bytes)
+    if MANIFEST in b.oversize:
+        s.fail(MANIFEST, "manifest", "larger than a manifest of this many files can be: not read")
+        return
     if manifest_bytes is None or not isinstance(manifest, dict):
         s.fail(MANIFEST, "manifest", "missing or not JSON: nothing can be checked")
+        return
+    files = manifest.get("files") or {}
+    if not isinstance(files, dict) or not isinstance(manifest.get("filters") or {}, dict):
+        s.fail(MANIFEST, "manifest", '"files" and "filters" must be JSON objects: nothing can be checked')
+        return
+    if not isinstance(manifest.get("checkpoint") or {}, dict):
+        s.fail(MANIFEST, "manifest", '"checkpoint" must be a JSON object')
         return
     s.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
     signed = _bundle_signature(b, s, collector, s.manifest_sha256)
 
     # Every file's hash.
-    expected: dict[str, Any] = dict(manifest.get("files") or {})
-    expected.update(signed.get("reports") or {} if signed else {})
+    expected: dict[str, Any] = dict(files)
+    reports = signed.get("reports") if signed else None
+    if isinstance(reports, dict):
+        expected.update(reports)
     s.lab_flag = manifest.get("lab_data") is True
     if not signed:  # the reports are hashed against nothing: say they could not be checked
         for name in REPORTS:
@@ -252,9 +290,11 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
     tl = bundle_timeline(facts, controls)
     for name, data in timeline_files(tl, filters).items():
         check = "events" if name == "events.json" else "timeline"
-        have = b.read(name)
+        have = b.read(name, len(data))
         if because is not None:
             s.skip(check, because)
+        elif name in b.oversize:
+            s.fail(name, check, "differs from what the timeline rules make of the bundled measurements")
         elif have is None:
             s.fail(name, check, "missing")
         elif have != data:
@@ -368,7 +408,7 @@ def _checkpoint(
 
 
 def _probe_keys(b: _Bundle, s: Summary, files: dict[str, bytes]) -> dict[str, Ed25519PublicKey]:
-    index = _json(b.read("keys/index.json"))
+    index = _json(b.read("keys/index.json", SMALL_FILE + MANIFEST_ENTRY * len(b.names)))
     if not isinstance(index, dict):
         s.fail("keys/index.json", "keys", "missing or not JSON")
         index = {}
@@ -400,15 +440,22 @@ def _is_measurement_file(name: str) -> bool:
 
 
 def _read_checked(b: _Bundle, r: Results, name: str, expected: dict[str, Any]) -> bytes | None:
-    """The file's bytes, compared with its manifest entry on the way (None when it cannot be read)."""
-    data = b.read(name)
+    """The file's bytes, compared with its manifest entry on the way (None when it cannot be read). No
+    more than the size its entry gives is ever read (a zip bomb stops there)."""
+    entry = expected.get(name)
+    size = _entry_size(entry)
+    if entry is not None and size is None:
+        r.fail(name, "manifest", "its entry in MANIFEST.json has no valid size")
+        return None
+    data = b.read(name, size if size is not None else SMALL_FILE)
     if data is None:
-        if name in b.names:
+        if name in b.oversize:
+            r.fail(name, "manifest", "it is larger than MANIFEST.json says: it was changed (not read)")
+        elif name in b.names:
             r.fail(name, "manifest", "cannot be read from the zip (damaged)")
         return None
-    entry = expected.get(name)
-    if entry is not None:
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get("size"):
+    if isinstance(entry, dict):
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != size:
             r.fail(name, "manifest", "its SHA-256 differs from the one in MANIFEST.json: it was changed")
         else:
             r.passed["manifest"] += 1
@@ -468,7 +515,12 @@ def _verify_chunk(context: _Context, uids: list[str]) -> _Part:
     bundle = _Bundle(context.path)
     try:
         for uid in uids:
-            _measurement(bundle, part, uid, loaded)
+            try:
+                _measurement(bundle, part, uid, loaded)
+            except MALFORMED as exc:  # a failure with its reason, never a traceback
+                part.fail(
+                    f"measurements/{uid}/", "measurement", f"malformed: {type(exc).__name__}: {exc}"[:300]
+                )
     finally:
         bundle.zip.close()
     return part

@@ -189,11 +189,17 @@ class CsvWriter(Writer):
         return buf.getvalue().encode()
 
 
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell (docs/exports.md)
+
+
 def _csv_cell(value: object) -> object:
+    """A CSV cell; a text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_LEAD):
+        return "'" + value
     return value
 
 

@@ -15,15 +15,43 @@ class FilterError(ValueError):
     """A filter value the user gave cannot be used; the message says which and why."""
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # dates outside are refused: no measurement can lie there
+MAX_ASN = 2**32 - 1
+
+
 def parse_when(text: str, name: str) -> datetime:
-    """A date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time; a time without an offset is UTC."""
+    """A date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time; a time without an offset is UTC. Years
+    outside FIRST_YEAR..LAST_YEAR are refused (they could only overflow the date arithmetic after)."""
+    problem = f"{name}: {text[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
+    if len(text) > 40 or not text.isascii():
+        raise FilterError(problem)
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise FilterError(f"{name}: {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+            when = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        else:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        year = when.astimezone(UTC).year
+    except (ValueError, OverflowError):
+        raise FilterError(problem) from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise FilterError(f"{name}: the year must lie between {FIRST_YEAR} and {LAST_YEAR}")
+    return when
+
+
+def _text(value: str, name: str, longest: int) -> str:
+    """A free-text filter: at most `longest` characters, none of them a control character."""
+    if len(value) > longest or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise FilterError(f"{name}: at most {longest} printable characters")
+    return value
+
+
+def parse_asn(value: str | int, name: str = "asn") -> int:
+    """An AS number, 1 to 10 ASCII digits with an optional AS prefix, at most 2^32 - 1."""
+    text = str(value).strip().upper().removeprefix("AS")
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > MAX_ASN:
+        raise FilterError(f"{name}: {str(value)[:40]!r} is not an AS number (e.g. 38623 or AS38623)")
+    return int(text)
 
 
 def hour_of(when: datetime) -> int:
@@ -52,10 +80,7 @@ class Filters:
     ) -> Filters:
         number: int | None = None
         if asn not in (None, ""):
-            text = str(asn).upper().removeprefix("AS")
-            if not text.isdigit():
-                raise FilterError(f"asn: {asn!r} is not an AS number (e.g. 38623 or AS38623)")
-            number = int(text)
+            number = parse_asn(asn)
         begin = parse_when(since, "since") if since else None
         end = parse_when(until, "until") if until else None
         if until and end is not None and len(until) == 10:
@@ -63,10 +88,10 @@ class Filters:
         if begin and end and begin >= end:
             raise FilterError("since must be before until")
         return cls(
-            domain=domain.lower().strip() if domain else None,
+            domain=_text(domain, "domain", 253).lower().strip() if domain else None,
             asn=number,
-            cc=cc.upper() if cc else None,
-            category=category.upper() if category else None,
+            cc=_text(cc, "country", 8).upper() if cc else None,
+            category=_text(category, "category", 64).upper() if category else None,
             since=begin,
             until=end,
         )

@@ -80,6 +80,10 @@ def serve(
         "server_header": False,
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies or None,
+        "timeout_keep_alive": s.collector.header_timeout_s,
+        "limit_concurrency": s.collector.max_connections,
+        "h11_max_incomplete_event_size": 16 * 1024,  # request line and headers
+        "http": "probe.collector.slow_clients:HeaderDeadlineProtocol",
     }
     where = "PostgreSQL" if s.collector.database else f"SQLite in {s.collector.data_dir}"
     err.print(

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from probe.addresses import is_bogon
+from probe.addresses import is_bogon, is_ip_literal
 from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
@@ -39,7 +39,7 @@ def choose_targets(
             if problem:
                 fail(f"--url: {problem}")
             host = urlsplit(url).hostname or ""
-            if is_bogon(host, s.network.bogon_ranges):
+            if is_ip_literal(host) and is_bogon(host, s.network.bogon_ranges):
                 fail(
                     f"--url {url}: {host} is a private or reserved address (network.bogon_ranges); the probe "
                     "never connects to those, as that would probe this machine's own network"

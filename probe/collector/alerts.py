@@ -18,6 +18,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import httpx
 
@@ -210,7 +211,10 @@ def _check_pair(
             method=event.method,
             confidence=event.confidence,
             event=event.row(),
-            timeline=f"/api/v1/timeline?domain={domain}&asn={asn}&window={window}",
+            timeline="/api/v1/timeline?"
+            + urlencode(
+                {k: v for k, v in (("domain", domain), ("asn", asn), ("window", window)) if v is not None}
+            ),
             created_at=created,
         ),
     )

@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -26,15 +27,16 @@ from starlette.routing import Route
 from probe.asn import AsnTable
 from probe.collector import alerts
 from probe.collector.analysis_api import analysis_routes
-from probe.collector.body import BodyError, read_body
+from probe.collector.body import BodyBudget, BodyError, read_body
 from probe.collector.dashboard_routes import dashboard_routes
 from probe.collector.evidence_api import evidence_routes
 from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
+from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads, Lanes
 from probe.collector.records import evidence
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
-from probe.collector.storage import ProbeRow, Storage, StorageUnavailable, open_storage
+from probe.collector.storage import ProbeRow, SqlStorage, Storage, StorageUnavailable, open_storage
 from probe.config import Settings
 from probe.control.service import ControlEndpoint
 from probe.lists import builtin_lists
@@ -79,6 +81,13 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db))
     metrics = Metrics()
     control = ControlEndpoint(settings, key, asn)
+    clients = ClientKeys(asn)
+    enrolments = EnrolLimits(clients, cfg.enrol_per_address_per_hour, cfg.enrol_per_network_per_hour)
+    bodies = BodyBudget(cfg.max_body_memory_bytes)
+    lanes = Lanes(cfg.ingest_per_network)
+    # Heavy reads get their own threads; a storage of another kind (none today) shares its readers.
+    heavy: Storage = HeavyReads(db, cfg.heavy_workers) if isinstance(db, SqlStorage) else db
+    offload = heavy.run if isinstance(heavy, HeavyReads) else asyncio.to_thread
     wake = asyncio.Event()
 
     async def sequencer() -> None:
@@ -123,6 +132,9 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             finally:
                 for task in tasks:
                     task.cancel()
+        if isinstance(heavy, HeavyReads):
+            heavy.close()
+        ingestor.close()
         if storage is None:
             db.close()
 
@@ -147,8 +159,18 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         )
 
     async def enrol(request: Request) -> Response:
+        wait = enrolments.allowed(request.client.host if request.client else None)
+        if wait:
+            return error(
+                429,
+                "rate_limited",
+                "too many enrolments from this address or network",
+                {"retry-after": str(max(1, int(wait)))},
+            )
         try:
-            body = await read_body(request, max_bytes=16 * 1024, max_decompressed=16 * 1024)
+            body = await read_body(
+                request, max_bytes=16 * 1024, max_decompressed=16 * 1024, timeout_s=cfg.body_timeout_s
+            )
             req = EnrolRequest.model_validate_json(body)
             raw = base64.b64decode(req.public_key, validate=True)
             proof = base64.b64decode(req.proof, validate=True)
@@ -188,15 +210,26 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             metrics.rejected.labels("bad_content_type").inc()
             return error(415, "bad_content_type", "send application/json")
+        client = clients.address(request.client.host if request.client else None)
+        async with bodies.hold(client) as held:
+            try:
+                body = await read_body(
+                    request,
+                    max_bytes=cfg.max_body_bytes,
+                    max_decompressed=cfg.max_decompressed_bytes,
+                    timeout_s=cfg.body_timeout_s,
+                    held=held,
+                )
+            except BodyError as exc:
+                metrics.rejected.labels(exc.reason).inc()
+                retry = {"retry-after": "5"} if exc.status == 503 else None
+                return error(exc.status, exc.reason, exc.detail, retry)
+            async with lanes.take(clients.network(request.client.host if request.client else None)):
+                return await ingest_body(request, body)
+
+    async def ingest_body(request: Request, body: bytes) -> Response:
         try:
-            body = await read_body(
-                request, max_bytes=cfg.max_body_bytes, max_decompressed=cfg.max_decompressed_bytes
-            )
-        except BodyError as exc:
-            metrics.rejected.labels(exc.reason).inc()
-            return error(exc.status, exc.reason, exc.detail)
-        try:
-            parsed: Any = json.loads(body)
+            parsed: Any = await ingestor.cpu(partial(json.loads, body))  # never on the event loop
         except (ValueError, RecursionError):
             metrics.rejected.labels("bad_json").inc()
             return error(400, "bad_json", "the body is not JSON")
@@ -233,7 +266,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         found = await evidence(db, key.verifier_key(), request.path_params["ident"])
         if found is None:
             return error(404, "unknown_measurement")
-        return Response(found.record.model_dump_json(), media_type="application/json")
+        return Response(await asyncio.to_thread(found.record.model_dump_json), media_type="application/json")
 
     async def checkpoint(request: Request) -> Response:
         head = await db.read(latest)
@@ -247,10 +280,14 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         if row is None or row.log_index is None:
             return error(404, "not_in_log", "no statement with this payload hash is in the log yet")
         index = row.log_index
+        size_text = request.query_params.get("size")
+        asked = tree_size(size_text) if size_text is not None else None
+        if size_text is not None and asked is None:
+            return error(400, "bad_size", "size must be a tree size (a whole number)")
 
         def job(conn: Any) -> Response:
             head = latest(conn)
-            size = int(request.query_params.get("size", head.size if head else 0))
+            size = asked if asked is not None else (head.size if head else 0)
             if head is None or not index < size <= head.size:
                 return error(400, "bad_size", "size must be a signed tree size that holds the entry")
             proof = inclusion_proof(index, size, _hashes(conn))
@@ -259,9 +296,8 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         return await db.read(job)
 
     async def consistency(request: Request) -> Response:
-        try:
-            old, new = int(request.query_params["from"]), int(request.query_params["to"])
-        except (KeyError, ValueError):
+        old, new = (tree_size(request.query_params.get(k, "")) for k in ("from", "to"))
+        if old is None or new is None:
             return error(400, "bad_size", "give from and to as tree sizes")
 
         def job(conn: Any) -> Response:
@@ -289,7 +325,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             ).fetchall()
             return {str(url): int(n) for url, n in rows}
 
-        measured = await db.read(counts)
+        measured = await heavy.read(counts)  # a scan of the network's measurements: a heavy read
         ordered = {
             name: sorted(entries, key=lambda e: measured.get(str(e["url"]), 0))
             for name, entries in lists.items()
@@ -313,13 +349,34 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/control", control.handle, methods=["POST"]),
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
-            *analysis_routes(db, error),
-            *evidence_routes(db, key, error),
-            *export_routes(db, error),
-            *dashboard_routes(db, key.verifier_key()),
+            *analysis_routes(heavy, error),
+            *evidence_routes(heavy, key, error),
+            *export_routes(heavy, error),
+            *dashboard_routes(heavy, key.verifier_key(), cfg, offload),
         ],
+        middleware=[
+            Middleware(
+                AnonymousLimits,
+                keys=clients,
+                per_address=cfg.anonymous_per_address_per_min,
+                per_network=cfg.anonymous_per_network_per_min,
+            ),
+            Middleware(HeavyGate, keys=clients, queue=cfg.heavy_queue, per_client=cfg.heavy_per_client),
+        ],
+        exception_handlers={StorageUnavailable: unavailable},
         lifespan=lifespan,
     )
+
+
+def tree_size(text: str) -> int | None:
+    """A tree size from a query parameter: 1 to 19 ASCII digits; None for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
+
+
+async def unavailable(request: Request, exc: Exception) -> Response:
+    """A read the database could not serve now (locked, no pooled connection in time): 503, one line."""
+    log.warning("storage unavailable for a read (%s)", str(exc)[:200])
+    return error(503, "unavailable", "the database is busy; retry later", {"retry-after": "5"})
 
 
 def app_from_environment() -> Starlette:

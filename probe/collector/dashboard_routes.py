@@ -6,7 +6,9 @@ served with a Content-Security-Policy that allows nothing from elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -16,8 +18,10 @@ from starlette.staticfiles import StaticFiles
 
 from probe.analysis.dashboard import pages
 from probe.analysis.query import FilterError, Filters, parse_when
+from probe.collector.headers import attachment
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
+from probe.config import CollectorSettings
 from probe.lab.history import is_lab
 
 HEADERS = {
@@ -31,11 +35,17 @@ def html(body: str, status: int = 200) -> Response:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
-def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
+def dashboard_routes(
+    db: Storage, log_key: str, cfg: CollectorSettings, offload: Callable[[Callable[[], Any]], Awaitable[Any]]
+) -> list[Route | Mount]:
+    """`offload` runs a page's CPU work (rendering) on the heavy-read threads, never the event loop."""
+
     async def page(template: str, code: int = 200, **context: Any) -> Response:
-        """A page, with the lab-data banner when the database holds invented measurements."""
+        """A page, with the lab-data banner when the database holds invented measurements; rendered on a
+        worker thread (a page never holds the event loop)."""
         lab = await db.read(is_lab)
-        return html(pages.render(template, lab=lab, **context), code)
+        text: str = await offload(lambda: pages.render(template, lab=lab, **context))
+        return html(text, code)
 
     async def not_found(what: str, detail: str, suggestions: list[dict[str, str]] | None = None) -> Response:
         return await page(
@@ -61,7 +71,16 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
         except FilterError as exc:
             return await bad_request(str(exc))
         now = datetime.now(UTC)
-        context = await db.read(lambda conn: pages.overview(conn, at, now, only_blocked=only == "blocked"))
+        context = await db.read(
+            lambda conn: pages.overview(
+                conn,
+                at,
+                now,
+                only_blocked=only == "blocked",
+                max_domains=cfg.overview_max_domains,
+                max_networks=cfg.overview_max_networks,
+            )
+        )
         return await page("overview.html", **context)
 
     async def subject(request: Request, kind: Literal["asn", "domain"]) -> Response:
@@ -85,7 +104,11 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
             return await bad_request(str(exc))
         query = {k: q.get(k) or "" for k in ("since", "until")}
         now = datetime.now(UTC)
-        context = await db.read(lambda conn: pages.subject_page(conn, filters, window, kind, query, now))
+        context = await db.read(
+            lambda conn: pages.subject_page(
+                conn, filters, window, kind, query, now, max_rows=cfg.overview_max_domains
+            )
+        )
         name = f"AS{filters.asn}" if kind == "asn" else str(filters.domain)
         if context is None:
             if kind == "asn":
@@ -110,7 +133,7 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
                 "measurement", "No measurement with this id or payload hash is stored here."
             )
         base = str(request.base_url)
-        context = pages.measurement_page(found.record, found.row.envelope, base)
+        context = await offload(partial(pages.measurement_page, found.record, found.row.envelope, base))
         return await page("measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:
@@ -125,7 +148,7 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
         return Response(
             data,
             media_type="application/json",
-            headers={**HEADERS, "content-disposition": f'attachment; filename="{name}"'},
+            headers={**HEADERS, "content-disposition": attachment(name)},
         )
 
     async def envelope(request: Request) -> Response:

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from probe.analysis.bundle import Built, BundleError, build_bundle
 from probe.analysis.query import FilterError, Filters
 from probe.collector.db import Connection
+from probe.collector.headers import attachment
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import Storage
 
@@ -65,7 +66,7 @@ def evidence_routes(db: Storage, key: CollectorKey, error: Callable[..., Respons
             body(),
             media_type="application/zip",
             headers={
-                "content-disposition": f'attachment; filename="{filename}"',
+                "content-disposition": attachment(filename),
                 "content-length": str(size),
                 "x-saksi-manifest-sha256": built.manifest_sha256,
             },

@@ -28,6 +28,7 @@ from probe.analysis.export import (
 from probe.analysis.query import FilterError
 from probe.collector.analysis_api import filters_of
 from probe.collector.db import Connection
+from probe.collector.headers import attachment
 from probe.collector.storage import Storage
 
 
@@ -97,7 +98,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         return StreamingResponse(
             body(),
             media_type=MEDIA_TYPES[fmt],
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
+            headers={"content-disposition": attachment(filename)},
         )
 
     async def ooni_endpoint(request: Request) -> Response:

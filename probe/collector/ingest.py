@@ -9,13 +9,16 @@ Every rejection is an `IngestResult` with a status and a machine-readable reason
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
@@ -30,6 +33,7 @@ from probe.models.measurement import Measurement
 from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
 
 FUTURE_SLACK = timedelta(hours=1)
+T = TypeVar("T")
 
 
 def utc_now() -> str:
@@ -127,7 +131,58 @@ class Pending:
     new: NewMeasurement
 
 
+MAX_ASN = 2**32 - 1
+MAX_KEYS_PER_REQUEST = 16
+INT64 = 2**63
+
+
+def range_problem(parsed: object) -> str | None:
+    """The first value in a parsed payload that no database column could hold: an integer outside signed
+    64 bits, or a text with a NUL or a lone surrogate (PostgreSQL and UTF-8 refuse both); None if none."""
+    todo = [parsed]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            continue
+        if isinstance(value, int) and not -INT64 <= value < INT64:
+            return "an integer does not fit in 64 bits"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "a text holds a NUL character"
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return "a text holds a lone UTF-16 surrogate"
+        elif isinstance(value, dict):
+            todo.extend(value.keys())
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return None
+
+
+def asn_problem(m: Measurement) -> str | None:
+    for name, value in (("probe.asn", m.probe.asn), ("probe.resolver_asn", m.probe.resolver_asn)):
+        if value is not None and not 0 <= value <= MAX_ASN:
+            return f"{name} {value} is not an AS number (0 to 2^32 - 1)"
+    return None
+
+
+@dataclass
+class Signed:
+    """An envelope whose signature verified: what the rest of the checks need."""
+
+    raw: dict[str, Any]
+    key_id: str
+    body: bytes
+    tier: str
+
+
 class Ingestor:
+    """The contract's checks for a batch, in stages: what costs CPU (parsing envelopes, verifying
+    signatures, validating payloads, signing receipts) runs on a worker thread, one call per stage for the
+    whole batch, so the event loop only waits for it; key lookups and the rate limit run between stages."""
+
     def __init__(
         self,
         settings: CollectorSettings,
@@ -142,14 +197,56 @@ class Ingestor:
         self.keys = keys
         self.limiter = limiter
         self.log_within_s = max(5, math.ceil(settings.checkpoint_interval_s * 5))
+        self.max_payload_b64 = 4 * -(-settings.max_measurement_bytes // 3)
+        # Ingest's own threads: its CPU work never queues behind page rendering or other thread work.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="collector-ingest")
+
+    async def cpu(self, job: Callable[[], T]) -> T:
+        """Run CPU-bound work of ingest on its own threads, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, job)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def check(
         self, raw: Any, observed_asn: int | None, received_at: str
     ) -> IngestResult | NewMeasurement:
         """Every check before storage, in the contract's order."""
+        return (await self.check_all([raw], observed_asn, received_at))[0]
+
+    async def check_all(
+        self, raws: list[Any], observed_asn: int | None, received_at: str
+    ) -> list[IngestResult | NewMeasurement]:
+        envelopes = await self.cpu(lambda: [self.envelope_of(raw) for raw in raws])
+        keys: dict[str, tuple[Ed25519PublicKey, ProbeRow] | None] = {}
+        for i, e in enumerate(envelopes):
+            if isinstance(e, tuple) and e[1].signatures[0].keyid not in keys:
+                if len(keys) >= MAX_KEYS_PER_REQUEST:  # a probe sends its own; each lookup costs a read
+                    envelopes[i] = reject(
+                        400,
+                        "too_many_keys",
+                        f"one request carries envelopes of at most {MAX_KEYS_PER_REQUEST} keys",
+                    )
+                    continue
+                kid = e[1].signatures[0].keyid
+                keys[kid] = await self.keys.get(kid)
+        signed = await self.cpu(lambda: [self.verify(e, keys) for e in envelopes])
+        for i, item in enumerate(signed):
+            if isinstance(item, Signed):
+                wait = await self.limiter.take(item.key_id)
+                if wait > 0:
+                    signed[i] = reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
+        return await self.cpu(lambda: [self.finish(item, observed_asn, received_at) for item in signed])
+
+    def envelope_of(self, raw: Any) -> IngestResult | tuple[dict[str, Any], Envelope]:
         if not isinstance(raw, dict):
             return reject(
                 400, "bad_envelope", "an envelope is a JSON object with payloadType, payload, signatures"
+            )
+        payload = raw.get("payload")
+        if isinstance(payload, str) and len(payload) > self.max_payload_b64:
+            return reject(
+                413, "too_large", f"a measurement is at most {self.settings.max_measurement_bytes} bytes"
             )
         try:
             envelope = Envelope.model_validate(raw)
@@ -157,8 +254,18 @@ class Ingestor:
             return reject(400, "bad_envelope", f"{exc.error_count()} invalid fields")
         if envelope.payloadType != MEASUREMENT_TYPE:
             return reject(415, "wrong_type", f"payloadType must be {MEASUREMENT_TYPE}")
+        return raw, envelope
+
+    def verify(
+        self,
+        item: IngestResult | tuple[dict[str, Any], Envelope],
+        keys: dict[str, tuple[Ed25519PublicKey, ProbeRow] | None],
+    ) -> IngestResult | Signed:
+        if isinstance(item, IngestResult):
+            return item
+        raw, envelope = item
         key_id = envelope.signatures[0].keyid
-        known = await self.keys.get(key_id)
+        known = keys.get(key_id)
         if known is None:
             return reject(403, "unknown_key", "enrol the key first: POST /api/v1/probes")
         public, row = known
@@ -169,9 +276,15 @@ class Ingestor:
         except SignatureError as exc:
             reason = "bad_base64" if "base64" in str(exc) else "bad_signature"
             return reject(400, reason, str(exc))
-        wait = await self.limiter.take(key_id)
-        if wait > 0:
-            return reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
+        return Signed(raw, key_id, body, row.tier)
+
+    def finish(
+        self, item: IngestResult | Signed, observed_asn: int | None, received_at: str
+    ) -> IngestResult | NewMeasurement:
+        """The payload's checks, then the receipt, for an envelope whose signature verified."""
+        if isinstance(item, IngestResult):
+            return item
+        key_id, body = item.key_id, item.body
         try:
             m = Measurement.model_validate_json(body)
         except ValidationError as exc:
@@ -180,7 +293,13 @@ class Ingestor:
             )
         if m.probe.key_id != key_id:
             return reject(422, "bad_payload", "probe.key_id does not name the key that signed the envelope")
-        started = datetime.fromisoformat(m.started_at.replace("Z", "+00:00"))
+        if problem := asn_problem(m) or range_problem(json.loads(body)):
+            return reject(422, "out_of_range", problem)
+        try:
+            started = datetime.fromisoformat(m.started_at.replace("Z", "+00:00"))
+            started.timestamp()
+        except (ValueError, OverflowError, OSError):
+            return reject(422, "bad_payload", "started_at is not an ISO 8601 time")
         now = datetime.fromisoformat(received_at.replace("Z", "+00:00"))
         if started.tzinfo is None:
             return reject(422, "bad_payload", "started_at must carry a UTC offset")
@@ -198,7 +317,7 @@ class Ingestor:
                 key_id=key_id,
                 received_at=received_at,
                 observed_asn=observed_asn,
-                tier=row.tier,
+                tier=item.tier,
                 log_within_s=self.log_within_s,
             ),
         )
@@ -207,13 +326,13 @@ class Ingestor:
             uid=m.measurement_uid,
             key_id=key_id,
             asn=observed_asn,
-            tier=row.tier,
+            tier=item.tier,
             received_at=received_at,
             started_at=m.started_at,
-            envelope=json.dumps(raw, separators=(",", ":")),  # validated above: exactly the DSSE fields
+            envelope=json.dumps(item.raw, separators=(",", ":")),  # validated: exactly the DSSE fields
             receipt=receipt.model_dump_json(),
             url=m.target.url,
-            fact=fact_of(m, seq=0, observed_asn=observed_asn, tier=row.tier),
+            fact=fact_of(m, seq=0, observed_asn=observed_asn, tier=item.tier),
         )
 
     async def ingest(
@@ -223,8 +342,7 @@ class Ingestor:
         received_at = utc_now()
         results: list[tuple[IngestResult, str | None] | None] = []
         pending: list[Pending] = []
-        for index, raw in enumerate(raws):
-            checked = await self.check(raw, observed_asn, received_at)
+        for index, checked in enumerate(await self.check_all(raws, observed_asn, received_at)):
             if isinstance(checked, IngestResult):
                 results.append((checked, None))
             else:
@@ -243,8 +361,9 @@ class Ingestor:
                             reject(409, "conflict", "this uid was stored with other bytes"),
                             None,
                         )
+                    elif outcome.receipt is None:  # the database refused this one item (Stored.reason)
+                        results[p.index] = (reject(outcome.status, "not_storable", outcome.reason), None)
                     else:
-                        assert outcome.receipt is not None
                         # The stored receipt travels as its exact JSON text; it is not parsed again here.
                         results[p.index] = (IngestResult(status=outcome.status), outcome.receipt)
         return [r for r in results if r is not None]

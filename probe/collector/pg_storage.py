@@ -66,6 +66,9 @@ class PgStorage(SqlStorage):
     async def read(self, job: Callable[[Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, job)
 
+    def read_blocking(self, job: Callable[[Connection], T]) -> T:
+        return self._run(job)
+
     def insert_all(self, conn: Connection, items: list[NewMeasurement]) -> list[Stored]:
         assert isinstance(conn, PgConnection)
         raw: Any = conn.raw

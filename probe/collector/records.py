@@ -6,6 +6,7 @@ the same proof against the same checkpoint. Reads only.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from dataclasses import dataclass
 from typing import Any
@@ -54,15 +55,18 @@ async def evidence(db: Storage, log_key: str, ident: str) -> Evidence | None:
         found = await db.read(job)
         if found is not None:
             inclusion, checkpoint = found
-    record = EvidenceRecord.model_validate(
-        {
-            "envelope": Envelope.model_validate_json(row.envelope).model_dump(),
-            "receipt": Envelope.model_validate_json(row.receipt).model_dump(),
-            "probe_key": base64.b64encode(probe.public_key).decode(),
-            "statement": statement.model_dump(),
-            "inclusion": inclusion,
-            "checkpoint": checkpoint,
-            "log_key": log_key,
-        }
-    )
-    return Evidence(row, record)
+
+    def build() -> EvidenceRecord:  # parsing a stored envelope is CPU work: never on the event loop
+        return EvidenceRecord.model_validate(
+            {
+                "envelope": Envelope.model_validate_json(row.envelope).model_dump(),
+                "receipt": Envelope.model_validate_json(row.receipt).model_dump(),
+                "probe_key": base64.b64encode(probe.public_key).decode(),
+                "statement": statement.model_dump(),
+                "inclusion": inclusion,
+                "checkpoint": checkpoint,
+                "log_key": log_key,
+            }
+        )
+
+    return Evidence(row, await asyncio.to_thread(build))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -29,6 +30,8 @@ from probe.config import CollectorSettings
 T = TypeVar("T")
 
 DB_FILE = "collector.db"
+
+log = logging.getLogger("saksi.collector")
 
 
 class StorageUnavailable(Exception):
@@ -52,8 +55,10 @@ class NewMeasurement:
 
 @dataclass(frozen=True)
 class Stored:
-    status: int  # 201 new, 200 duplicate (receipt is the original), 409 same uid with other bytes
+    status: int  # 201 new, 200 duplicate (receipt is the original), 409 same uid with other bytes,
+    # 422 the database refused this item alone (reason says why; the rest of its group was stored)
     receipt: str | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,10 @@ class SqlStorage(ABC):
         """Run `job` on a connection that sees every committed write."""
 
     @abstractmethod
+    def read_blocking(self, job: Callable[[Connection], T]) -> T:
+        """`read` on the calling thread (a thread of another pool: limits.HeavyReads)."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     def insert_all(self, conn: Connection, items: list[NewMeasurement]) -> list[Stored]:
@@ -142,19 +151,32 @@ class SqlStorage(ABC):
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[: self.GROUP_MAX], self._pending[self.GROUP_MAX :]
-            try:
-                items = [item for item, _ in batch]
-                results = await self.write(partial(self.insert_all, items=items))
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(
-                            exc if isinstance(exc, StorageUnavailable) else StorageUnavailable(str(exc))
-                        )
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
+            await self._commit_group(batch)
+
+    async def _commit_group(self, batch: list[tuple[NewMeasurement, asyncio.Future[Stored]]]) -> None:
+        """Commit a group. When the database is unavailable, every item is told so (503, retry); when it
+        refuses the group for what an item holds, the group is halved and each half committed on its own,
+        down to the one item it refuses, which alone gets a 422: one bad item never fails another."""
+        try:
+            items = [item for item, _ in batch]
+            results = await self.write(partial(self.insert_all, items=items))
+        except StorageUnavailable as exc:
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(result)
+                    future.set_exception(exc)
+            return
+        except Exception as exc:
+            if len(batch) > 1:
+                half = len(batch) // 2
+                await self._commit_group(batch[:half])
+                await self._commit_group(batch[half:])
+                return
+            item, future = batch[0]
+            log.warning("ingest: the database refused measurement %s (%s)", item.uid[:64], type(exc).__name__)
+            results = [Stored(422, None, f"the database refused this measurement ({type(exc).__name__})")]
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
 
     # probes and invites -------------------------------------------------------------------------
 
@@ -173,6 +195,8 @@ class SqlStorage(ABC):
         return await self.write(job)
 
     async def probe(self, key_id: str) -> ProbeRow | None:
+        if not _plain_id(key_id):
+            return None
         return await self.read(lambda conn: _probe(conn, key_id))
 
     async def add_invite(self, token_sha256: str, created_at: str) -> None:
@@ -202,6 +226,9 @@ class SqlStorage(ABC):
         return await self.write(job)
 
     async def measurement(self, ident: str) -> MeasurementRow | None:
+        if not _plain_id(ident):
+            return None
+
         def job(conn: Connection) -> MeasurementRow | None:
             row = conn.execute(
                 "SELECT payload_sha256, uid, key_id, asn, received_at, envelope, receipt, log_index "
@@ -251,7 +278,10 @@ class SqliteStorage(SqlStorage):
 
     async def read(self, job: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, lambda: job(self._reader()))
+        return await loop.run_in_executor(self._readers, self.read_blocking, job)
+
+    def read_blocking(self, job: Callable[[Connection], T]) -> T:
+        return job(self._reader())
 
     def _transaction(self, job: Callable[[Connection], T]) -> T:
         conn = self._wconn
@@ -269,6 +299,12 @@ class SqliteStorage(SqlStorage):
                 raise StorageUnavailable(str(exc)) from exc
             raise
         return result
+
+
+def _plain_id(ident: str) -> bool:
+    """Whether a key id, uid or hash a caller gave could name anything stored: short, no odd characters
+    (a NUL would make PostgreSQL fail the query, a megabyte would cost a scan for nothing)."""
+    return 0 < len(ident) <= 128 and ident.isascii() and all(c.isalnum() or c in "-_.:" for c in ident)
 
 
 def _probe(conn: Connection, key_id: str) -> ProbeRow | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -180,7 +180,13 @@ def next_minute(now: datetime) -> datetime:
 
 
 def overview(
-    conn: Connection, at: datetime | None, now: datetime, only_blocked: bool = False
+    conn: Connection,
+    at: datetime | None,
+    now: datetime,
+    only_blocked: bool = False,
+    *,
+    max_domains: int = 300,
+    max_networks: int = 40,
 ) -> dict[str, Any]:
     """The matrix as of `at`; without it, as of now (rounded up to the minute), or of the end of the data when that is
     older than the matrix's reach (so an archive still shows its last state, saying so). Sites blocked
@@ -196,7 +202,19 @@ def overview(
     cells = matrix(conn, at)
     names = network_names(conn)
     controls = control_domains(conn)
-    asns = sorted({c.asn for c in cells}, key=lambda a: (a is None, a or 0))
+    # A page's size is bounded whatever probes claim: the most measured networks, and sites blocked
+    # somewhere first, then the most measured; the page says how many it left out.
+    per_asn: Counter[int | None] = Counter()
+    per_domain: Counter[str] = Counter()
+    for c in cells:
+        n = sum(c.latest.decision.counts.values())
+        per_asn[c.asn] += n
+        per_domain[c.domain] += n
+    kept_asns = {
+        a
+        for a, _ in sorted(per_asn.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))[:max_networks]
+    }
+    asns = sorted(kept_asns, key=lambda a: (a is None, a or 0))
     grid: dict[tuple[str, int | None], MatrixCell] = {}
     for c in cells:
         d = c.latest.decision
@@ -216,6 +234,9 @@ def overview(
     blocked = {domain for (domain, _), cell in grid.items() if cell.state == "blocked"}
     domains = sorted({c.domain for c in cells} - controls, key=lambda d: (d not in blocked, d))
     shown = [d for d in domains if d in blocked] if only_blocked else domains
+    kept = set(sorted(shown, key=lambda d: (d not in blocked, -per_domain[d], d))[:max_domains])
+    left_out = len(shown) - len(kept)
+    shown = [d for d in shown if d in kept]
     counts = Counter(cell.state for (domain, _), cell in grid.items() if domain not in controls)
     first, last_at = data_range(conn)
     query = {"at": iso(at)} | ({"only": "blocked"} if only_blocked else {})
@@ -225,9 +246,11 @@ def overview(
         "from": iso(at - timedelta(days=MATRIX_DAYS)),
         "matrix_days": MATRIX_DAYS,
         "domains": shown,
-        "hidden": len(domains) - len(shown),
+        "hidden": len(domains) - len(shown) - left_out,
+        "left_out_sites": left_out,
+        "left_out_networks": len(per_asn) - len(asns),
         "only_blocked": only_blocked,
-        "controls": sorted({c.domain for c in cells} & controls),
+        "controls": sorted({c.domain for c in cells} & controls)[:max_domains],
         "asns": [{"asn": a, "name": names.get(a) if a is not None else None} for a in asns],
         "grid": grid,
         "counts": counts,
@@ -401,10 +424,14 @@ def subject_page(
     page: Row,
     query: dict[str, str],
     now: datetime,
+    *,
+    max_rows: int = 300,
+    max_events: int = 500,
 ) -> dict[str, Any] | None:
     """A site's page (page="domain": one row per network) or a network's (page="asn": one row per site);
     None when nothing was ever measured for it. The permalink holds the exact since, until and window
-    shown, so that it shows the same windows later."""
+    shown, so that it shows the same windows later. At most `max_rows` rows (the most measured) and the
+    latest `max_events` events are shown, whatever probes claimed; the page says how many it left out."""
     by: Row = "asn" if page == "domain" else "domain"
     scope = Filters(domain=filters.domain, asn=filters.asn)
     last = latest_hour(conn, scope)
@@ -431,16 +458,25 @@ def subject_page(
     strips: list[Strip] = []
     control_strips: list[Strip] = []
     cells_by_key: dict[str, list[Cell]] = {}
-    for key, cells in rows(found, by):
+    events_by_key: dict[str, list[Event]] = defaultdict(list)
+    for e in found.events:
+        events_by_key[f"AS{e.asn}" if by == "asn" else e.domain].append(e)
+    all_rows = list(rows(found, by))
+    weight = {key: sum(sum(c.decision.counts.values()) for c in cells) for key, cells in all_rows}
+    kept = set(sorted(weight, key=lambda k: (-weight[k], k))[:max_rows])
+    for key, cells in all_rows:
+        if key not in kept:
+            continue
         cells_by_key[key] = cells
-        row_events = [e for e in found.events if (f"AS{e.asn}" if by == "asn" else e.domain) == key]
+        row_events = events_by_key.get(key, [])
         strip = strip_of(key, cells, row_events, by, (start, end), now)
         number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
         if number is not None and number in names:
             strip = replace(strip, name=names[number])
         (control_strips if key in controls else strips).append(strip)
     events = []
-    for e in found.events:
+    shown_events = found.events[-max_events:] if len(found.events) > max_events else found.events
+    for e in shown_events:
         key = f"AS{e.asn}" if by == "asn" else e.domain
         events.append(event_row(e, by, event_incomplete(e, cells_by_key.get(key, []), now)))
     where, params = filters.where()
@@ -469,6 +505,8 @@ def subject_page(
         "ticks": axis(start, end) if bounds else [],
         "strip_width": STRIP_WIDTH,
         "events": events,
+        "left_out_rows": len(all_rows) - len(kept),
+        "left_out_events": len(found.events) - len(shown_events),
         "measurements": measurements,
         "probes": probes,
         "tiers": tiers,
