@@ -42,6 +42,7 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from probe.analysis.bundle_dates import Dated, dates
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import Filters
 from probe.analysis.report import (
@@ -281,8 +282,12 @@ class _Writer:
         return entry
 
 
-def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes]) -> Built:
-    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing."""
+def build_bundle(
+    conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes], *, quorum: int = 1
+) -> Built:
+    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing.
+
+    `quorum`: the k of the collector's k-of-n witness policy (collector.witness_quorum)."""
     if filters.domain is None:
         raise BundleError("a bundle is about one domain: give --domain")
     head = latest(conn)
@@ -315,9 +320,18 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
     facts: list[Fact] = []
     controls: list[Fact] = []
     domain_uids: set[str] = set()
+    dated: list[Dated] = []
 
     def add_measurement(row: Row, *, control: bool) -> None:
         m = Measurement.model_validate_json(_payload(row.envelope))
+        anchor = m.time_anchor
+        dated.append(
+            Dated(
+                row.uid,
+                row.log_index,
+                (anchor.tree_size, base64.b64decode(anchor.root_hash)) if anchor is not None else None,
+            )
+        )
         fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
         if is_lab_payload(m):
             tally.lab += 1
@@ -368,7 +382,10 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
         writer.add(f"keys/{kid}.pem", public_pem(Ed25519PublicKey.from_public_bytes(bytes(raw))).encode())
         index[kid] = {"tier": tier, "enrolled_at": enrolled_at, "revoked_at": revoked_at}
     writer.add("keys/index.json", json_bytes(index))
-    writer.add("checkpoint.txt", head.note.encode())
+    witnessed = dates(conn, head, dated, quorum)
+    writer.add("checkpoint.txt", witnessed.head_note.encode())
+    for name, value in witnessed.files.items():
+        writer.add(name, value.encode() if isinstance(value, str) else json_bytes(value))
     writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
     writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
 

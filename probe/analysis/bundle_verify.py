@@ -61,7 +61,8 @@ from probe.analysis.bundle import (
     in_filters,
     timeline_files,
 )
-from probe.analysis.bundle_summary import CHECKS, Results, Summary
+from probe.analysis.bundle_dates_verify import Saved, event_dates, verify_dates
+from probe.analysis.bundle_summary import CHECKS, DATE_CHECKS, Results, Summary
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import FilterError, Filters
 from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
@@ -87,6 +88,8 @@ class _Part(Results):
     facts: list[Fact] = field(default_factory=list)
     controls: list[Fact] = field(default_factory=list)
     lab: int = 0  # payloads invented by probe.lab.history
+    # uid -> (log index, the probe's time anchor) of each measurement whose inclusion verified
+    dated: dict[str, tuple[int, tuple[int, bytes] | None]] = field(default_factory=dict)
 
 
 class _Bundle:
@@ -134,30 +137,46 @@ def _json(data: bytes | None) -> Any:
         return None
 
 
-def verify_bundle(path: Path, *, log_key: str | None = None, workers: int | None = None) -> Summary:
+@dataclass(frozen=True)
+class Trust:
+    """What the user brings: the keys they trust and the checkpoints they kept (probe verify's options)."""
+
+    log_key: str | None = None
+    witness_keys: tuple[str, ...] = ()
+    quorum: int | None = None
+    checkpoints: tuple[Saved, ...] = ()
+    proofs: tuple[Saved, ...] = ()
+
+
+def verify_bundle(
+    path: Path, *, log_key: str | None = None, workers: int | None = None, trust: Trust | None = None
+) -> Summary:
     """Verify the bundle at `path` offline; `log_key` is the collector verifier key the user trusts.
 
     `workers`: processes for the per-measurement checks (default: one per core for large bundles)."""
     started = time.perf_counter()
+    trust = trust or Trust(log_key=log_key)
+    log_key = trust.log_key
     s = Summary(path=str(path), log_key_from_user=log_key is not None)
     try:
         bundle = _Bundle(path)
     except _Damaged as exc:
         s.fail(path.name, "manifest", str(exc))
-        for check in CHECKS:
+        for check in (*CHECKS, *DATE_CHECKS):
             if check != "manifest":
                 s.skip(check, "the zip itself is damaged")
         s.elapsed_s = time.perf_counter() - started
         return s
     try:
-        _verify(bundle, s, log_key, workers)
+        _verify(bundle, s, trust, workers)
     finally:
         bundle.zip.close()
     s.elapsed_s = time.perf_counter() - started
     return s
 
 
-def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -> None:
+def _verify(b: _Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
+    user_key = trust.log_key
     if len(set(b.names)) != len(b.names):
         dup = next(n for n, c in Counter(b.names).items() if c > 1)
         s.fail(dup, "manifest", "this name appears twice in the zip")
@@ -225,11 +244,33 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
     )
     facts: list[Fact] = []
     controls: list[Fact] = []
+    dated: dict[str, tuple[int, tuple[int, bytes] | None]] = {}
     for part in _run_chunks(context, uids, workers):
         s.merge(part)
         facts.extend(part.facts)
         controls.extend(part.controls)
+        dated.update(part.dated)
         s.lab_measurements += part.lab
+
+    # The dates: checkpoints consistent (no fork), witnesses' cosignatures, brackets.
+    log_verifier = NoteVerifier.from_vkey(s.log_key) if collector is not None and s.log_key else None
+    found = verify_dates(
+        b,
+        s,
+        log_verifier,
+        checkpoint,
+        dated,
+        witness_keys=trust.witness_keys,
+        quorum=trust.quorum,
+        saved=trust.checkpoints,
+        proofs=trust.proofs,
+    )
+    s.witness_keys, s.witness_keys_from_user, s.quorum = (
+        found.witnesses,
+        found.witnesses_from_user,
+        found.quorum,
+    )
+    s.event_dates = event_dates(_json(b.read("events.json")), found.brackets, len(found.witnesses))
     bundled_keys = {f.key_id for f in facts}
     for f in controls:
         if f.key_id not in bundled_keys:
@@ -564,6 +605,12 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
                 leaf_hash(canonical(statement)), proof.leaf_index, proof.tree_size, hashes, checkpoint.root
             )
             part.passed["inclusion"] += 1
+            if measurement is not None:
+                anchor = measurement.time_anchor
+                part.dated[uid] = (
+                    proof.leaf_index,
+                    (anchor.tree_size, base64.b64decode(anchor.root_hash)) if anchor is not None else None,
+                )
         except (binascii.Error, UnicodeEncodeError):
             fail(proof_name, "inclusion", "a proof hash is not valid base64")
         except LogError as exc:

@@ -139,6 +139,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 line TEXT NOT NULL,
                 PRIMARY KEY (size, witness)
             ) STRICT""",
+            "CREATE INDEX IF NOT EXISTS cosignatures_witness ON cosignatures(witness, size)",
             """CREATE TABLE IF NOT EXISTS witness_progress (
                 witness TEXT PRIMARY KEY,
                 size INTEGER NOT NULL,
