@@ -42,7 +42,8 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from probe.analysis.bundle_dates import Dated, dates
+from probe.analysis.brackets import Bracket
+from probe.analysis.bundle_dates import Dated, dates, span_words, tested_words
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import Filters
 from probe.analysis.report import (
@@ -176,9 +177,16 @@ class Tally:
         ]
 
 
-def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
+def blocking_periods(
+    tl: Timeline, tally: Tally, brackets: dict[str, Bracket] | None = None, total: int = 0
+) -> list[BlockingPeriod]:
     periods = []
     events = tl.events
+    brackets = brackets or {}
+
+    def uid(seen: Any) -> str | None:
+        return seen.uid if seen is not None else None
+
     for i, e in enumerate(events):
         if e.to_state != "blocked":
             continue
@@ -198,6 +206,16 @@ def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
                 ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
                 ended_by=after.first_seen.at if after and after.first_seen else None,
                 ongoing=after is None,
+                began_words=span_words(
+                    uid(e.last_contradicting),
+                    uid(e.first_seen),
+                    brackets,
+                    total,
+                    point=e.last_contradicting is None,
+                ),
+                ended_words=span_words(uid(e.last_seen), uid(e.last_seen), brackets, total, point=True)
+                if after is None
+                else span_words(uid(after.last_contradicting), uid(after.first_seen), brackets, total),
             )
         )
     return periods
@@ -428,7 +446,7 @@ def build_bundle(
         unverified=sum(t != "vouched" for t in tally.tiers.values()),
         networks=tally.networks(),
         countries=[cc for cc, _ in tally.countries.most_common()],
-        periods=blocking_periods(tl, tally),
+        periods=blocking_periods(tl, tally, witnessed.brackets, len(witnessed.witnesses)),
         windows={s: n for s, n in Counter(c.state for c in tl.cells).most_common()},
         manifest_sha256=manifest_sha256,
         origin=checkpoint.origin,
@@ -437,6 +455,7 @@ def build_bundle(
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
         lab=lab,
+        tested_words=tested_words(facts, witnessed.brackets, len(witnessed.witnesses)),
     )
     try:
         pdf = render_pdf(report)

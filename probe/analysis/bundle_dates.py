@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from probe.analysis.brackets import Bracket, Witnessed, bracket
+from probe.analysis.brackets import Bracket, Witnessed, bracket, say
+from probe.analysis.facts import Fact
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, SignedCheckpoint
 from probe.collector.witnessing import cosigned_note
@@ -95,3 +96,28 @@ def dates(conn: Connection, head: SignedCheckpoint, dated: Sequence[Dated], quor
     files[BRACKETS] = [brackets[d.uid].row(d.uid, d.log_index) for d in sorted(dated, key=lambda d: d.uid)]
     head_note = cosigned_note(conn, head)
     return Dates(files, head_note, brackets, witnesses, quorum)
+
+
+def span_words(
+    earlier: str | None, later: str | None, brackets: dict[str, Bracket], total: int, *, point: bool = False
+) -> str | None:
+    """A moment between two measurements (or one, `point`) as witnessed words; None if not witnessed."""
+    first = brackets.get(earlier or "")
+    last = brackets.get(later or "")
+    if point:
+        first = last
+    if first is None or last is None or first.not_before is None or last.not_after is None:
+        return None
+    both = Bracket(first.not_before, last.not_after, min(first.witnesses, last.witnesses), last.quorum, None)
+    return say(both, total)
+
+
+def tested_words(facts: Sequence[Fact], brackets: dict[str, Bracket], total: int) -> str | None:
+    """When all the bundled measurements of the site were made, witnessed; None unless every one is."""
+    found = [brackets.get(f.uid) for f in facts]
+    if not found or any(b is None or b.not_before is None or b.not_after is None for b in found):
+        return None
+    known = [b for b in found if b is not None]
+    lower = min(b.not_before for b in known if b.not_before is not None)
+    upper = max(b.not_after for b in known if b.not_after is not None)
+    return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)

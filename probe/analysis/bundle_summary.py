@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from probe.lab.history import LAB_SOFTWARE_VERSION
+from probe.lab.history import LAB_SOFTWARE_VERSION, LAB_WITNESS_NAME
 
 CHECKS = {
     "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
@@ -113,7 +113,9 @@ class Summary(Results):
 
     @property
     def witnessed(self) -> bool:
-        return self.passed["witness"] > 0 and not self.failed_count["witness"]
+        """Dates vouched for by at least one witness that is not demo-data's throwaway lab witness."""
+        real = [k for k in self.witness_keys if not is_lab_witness(k)]
+        return bool(real) and self.passed["witness"] > 0 and not self.failed_count["witness"]
 
     def check_ok(self, check: str) -> bool:
         return self.failed_count[check] == 0
@@ -151,11 +153,19 @@ def lab_line(s: Summary) -> str | None:
     return f"LAB DATA: {found}; it is not evidence of anything"
 
 
+def is_lab_witness(vkey: str) -> bool:
+    return vkey.split("+", 1)[0] == LAB_WITNESS_NAME
+
+
 def trust_lines(s: Summary) -> list[str]:
     """Which keys this verification trusted, plainly."""
     if s.witness_keys:
         origin = "given with --witness-key" if s.witness_keys_from_user else "FROM THE BUNDLE ITSELF"
-        lines = [f"witness      {k} ({origin})" for k in s.witness_keys]
+        lines = [
+            f"witness      {k} ({origin})"
+            + (" LAB WITNESS: a throwaway of demo-data, not independent" if is_lab_witness(k) else "")
+            for k in s.witness_keys
+        ]
         lines.append(f"policy       {s.quorum} of {len(s.witness_keys)} witnesses")
     else:
         lines = ["witness      none: no independent witness cosigned these checkpoints"]

@@ -159,6 +159,8 @@ The timeline and events files are recomputed from the signed measurements by `pr
 """
 
 
+UNWITNESSED = "(by the probes' own clocks: no independent witness vouches for these dates)"
+
 LAB_BANNER = (
     "LAB DATA — invented by `probe collector demo-data`; NOT evidence of anything. Every measurement in "
     "this bundle was made up for testing: do not cite it, publish it or rely on it."
@@ -194,6 +196,10 @@ class BlockingPeriod:
     ended_after: str | None
     ended_by: str | None
     ongoing: bool
+    # The same moments as witnessed brackets in plain words (probe.analysis.brackets.say); None when no
+    # independent witness vouches for them, and the probes' own clocks are quoted as such.
+    began_words: str | None = None
+    ended_words: str | None = None
 
     @property
     def network_label(self) -> str:
@@ -208,15 +214,23 @@ class BlockingPeriod:
 
     @property
     def began(self) -> str:
+        if self.began_words:
+            if self.began_after:
+                return f"began {self.began_words}"
+            return f"was already in place at the first measurement, made {self.began_words}"
         if self.began_after:
-            return f"began between {when(self.began_after)} and {when(self.began_by)}"
-        return f"was already in place at the first measurement, {when(self.began_by)}"
+            return f"began between {when(self.began_after)} and {when(self.began_by)} {UNWITNESSED}"
+        return f"was already in place at the first measurement, {when(self.began_by)} {UNWITNESSED}"
 
     @property
     def ended(self) -> str:
+        if self.ended_words:
+            if self.ongoing:
+                return f"was still observed at the last measurement, made {self.ended_words}"
+            return f"ended {self.ended_words}"
         if self.ongoing:
-            return f"still observed at the last measurement, {when(self.last_seen)}"
-        return f"ended between {when(self.ended_after)} and {when(self.ended_by)}"
+            return f"still observed at the last measurement, {when(self.last_seen)} {UNWITNESSED}"
+        return f"ended between {when(self.ended_after)} and {when(self.ended_by)} {UNWITNESSED}"
 
 
 @dataclass(frozen=True)
@@ -256,6 +270,14 @@ class ReportFacts:
         ]
     )
     lab: bool = False  # the measurements were invented (probe.lab.history): not evidence of anything
+    # When the measurements were made, as a witnessed bracket in plain words; None: not witnessed
+    tested_words: str | None = None
+
+    @property
+    def tested(self) -> str:
+        if self.tested_words:
+            return self.tested_words
+        return f"between {when(self.first_at)} and {when(self.last_at)} {UNWITNESSED}"
 
     @property
     def country(self) -> str:
@@ -387,8 +409,7 @@ def render_pdf(facts: ReportFacts) -> bytes:
 
     pdf.heading("What was measured")
     pdf.para(
-        f"The site {facts.site} was tested {facts.measurements} times between {when(facts.first_at)} and "
-        f"{when(facts.last_at)} by {facts.probes} probes (distinct signing keys): {facts.vouched} vouched "
+        f"The site {facts.site} was tested {facts.measurements} times {facts.tested} by {facts.probes} probes (distinct signing keys): {facts.vouched} vouched "
         f"for by an invitation, {facts.unverified} unverified (enrolled without one). A probe's key changes "
         f"with each network and each quarter of the year. {facts.controls} measurements of control sites "
         "by the same probes are included, because the rules use them."
@@ -441,8 +462,12 @@ PROVES = [
     "Each measurement is signed by a probe's key: the signature proves which key produced the record and that "
     "nobody changed a byte of it since.",
     "The collector's signed receipt and the public log prove the record was received no later than the "
-    "checkpoint, and that the collector cannot remove or back-date it without publishing a contradictory "
-    "checkpoint.",
+    "checkpoint. The dates in this report are brackets vouched for by independent witnesses, who cosigned "
+    "the log's checkpoints with the time they saw them: a measurement was made after the witnessed checkpoint "
+    "its probe had seen, and before the first witnessed checkpoint that holds it. The collector cannot "
+    "back-date a record, or show a different log to someone else, without contradicting those "
+    "cosignatures. A date no witness vouches for rests on the collector's word and the probes' clocks alone, "
+    "and this report says so where it gives one.",
     "A signature does not prove the measurement is true: a volunteer's device, or a fake probe, can lie. "
     "That is why this report counts distinct probes and networks, labels each probe's enrolment tier, and "
     "requires corroboration by several measurements and probes before it says 'blocked'.",
