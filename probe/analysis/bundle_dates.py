@@ -101,23 +101,29 @@ def dates(conn: Connection, head: SignedCheckpoint, dated: Sequence[Dated], quor
 def span_words(
     earlier: str | None, later: str | None, brackets: dict[str, Bracket], total: int, *, point: bool = False
 ) -> str | None:
-    """A moment between two measurements (or one, `point`) as witnessed words; None if not witnessed."""
-    first = brackets.get(earlier or "")
+    """A moment after measurement `earlier` was made and before `later` was (or when `later` was made,
+    `point`), as witnessed words; None when no witness vouches for either bound."""
     last = brackets.get(later or "")
-    if point:
-        first = last
-    if first is None or last is None or first.not_before is None or last.not_after is None:
+    first = last if point else brackets.get(earlier or "")
+    lower = first.not_before if first is not None else None
+    upper = last.not_after if last is not None else None
+    if lower is None and upper is None:
         return None
-    both = Bracket(first.not_before, last.not_after, min(first.witnesses, last.witnesses), last.quorum, None)
-    return say(both, total)
+    known = [b for b in (first, last) if b is not None]
+    return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)
 
 
 def tested_words(facts: Sequence[Fact], brackets: dict[str, Bracket], total: int) -> str | None:
-    """When all the bundled measurements of the site were made, witnessed; None unless every one is."""
+    """When the bundled measurements of the site were made, witnessed: a bound only when every
+    measurement has it; None when neither bound is witnessed for all."""
     found = [brackets.get(f.uid) for f in facts]
-    if not found or any(b is None or b.not_before is None or b.not_after is None for b in found):
-        return None
     known = [b for b in found if b is not None]
-    lower = min(b.not_before for b in known if b.not_before is not None)
-    upper = max(b.not_after for b in known if b.not_after is not None)
+    if not found or len(known) < len(found):
+        return None
+    befores = [b.not_before for b in known if b.not_before is not None]
+    afters = [b.not_after for b in known if b.not_after is not None]
+    lower = min(befores) if len(befores) == len(known) else None
+    upper = max(afters) if len(afters) == len(known) else None
+    if lower is None and upper is None:
+        return None
     return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)
