@@ -47,7 +47,6 @@ from probe.analysis.bundle_dates import Dated, dates, span_words, tested_words
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import Filters
 from probe.analysis.report import (
-    VERIFY_MD,
     BlockingPeriod,
     Network,
     PdfUnavailable,
@@ -57,6 +56,7 @@ from probe.analysis.report import (
 )
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Timeline, build, excluded_slots
+from probe.analysis.verify_md import VERIFY_MD
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
