@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from probe.analysis.brackets import Witnessed, bracket, say
 from probe.analysis.bundle import collector_key, write_bundle
-from probe.analysis.bundle_summary import trust_lines
+from probe.analysis.bundle_summary import describe, trust_lines
 from probe.analysis.bundle_verify import verify_bundle
 from probe.analysis.query import Filters
 from probe.lab.history import Block, History, generate
@@ -114,6 +114,8 @@ def test_back_dated_receipts_cannot_shift_a_bracket(tmp_path: Path) -> None:
     assert summary.ok, summary.ordered_failures()
     assert not summary.witnessed  # the lab witness is not an independent one
     assert any("LAB WITNESS" in line for line in trust_lines(summary))
+    events = [line for line in describe(summary) if line.startswith("event ")]
+    assert events and all("became" in e and "no later than" in e for e in events), events
     today = datetime.now(UTC)
     assert f"{today.day} {today:%b %Y}" in report  # the report's dates are the witnessed ones: today
     assert "as witnessed by 1 of 1 independent witness" in report

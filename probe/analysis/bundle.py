@@ -489,12 +489,14 @@ def collector_key(data_dir: Path) -> CollectorKey:
     return CollectorKey.load_or_create(data_dir, "origin-from-checkpoint")
 
 
-def write_bundle(conn: Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
+def write_bundle(
+    conn: Connection, key: CollectorKey, filters: Filters, path: Path, *, quorum: int = 1
+) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:
-            built = build_bundle(conn, key, filters, out)
+            built = build_bundle(conn, key, filters, out, quorum=quorum)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

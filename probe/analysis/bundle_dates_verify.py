@@ -98,8 +98,9 @@ def verify_dates(
             r.fail(WITNESSES if not witness_keys else "--witness-key", "witness", f"not a witness key: {exc}")
     found.witnesses = [v.verifier_key() for v in verifiers]
     bundle_quorum = policy.get("quorum") if isinstance(policy, dict) else None
-    k = quorum or (bundle_quorum if isinstance(bundle_quorum, int) and bundle_quorum >= 1 else 1)
-    found.quorum = max(1, min(k, len(verifiers))) if quorum is None and verifiers else k
+    # The policy is the user's (--witness-quorum) or the collector's; never lowered to the witnesses at
+    # hand: with fewer of them than the quorum, a date is simply not witnessed.
+    found.quorum = quorum or (bundle_quorum if isinstance(bundle_quorum, int) and bundle_quorum >= 1 else 1)
 
     # The bundle's checkpoints, each linked to checkpoint.txt.
     consistency = _json(b.read(CONSISTENCY))

@@ -347,7 +347,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
             *analysis_routes(db, error),
-            *evidence_routes(db, key, error),
+            *evidence_routes(db, key, error, cfg.witness_quorum),
             *export_routes(db, error),
             *dashboard_routes(db, key.verifier_key()),
         ],
