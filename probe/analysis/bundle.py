@@ -42,8 +42,8 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from probe.analysis.brackets import Bracket
-from probe.analysis.bundle_dates import Dated, dates, span_words, tested_words
+from probe.analysis.brackets import Bracket, iso
+from probe.analysis.bundle_dates import Dated, dates, span_words, tested_bounds, tested_words
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import Filters
 from probe.analysis.report import (
@@ -456,6 +456,7 @@ def build_bundle(
         created_at=str(signed_at),
         lab=lab,
         tested_words=tested_words(facts, witnessed.brackets, len(witnessed.witnesses)),
+        witnessed_days=tuple(iso(t) for t in tested_bounds(facts, witnessed.brackets)),
     )
     try:
         pdf = render_pdf(report)

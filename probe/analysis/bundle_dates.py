@@ -113,17 +113,25 @@ def span_words(
     return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)
 
 
-def tested_words(facts: Sequence[Fact], brackets: dict[str, Bracket], total: int) -> str | None:
-    """When the bundled measurements of the site were made, witnessed: a bound only when every
-    measurement has it; None when neither bound is witnessed for all."""
+def tested_bounds(facts: Sequence[Fact], brackets: dict[str, Bracket]) -> tuple[int | None, int | None]:
+    """When the bundled measurements of the site were made, witnessed: each bound only when every
+    measurement has it (POSIX seconds)."""
     found = [brackets.get(f.uid) for f in facts]
     known = [b for b in found if b is not None]
     if not found or len(known) < len(found):
-        return None
+        return None, None
     befores = [b.not_before for b in known if b.not_before is not None]
     afters = [b.not_after for b in known if b.not_after is not None]
-    lower = min(befores) if len(befores) == len(known) else None
-    upper = max(afters) if len(afters) == len(known) else None
-    if lower is None and upper is None:
+    return (
+        min(befores) if len(befores) == len(known) else None,
+        max(afters) if len(afters) == len(known) else None,
+    )
+
+
+def tested_words(facts: Sequence[Fact], brackets: dict[str, Bracket], total: int) -> str | None:
+    """tested_bounds in plain words; None when neither bound is witnessed for all."""
+    lower, upper = tested_bounds(facts, brackets)
+    known = [b for f in facts if (b := brackets.get(f.uid)) is not None]
+    if (lower is None and upper is None) or not known:
         return None
     return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)

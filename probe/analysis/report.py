@@ -159,6 +159,8 @@ class ReportFacts:
     lab: bool = False  # the measurements were invented (probe.lab.history): not evidence of anything
     # When the measurements were made, as a witnessed bracket in plain words; None: not witnessed
     tested_words: str | None = None
+    # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
+    witnessed_days: tuple[str | None, ...] = (None, None)
 
     @property
     def tested(self) -> str:
@@ -173,13 +175,20 @@ class ReportFacts:
 
     @property
     def period_start(self) -> str:
-        return day(self.since.isoformat()) if self.since else day(self.first_at)
+        """The period asked for, else the witnessed first day, else the probes' clocks (marked so)."""
+        if self.since:
+            return day(self.since.isoformat())
+        return (
+            day(self.witnessed_days[0]) if self.witnessed_days[0] else f"{day(self.first_at)} (probe clock)"
+        )
 
     @property
     def period_end(self) -> str:
         if self.until:
             return day((self.until - timedelta(seconds=1)).isoformat())
-        return day(self.last_at)
+        return (
+            day(self.witnessed_days[-1]) if self.witnessed_days[-1] else f"{day(self.last_at)} (probe clock)"
+        )
 
     @property
     def site(self) -> str:
@@ -206,7 +215,7 @@ class ReportFacts:
         blocked_nets = len({p.asn for p in self.periods})
         head = (
             f"{self.measurements} measurements of {self.site} from {self.probes} probes on {nets} "
-            f"network{'s' if nets != 1 else ''} between {self.period_start} and {self.period_end}."
+            f"network{'s' if nets != 1 else ''}, made {self.tested}."
         )
         if blocked_nets:
             return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
