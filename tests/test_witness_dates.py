@@ -48,6 +48,9 @@ def test_an_anchor_the_log_contradicts_is_a_fork_not_a_date() -> None:
     assert forked.not_before is None
     impossible = bracket((8, R2), 6, cps, 1)  # it claims to have seen a tree that already held it
     assert impossible.problem is not None
+    unknown = bracket((5, R1), 6, cps, 1)  # a checkpoint this log's bundle does not hold
+    assert unknown.problem is not None and "not among" in unknown.problem and unknown.not_before is None
+    assert bracket(None, 6, cps, 1).problem is None and bracket((0, R1), 6, cps, 1).problem is None
 
 
 @given(

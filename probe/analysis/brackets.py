@@ -73,8 +73,13 @@ def bracket(
     not_after = after[quorum - 1] if len(after) >= quorum else None
     not_before: int | None = None
     problem = None
-    if anchor is not None:
+    if anchor is not None and anchor[0] > 0:
         size, root = anchor
+        if not any(cp.size == size for cp in checkpoints):
+            problem = (
+                f"the checkpoint its probe had seen ({size} entries) is not among the log's checkpoints in "
+                "this bundle: nothing shows the probe saw this log"
+            )
         if size > log_index:
             problem = f"its probe claims to have seen a checkpoint of {size} entries, which already held it"
         for cp in checkpoints:

@@ -316,6 +316,8 @@ elif cmd == "brackets":  # every measurement's bracket, from the verified cosign
                 fail(uid + ": its probe saw another root for that size than the log's: a fork")
         a, b = sorted(after.values()), sorted(before.values())
         got = (utc(b[k - 1]) if len(b) >= k else None, utc(a[k - 1]) if len(a) >= k else None)
+        if uid in stated and stated[uid].get("problem"):
+            fail(uid + ": " + stated[uid]["problem"])
         if uid not in stated or (stated[uid]["not_before"], stated[uid]["not_after"]) != got:
             fail("brackets.json: the dates of " + uid + " are not what the witnesses signed")
     print("every bracket in brackets.json is what the witnesses' cosignatures give")

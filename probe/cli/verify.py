@@ -157,11 +157,17 @@ def verify_bundle_command(path: Path, trust: Trust) -> None:
         err.print(lab, markup=False)
     if summary.ok:
         verdict = "VERIFIED (lab data: not evidence)" if lab else "VERIFIED"
-        dates = (
-            "dates witnessed"
-            if summary.witnessed
-            else "DATES NOT WITNESSED: they rest on the collector's word alone"
-        )
+        if not summary.witnessed:
+            dates = "DATES NOT WITNESSED: they rest on the collector's word alone"
+        elif summary.witness_keys_from_user:
+            dates = (
+                f"dates witnessed ({summary.quorum} of the {len(summary.witness_keys)} witness keys you gave)"
+            )
+        else:
+            dates = (
+                "dates cosigned by witness keys that came in the bundle itself: compare them with the keys "
+                "the witnesses publish (--witness-key)"
+            )
         out.print(f"{verdict}: every file and every check above; {dates}", markup=False, highlight=False)
         if not summary.log_key_from_user:
             err.print(
