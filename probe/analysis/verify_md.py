@@ -214,7 +214,7 @@ elif cmd == "files":
     if signed["manifest_sha256"] != sha(open("MANIFEST.json", "rb").read()):
         fail("MANIFEST.json is not the file the collector signed")
     files = dict(load("MANIFEST.json")["files"], **signed["reports"])
-    here = {os.path.join(d, f)[2:] for d, _, fs in os.walk(".") for f in fs}
+    here = {os.path.join(d, f)[2:] for d, _, fs in os.walk(".") for f in fs if f != ".DS_Store"}
     for extra in sorted(here - set(files) - {"MANIFEST.json", "SIGNATURE.json"}):
         fail(extra + " is not listed in MANIFEST.json: it was added")
     lines = ["%s %d %s\n" % (f["sha256"], f["size"], n) for n, f in sorted(files.items())]

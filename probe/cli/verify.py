@@ -168,6 +168,8 @@ def verify_bundle_command(path: Path, trust: Trust) -> None:
                 "dates cosigned by witness keys that came in the bundle itself: compare them with the keys "
                 "the witnesses publish (--witness-key)"
             )
+        if not summary.log_key_from_user:
+            verdict += " (against the collector key the bundle carries itself)"
         out.print(f"{verdict}: every file and every check above; {dates}", markup=False, highlight=False)
         if not summary.log_key_from_user:
             err.print(
