@@ -153,10 +153,12 @@ class Submitter:
 
     async def submit(self, witness: Witness) -> str | None:
         """Submit the latest checkpoint; None when cosigned (or nothing to do), else the problem."""
+        # Progress first, then the head: a size recorded as cosigned was signed here before, so the head
+        # read after it holds it (other collector processes on the database submit too).
+        known = await self.db.read(lambda conn: progress(conn, witness.key))
         head = await self.db.read(latest)
         if head is None or await self.db.read(halt_reason) is not None:
             return None
-        known = await self.db.read(lambda conn: progress(conn, witness.key))
         if known is not None and known >= head.size:
             if known > head.size:
                 return await self._fork(
@@ -177,12 +179,15 @@ class Submitter:
                     size = int(response.text.strip())
                 except ValueError:
                     return await self._error(witness, "answered 409 without a tree size")
-                if size > head.size:
-                    return await self._fork(
-                        witness,
-                        f"it has cosigned {size} entries; this log signed only {head.size}",
-                        body.decode(),
-                    )
+                if size > head.size:  # another process of this collector may have got there first
+                    fresh = await self.db.read(latest)
+                    if fresh is None or fresh.size < size:
+                        return await self._fork(
+                            witness,
+                            f"it has cosigned {size} entries; this log signed only {head.size}",
+                            body.decode(),
+                        )
+                    head = fresh
                 old = size
                 continue
             if response.status_code == 422:
