@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from probe.analysis.brackets import Witnessed, bracket, say
 from probe.analysis.bundle import collector_key, write_bundle
 from probe.analysis.bundle_summary import describe, trust_lines
-from probe.analysis.bundle_verify import verify_bundle
+from probe.analysis.bundle_verify import Saved, Trust, verify_bundle
 from probe.analysis.query import Filters
 from probe.lab.history import Block, History, generate
+from probe.log import Checkpoint, NoteSigner
 
 R1, R2 = b"\x01" * 32, b"\x02" * 32
 
@@ -122,3 +123,35 @@ def test_back_dated_receipts_cannot_shift_a_bracket(tmp_path: Path) -> None:
     today = datetime.now(UTC)
     assert f"{today.day} {today:%b %Y}" in report  # the report's dates are the witnessed ones: today
     assert "as witnessed by 1 of 1 independent witness" in report
+
+
+def test_a_saved_checkpoint_of_the_same_size_with_another_root_is_a_fork(tmp_path: Path) -> None:
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=5)
+    history = History(
+        domains=["www.rfa.org", "www.example.com"],
+        asns=[38623],
+        start=start,
+        days=3,
+        runs_per_probe_per_day=1,
+        probes_per_asn=1,
+        blocks=[],
+        categories={"www.example.com": "CTRL", "www.rfa.org": "NEWS"},
+        seed=5,
+    )
+    data = tmp_path / "collector"
+    generate(history, data)
+    out = tmp_path / "b.zip"
+    with sqlite3.connect(data / "collector.db") as conn:
+        write_bundle(conn, collector_key(data), Filters.parse(domain="www.rfa.org"), out)
+    with zipfile.ZipFile(out) as z:
+        head = Checkpoint.parse(z.read("checkpoint.txt").decode().split("\n\n")[0] + "\n")
+    key = collector_key(data)
+    signer = NoteSigner(head.origin, key.private)
+    other = signer.sign(Checkpoint(head.origin, head.size, b"\x07" * 32).text())
+    same = signer.sign(head.text())
+    found = verify_bundle(out, trust=Trust(checkpoints=(Saved("kept-by-me.txt", other),)))
+    assert not found.ok
+    fork = [f for f in found.failures if f.check == "consistency"]
+    assert fork and fork[0].file == "kept-by-me.txt" and "FORK" in fork[0].message
+    assert "checkpoint.txt" in fork[0].message
+    assert verify_bundle(out, trust=Trust(checkpoints=(Saved("kept.txt", same),))).ok
