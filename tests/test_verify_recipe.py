@@ -30,6 +30,7 @@ from probe.models.measurement import TimeAnchor
 from probe.witness.server import create_app
 from probe.witness.state import WitnessState
 from tests.collector_rig import Prober, collector
+from tests.shared_data import require_tools
 
 ORIGIN = "saksi.test/log"
 DOMAIN = "www.rfa.org"
@@ -113,8 +114,7 @@ def run(folder: Path, program: str) -> subprocess.CompletedProcess[str]:
 def test_the_recipe_runs_as_written_and_every_kind_of_change_fails(
     witnessed_bundle: Path, tmp_path: Path
 ) -> None:
-    for tool in ("openssl", "python3", "sh", "awk", "tail", "cut", "wc"):
-        assert shutil.which(tool), f"{tool} is needed to run VERIFY.md"
+    require_tools("openssl", "python3", "sh", "awk", "tail", "cut", "wc", "tr")
     pristine = tmp_path / "pristine"
     with zipfile.ZipFile(witnessed_bundle) as z:
         z.extractall(pristine)
