@@ -80,6 +80,14 @@ def verify(
     """
     if is_bundle(file):
         from probe.analysis.bundle_verify import Trust
+        from probe.log import NoteError
+        from probe.log.cosignature import CosignatureVerifier
+
+        for vkey in witness_key or ():
+            try:
+                CosignatureVerifier.from_vkey(vkey)
+            except NoteError as exc:
+                fail(f"--witness-key {vkey[:60]!r} is not a witness key: {exc}")
 
         trust = Trust(
             log_key=log_key,

@@ -49,7 +49,9 @@ def serve(
 
     s = settings(config)
     if not s.witness.logs:
-        fail("witness.logs is empty: add the verifier key of each log to witness (`probe collector key`)")
+        fail(
+            "witness.logs is empty: add the verifier key of each log it cosigns (`probe collector key` on the collector)"
+        )
     try:
         state = open_state(s.witness)
     except KeyFileError as exc:
