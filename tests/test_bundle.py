@@ -126,7 +126,7 @@ def test_bundle_verifies_and_says_what_was_seen(history_dir: Path, tmp_path: Pat
         assert "does not prove the measurement is true" in text
         assert manifest_sha in text  # the citation
         # lab probes saw no checkpoint (no time anchor): only the witnessed upper bound is stated
-        assert "began no later than" in text and "as witnessed by 1 of 1 independent witness" in text
+        assert "began no later than" in text and "throwaway lab witness, which is not independent" in text
     assert "https://" not in html.replace("https://www.rfa.org", "")  # self-contained: no external fetches
 
     # The bundled timeline is the collector's timeline for the same filters.

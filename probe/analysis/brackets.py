@@ -97,7 +97,7 @@ def bracket(
     return Bracket(not_before, not_after, len(after), quorum, anchor[0] if anchor else None, problem)
 
 
-def say(b: Bracket | None, total: int) -> str:
+def say(b: Bracket | None, total: int, *, independent: bool = True) -> str:
     """A bracket in plain words: 'between 4 Nov 2026 01:47 and 4 Nov 2026 02:30 UTC, as witnessed by 2 of
     3 independent witnesses'."""
     if b is None or (b.not_before is None and b.not_after is None):
@@ -108,6 +108,8 @@ def say(b: Bracket | None, total: int) -> str:
         return f"{when.day} {when:%b %Y %H:%M}"
 
     who = f"as witnessed by {b.witnesses} of {total} independent witness{'es' if total != 1 else ''}"
+    if not independent:
+        who = "as cosigned by demo-data's throwaway lab witness, which is not independent"
     if b.not_before is not None and b.not_after is not None:
         return f"between {day(b.not_before)} and {day(b.not_after)} UTC, {who}"
     if b.not_after is not None:

@@ -43,7 +43,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from probe.analysis.brackets import Bracket, iso
-from probe.analysis.bundle_dates import Dated, dates, span_words, tested_bounds, tested_words
+from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words, span_words
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import Filters
 from probe.analysis.report import (
@@ -178,7 +178,11 @@ class Tally:
 
 
 def blocking_periods(
-    tl: Timeline, tally: Tally, brackets: dict[str, Bracket] | None = None, total: int = 0
+    tl: Timeline,
+    tally: Tally,
+    brackets: dict[str, Bracket] | None = None,
+    total: int = 0,
+    independent: bool = True,
 ) -> list[BlockingPeriod]:
     periods = []
     events = tl.events
@@ -212,10 +216,19 @@ def blocking_periods(
                     brackets,
                     total,
                     point=e.last_contradicting is None,
+                    independent=independent,
                 ),
-                ended_words=span_words(uid(e.last_seen), uid(e.last_seen), brackets, total, point=True)
+                ended_words=span_words(
+                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
+                )
                 if after is None
-                else span_words(uid(after.last_contradicting), uid(after.first_seen), brackets, total),
+                else span_words(
+                    uid(after.last_contradicting),
+                    uid(after.first_seen),
+                    brackets,
+                    total,
+                    independent=independent,
+                ),
             )
         )
     return periods
@@ -446,7 +459,9 @@ def build_bundle(
         unverified=sum(t != "vouched" for t in tally.tiers.values()),
         networks=tally.networks(),
         countries=[cc for cc, _ in tally.countries.most_common()],
-        periods=blocking_periods(tl, tally, witnessed.brackets, len(witnessed.witnesses)),
+        periods=blocking_periods(
+            tl, tally, witnessed.brackets, len(witnessed.witnesses), witnessed.independent
+        ),
         windows={s: n for s, n in Counter(c.state for c in tl.cells).most_common()},
         manifest_sha256=manifest_sha256,
         origin=checkpoint.origin,
@@ -455,8 +470,10 @@ def build_bundle(
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
         lab=lab,
-        tested_words=tested_words(facts, witnessed.brackets, len(witnessed.witnesses)),
-        witnessed_days=tuple(iso(t) for t in tested_bounds(facts, witnessed.brackets)),
+        tested_words=measured_words(
+            facts, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
+        ),
+        witnessed_days=tuple(iso(t) for t in measured_bounds(facts, witnessed.brackets)),
     )
     try:
         pdf = render_pdf(report)

@@ -25,6 +25,7 @@ from probe.analysis.facts import Fact
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, SignedCheckpoint
 from probe.collector.witnessing import cosigned_note
+from probe.lab.history import LAB_WITNESS_NAME
 from probe.log import consistency_proof
 
 CHECKPOINTS = "checkpoints/"
@@ -48,6 +49,11 @@ class Dates:
     brackets: dict[str, Bracket]
     witnesses: list[str]
     quorum: int
+
+    @property
+    def independent(self) -> bool:
+        """False when every witness is demo-data's throwaway lab witness."""
+        return not self.witnesses or any(w.split("+", 1)[0] != LAB_WITNESS_NAME for w in self.witnesses)
 
 
 def _times(conn: Connection, size: int) -> dict[str, int]:
@@ -99,7 +105,13 @@ def dates(conn: Connection, head: SignedCheckpoint, dated: Sequence[Dated], quor
 
 
 def span_words(
-    earlier: str | None, later: str | None, brackets: dict[str, Bracket], total: int, *, point: bool = False
+    earlier: str | None,
+    later: str | None,
+    brackets: dict[str, Bracket],
+    total: int,
+    *,
+    point: bool = False,
+    independent: bool = True,
 ) -> str | None:
     """A moment after measurement `earlier` was made and before `later` was (or when `later` was made,
     `point`), as witnessed words; None when no witness vouches for either bound."""
@@ -110,10 +122,11 @@ def span_words(
     if lower is None and upper is None:
         return None
     known = [b for b in (first, last) if b is not None]
-    return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)
+    both = Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None)
+    return say(both, total, independent=independent)
 
 
-def tested_bounds(facts: Sequence[Fact], brackets: dict[str, Bracket]) -> tuple[int | None, int | None]:
+def measured_bounds(facts: Sequence[Fact], brackets: dict[str, Bracket]) -> tuple[int | None, int | None]:
     """When the bundled measurements of the site were made, witnessed: each bound only when every
     measurement has it (POSIX seconds)."""
     found = [brackets.get(f.uid) for f in facts]
@@ -128,10 +141,13 @@ def tested_bounds(facts: Sequence[Fact], brackets: dict[str, Bracket]) -> tuple[
     )
 
 
-def tested_words(facts: Sequence[Fact], brackets: dict[str, Bracket], total: int) -> str | None:
-    """tested_bounds in plain words; None when neither bound is witnessed for all."""
-    lower, upper = tested_bounds(facts, brackets)
+def measured_words(
+    facts: Sequence[Fact], brackets: dict[str, Bracket], total: int, *, independent: bool = True
+) -> str | None:
+    """measured_bounds in plain words; None when neither bound is witnessed for all."""
+    lower, upper = measured_bounds(facts, brackets)
     known = [b for f in facts if (b := brackets.get(f.uid)) is not None]
     if (lower is None and upper is None) or not known:
         return None
-    return say(Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None), total)
+    both = Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None)
+    return say(both, total, independent=independent)

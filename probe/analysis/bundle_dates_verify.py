@@ -288,7 +288,9 @@ def _cosigned(
     return times
 
 
-def event_dates(events: Any, brackets: dict[str, Bracket], total: int) -> list[str]:
+def event_dates(
+    events: Any, brackets: dict[str, Bracket], total: int, *, independent: bool = True
+) -> list[str]:
     """Each published event with its witnessed dates: it happened after the last measurement that showed
     otherwise was made (its not-before) and no later than the first that showed it (its not-after)."""
     rows = events.get("events") if isinstance(events, dict) else None
@@ -308,6 +310,6 @@ def event_dates(events: Any, brackets: dict[str, Bracket], total: int) -> list[s
         asn = e.get("asn")
         lines.append(
             f"event        {e.get('domain')} on {f'AS{asn}' if asn is not None else 'an unknown network'} became "
-            f"{e.get('to_state')}: {say(span, total)}"
+            f"{e.get('to_state')}: {say(span, total, independent=independent)}"
         )
     return lines

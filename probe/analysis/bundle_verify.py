@@ -69,7 +69,7 @@ from probe.analysis.bundle_entries import (
     read_json,
     run_chunks,
 )
-from probe.analysis.bundle_summary import CHECKS, DATE_CHECKS, Summary
+from probe.analysis.bundle_summary import CHECKS, DATE_CHECKS, Summary, is_lab_witness
 from probe.analysis.facts import Fact
 from probe.analysis.query import FilterError
 from probe.log import Checkpoint, NoteError, NoteVerifier
@@ -212,7 +212,10 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
         found.witnesses_from_user,
         found.quorum,
     )
-    s.event_dates = event_dates(read_json(b.read("events.json")), found.brackets, len(found.witnesses))
+    independent = any(not is_lab_witness(k) for k in found.witnesses) or not found.witnesses
+    s.event_dates = event_dates(
+        read_json(b.read("events.json")), found.brackets, len(found.witnesses), independent=independent
+    )
     bundled_keys = {f.key_id for f in facts}
     for f in controls:
         if f.key_id not in bundled_keys:
