@@ -208,6 +208,12 @@ def test_witness_cosigns_honest_growth_refuses_a_fork_and_verify_catches_it(tmp_
             consistency = httpx.get(fork.url + "/api/v1/log/proof/consistency", params={"from": 10, "to": 12})
             (tmp_path / "fork-proof.json").write_text(consistency.text)
 
+        # The operator acts: resume needs a note, and then clears the report.
+        assert probe("collector", "resume", env=fenv).returncode == 2
+        resumed = probe("collector", "resume", "--note", "a copy of the data dir ran on host B", env=fenv)
+        assert resumed.returncode == 0 and "cleared 1 fork report" in resumed.stdout, resumed.stderr
+        assert probe("collector", "witnesses", env=fenv).returncode == 0
+
         conflicts = probe("witness", "conflicts", "--json", env=wenv)
         found = json.loads(conflicts.stdout)
         assert [c["kind"] for c in found] == ["consistency-proof-failed"]
