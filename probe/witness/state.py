@@ -9,6 +9,7 @@ lead it to cosign a checkpoint inconsistent with one it cosigned before.
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import threading
 import time
@@ -187,8 +188,6 @@ class WitnessState:
         return Answer(200, line)
 
     def _conflict(self, conn: sqlite3.Connection, request: AddCheckpoint, held: str, kind: str) -> None:
-        import base64
-
         conn.execute(
             "INSERT INTO conflicts (origin, kind, held_note, offered_note, old_size, proof, recorded_at) "
             "VALUES (?,?,?,?,?,?,?)",
