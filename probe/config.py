@@ -277,6 +277,30 @@ class DaemonSettings(Section):
     watches: list[Watch] = Field(default_factory=list, description="Targets measured more often for a while.")
 
 
+class WitnessEndpoint(Section):
+    url: str = Field(description="The witness's submission prefix; add-checkpoint is POSTed under it.")
+    key: str = Field(description="The witness's cosignature/v1 verifier key, <name>+<key id>+<base64>.")
+
+    @field_validator("key")
+    @classmethod
+    def _vkey(cls, value: str) -> str:
+        from probe.log.cosignature import CosignatureVerifier
+        from probe.log.errors import NoteError
+
+        try:
+            CosignatureVerifier.from_vkey(value)
+        except NoteError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value.rstrip("/")
+
+
 class CollectorSettings(Section):
     listen_host: str = Field(
         default="127.0.0.1", description="`probe collector serve`: address to listen on."
@@ -433,6 +457,41 @@ class CollectorSettings(Section):
     webhook_backoff_max_s: float = Field(
         default=3600.0, gt=0, description="The longest wait between webhook retries (they never stop)."
     )
+    witnesses: list[WitnessEndpoint] = Field(
+        default_factory=list,
+        description="Independent witnesses (C2SP tlog-witness) each new checkpoint is submitted to: a list of "
+        '{url = "https://witness.example/", key = "<name>+<key id>+<base64>"} (the key from `probe witness key`).',
+    )
+    witness_quorum: int = Field(
+        default=1,
+        ge=1,
+        description="k of the k-of-n witness policy: a checkpoint counts as witnessed once this many of "
+        "collector.witnesses cosigned it (ignored while no witness is configured).",
+    )
+    witness_retry_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long to wait before asking a witness that was down or refused again.",
+    )
+
+
+class WitnessSettings(Section):
+    listen_host: str = Field(default="127.0.0.1", description="`probe witness serve`: address to listen on.")
+    listen_port: int = Field(default=8090, ge=0, lt=65536, description="`probe witness serve`: port.")
+    data_dir: Path = Field(
+        default_factory=lambda: _data_dir() / "witness",
+        description="The witness's key (witness.key) and its state (witness.db: per log, the latest "
+        "checkpoint it cosigned, and every conflict it refused).",
+    )
+    name: str = Field(
+        default="witness.localhost/w1",
+        description="The witness's key name in its cosignatures and verifier key (a schema-less URL).",
+    )
+    logs: list[str] = Field(
+        default_factory=list,
+        description="The logs this witness cosigns: their verifier keys (`probe collector key`); a "
+        "checkpoint's origin must be the key's name.",
+    )
 
 
 class ProbeSettings(Section):
@@ -480,6 +539,7 @@ class Settings(BaseModel):
     upload: UploadSettings = Field(default_factory=UploadSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
+    witness: WitnessSettings = Field(default_factory=WitnessSettings)
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
 

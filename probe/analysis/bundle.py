@@ -42,10 +42,11 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from probe.analysis.brackets import Bracket, iso
+from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words, span_words
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
 from probe.analysis.query import Filters
 from probe.analysis.report import (
-    VERIFY_MD,
     BlockingPeriod,
     Network,
     PdfUnavailable,
@@ -55,6 +56,7 @@ from probe.analysis.report import (
 )
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Timeline, build, excluded_slots
+from probe.analysis.verify_md import VERIFY_MD
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
@@ -175,9 +177,20 @@ class Tally:
         ]
 
 
-def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
+def blocking_periods(
+    tl: Timeline,
+    tally: Tally,
+    brackets: dict[str, Bracket] | None = None,
+    total: int = 0,
+    independent: bool = True,
+) -> list[BlockingPeriod]:
     periods = []
     events = tl.events
+    brackets = brackets or {}
+
+    def uid(seen: Any) -> str | None:
+        return seen.uid if seen is not None else None
+
     for i, e in enumerate(events):
         if e.to_state != "blocked":
             continue
@@ -197,6 +210,25 @@ def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
                 ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
                 ended_by=after.first_seen.at if after and after.first_seen else None,
                 ongoing=after is None,
+                began_words=span_words(
+                    uid(e.last_contradicting),
+                    uid(e.first_seen),
+                    brackets,
+                    total,
+                    point=e.last_contradicting is None,
+                    independent=independent,
+                ),
+                ended_words=span_words(
+                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
+                )
+                if after is None
+                else span_words(
+                    uid(after.last_contradicting),
+                    uid(after.first_seen),
+                    brackets,
+                    total,
+                    independent=independent,
+                ),
             )
         )
     return periods
@@ -281,8 +313,12 @@ class _Writer:
         return entry
 
 
-def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes]) -> Built:
-    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing."""
+def build_bundle(
+    conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes], *, quorum: int = 1
+) -> Built:
+    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing.
+
+    `quorum`: the k of the collector's k-of-n witness policy (collector.witness_quorum)."""
     if filters.domain is None:
         raise BundleError("a bundle is about one domain: give --domain")
     head = latest(conn)
@@ -315,9 +351,18 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
     facts: list[Fact] = []
     controls: list[Fact] = []
     domain_uids: set[str] = set()
+    dated: list[Dated] = []
 
     def add_measurement(row: Row, *, control: bool) -> None:
         m = Measurement.model_validate_json(_payload(row.envelope))
+        anchor = m.time_anchor
+        dated.append(
+            Dated(
+                row.uid,
+                row.log_index,
+                (anchor.tree_size, base64.b64decode(anchor.root_hash)) if anchor is not None else None,
+            )
+        )
         fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
         if is_lab_payload(m):
             tally.lab += 1
@@ -368,7 +413,10 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
         writer.add(f"keys/{kid}.pem", public_pem(Ed25519PublicKey.from_public_bytes(bytes(raw))).encode())
         index[kid] = {"tier": tier, "enrolled_at": enrolled_at, "revoked_at": revoked_at}
     writer.add("keys/index.json", json_bytes(index))
-    writer.add("checkpoint.txt", head.note.encode())
+    witnessed = dates(conn, head, dated, quorum)
+    writer.add("checkpoint.txt", witnessed.head_note.encode())
+    for name, value in witnessed.files.items():
+        writer.add(name, value.encode() if isinstance(value, str) else json_bytes(value))
     writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
     writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
 
@@ -411,7 +459,9 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
         unverified=sum(t != "vouched" for t in tally.tiers.values()),
         networks=tally.networks(),
         countries=[cc for cc, _ in tally.countries.most_common()],
-        periods=blocking_periods(tl, tally),
+        periods=blocking_periods(
+            tl, tally, witnessed.brackets, len(witnessed.witnesses), witnessed.independent
+        ),
         windows={s: n for s, n in Counter(c.state for c in tl.cells).most_common()},
         manifest_sha256=manifest_sha256,
         origin=checkpoint.origin,
@@ -420,6 +470,10 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
         lab=lab,
+        tested_words=measured_words(
+            facts, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
+        ),
+        witnessed_days=tuple(iso(t) for t in measured_bounds(facts, witnessed.brackets)),
     )
     try:
         pdf = render_pdf(report)
@@ -453,12 +507,14 @@ def collector_key(data_dir: Path) -> CollectorKey:
     return CollectorKey.load_or_create(data_dir, "origin-from-checkpoint")
 
 
-def write_bundle(conn: Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
+def write_bundle(
+    conn: Connection, key: CollectorKey, filters: Filters, path: Path, *, quorum: int = 1
+) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:
-            built = build_bundle(conn, key, filters, out)
+            built = build_bundle(conn, key, filters, out, quorum=quorum)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

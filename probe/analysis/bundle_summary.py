@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from probe.lab.history import LAB_SOFTWARE_VERSION
+from probe.lab.history import LAB_SOFTWARE_VERSION, LAB_WITNESS_NAME
 
 CHECKS = {
     "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
@@ -21,6 +21,13 @@ CHECKS = {
     "inclusion": "every inclusion proof against the checkpoint's root",
     "timeline": "timeline.csv and timeline.json recomputed from the payloads",
     "events": "events.json recomputed from the payloads",
+}
+# The dates (probe.analysis.bundle_dates_verify): a failure fails the bundle; an unwitnessed bundle is
+# "not checked" here, which the summary says loudly, but its signatures and proofs still verify.
+DATE_CHECKS = {
+    "consistency": "every checkpoint given is consistent with checkpoint.txt (no fork)",
+    "witness": "the witnesses' cosignatures (cosignature/v1) on the checkpoints",
+    "brackets": "every measurement's witnessed time bracket (brackets.json)",
 }
 MAX_FAILURES_KEPT = 200
 
@@ -81,6 +88,10 @@ class Summary(Results):
     manifest_sha256: str | None = None
     log_key: str | None = None
     log_key_from_user: bool = False
+    witness_keys: list[str] = field(default_factory=list)
+    witness_keys_from_user: bool = False
+    quorum: int = 1
+    event_dates: list[str] = field(default_factory=list)  # each event with its witnessed bracket
     events: int = 0
     blocking_events: int = 0
     elapsed_s: float = 0.0
@@ -94,7 +105,17 @@ class Summary(Results):
 
     @property
     def ok(self) -> bool:
-        return not self.failed_count and not self.skipped and all(self.passed[c] for c in CHECKS)
+        return (
+            not self.failed_count
+            and not any(self.skipped[c] for c in CHECKS)
+            and all(self.passed[c] for c in CHECKS)
+        )
+
+    @property
+    def witnessed(self) -> bool:
+        """Dates vouched for by at least one witness that is not demo-data's throwaway lab witness."""
+        real = [k for k in self.witness_keys if not is_lab_witness(k)]
+        return bool(real) and self.passed["witness"] > 0 and not self.failed_count["witness"]
 
     def check_ok(self, check: str) -> bool:
         return self.failed_count[check] == 0
@@ -107,7 +128,7 @@ class Summary(Results):
 
     def ordered_failures(self) -> list[Failure]:
         """The failures in the order of the checks; files merely added to the zip last."""
-        order = {name: i for i, name in enumerate(CHECKS)}
+        order = {name: i for i, name in enumerate({**CHECKS, **DATE_CHECKS})}
         return sorted(
             self.failures, key=lambda f: (f.message.endswith("it was added"), order.get(f.check, len(order)))
         )
@@ -132,6 +153,30 @@ def lab_line(s: Summary) -> str | None:
     return f"LAB DATA: {found}; it is not evidence of anything"
 
 
+def is_lab_witness(vkey: str) -> bool:
+    return vkey.split("+", 1)[0] == LAB_WITNESS_NAME
+
+
+def trust_lines(s: Summary) -> list[str]:
+    """Which keys this verification trusted, plainly."""
+    if s.witness_keys:
+        origin = "given with --witness-key" if s.witness_keys_from_user else "FROM THE BUNDLE ITSELF"
+        lines = [
+            f"witness      {k} ({origin})"
+            + (" LAB WITNESS: a throwaway of demo-data, not independent" if is_lab_witness(k) else "")
+            for k in s.witness_keys
+        ]
+        lines.append(f"policy       {s.quorum} of {len(s.witness_keys)} witnesses")
+    else:
+        lines = ["witness      none: no independent witness cosigned these checkpoints"]
+    if not s.log_key_from_user or not s.witness_keys_from_user:
+        lines.append(
+            "trust        this bundle vouches for itself: the keys marked FROM THE BUNDLE ITSELF came in the "
+            "same zip; compare them with keys published elsewhere (--log-key, --witness-key)"
+        )
+    return lines
+
+
 def describe(s: Summary) -> list[str]:
     """The summary `probe verify` prints, one line each."""
     tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
@@ -148,8 +193,11 @@ def describe(s: Summary) -> list[str]:
         f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
         f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
         f"manifest     sha256:{s.manifest_sha256}",
+        f"collector    {s.log_key} ({'given with --log-key' if s.log_key_from_user else 'FROM THE BUNDLE ITSELF'})",
+        *trust_lines(s),
+        *s.event_dates,
     ]
-    for name, what in CHECKS.items():
+    for name, what in {**CHECKS, **DATE_CHECKS}.items():
         why = s.not_checked(name)
         mark = "✗" if not s.check_ok(name) else "–" if why is not None else "✓"
         count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""

@@ -59,10 +59,11 @@ def evidence(
     if collector is not None:
         _fetch(collector, filters.as_dict(), output)
         return
-    where = data_dir or settings(config).collector.data_dir
+    cfg = settings(config).collector
+    where = data_dir or cfg.data_dir
     with collector_database(config, where) as conn:
         try:
-            built = write_bundle(conn, collector_key(where), filters, output)
+            built = write_bundle(conn, collector_key(where), filters, output, quorum=cfg.witness_quorum)
         except BundleError as exc:
             fail(str(exc))
         except sqlite3.Error as exc:
