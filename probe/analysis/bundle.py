@@ -43,7 +43,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
-from probe.analysis.query import Filters
+from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
     VERIFY_MD,
     BlockingPeriod,
@@ -151,8 +151,6 @@ class Tally:
         self.tiers[fact.key_id] = fact.tier
         self.per_asn[fact.asn] += 1
         self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
-        if m.probe.network_name:
-            self.names.setdefault(fact.asn, Counter())[m.probe.network_name] += 1
         if fact.outcome == "blocked":
             self.blocked_per_asn[fact.asn] += 1
             self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
@@ -312,6 +310,9 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
     writer = _Writer(out)
     hashes = DbHashes(conn)
     tally = Tally()
+    # Names from the collector's own ip2asn table, never from what a probe claims.
+    for number, name in network_names(conn).items():
+        tally.names[number] = Counter({name: 1})
     facts: list[Fact] = []
     controls: list[Fact] = []
     domain_uids: set[str] = set()

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import jinja2
 
-from probe.analysis.rules import MAX_ACCESSIBLE_SHARE, METHOD_SHARE, MIN_BLOCKED, MIN_PROBES, PUBLISH_AFTER
+from probe.analysis.rules import (
+    MAX_ACCESSIBLE_SHARE,
+    METHOD_SHARE,
+    MIN_ATTESTED_PROBES,
+    MIN_BLOCKED,
+    MIN_VOUCHED_PROBES,
+    PUBLISH_AFTER,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -246,9 +253,12 @@ class ReportFacts:
     rules: list[str] = field(
         default_factory=lambda: [
             f"a day counts as blocked on a network only when at least {MIN_BLOCKED} measurements found it "
-            f"blocked, from at least {MIN_PROBES} distinct probes (or one probe in 3 separate hours), "
-            f"{METHOD_SHARE:.0%} of them by the same method, and at most {MAX_ACCESSIBLE_SHARE:.0%} of "
-            "all measurements that day reached the site;",
+            f"blocked, {METHOD_SHARE:.0%} of them by the same method, and at most "
+            f"{MAX_ACCESSIBLE_SHARE:.0%} of all measurements that day reached the site;",
+            f"a state is published only from whole days and with a basis: at least {MIN_ATTESTED_PROBES} "
+            f"distinct probes whose network the collector attested, or {MIN_VOUCHED_PROBES} vouched probe; "
+            "measurements whose network was only claimed, or whose time lies outside its bracket, are "
+            "shown but never counted;",
             f"a change (blocked, or no longer blocked) is published only after {PUBLISH_AFTER} consecutive "
             "days in the new state;",
             "a probe's results for a day are set aside when its own control sites failed more than 75 % of "

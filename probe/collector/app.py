@@ -35,6 +35,8 @@ from probe.collector.records import evidence
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, Storage, StorageUnavailable, open_storage
+from probe.collector.trust import start_trust
+from probe.collector.wire import WireError, split_envelopes
 from probe.config import Settings
 from probe.control.service import ControlEndpoint
 from probe.lists import builtin_lists
@@ -76,9 +78,9 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     asn = AsnTable.load(asn_path) if asn_path.exists() else AsnTable.empty()
     db: Storage = storage or open_storage(cfg)
     keys = KeyCache(db)
-    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db))
+    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db), asn.country_of)
     metrics = Metrics()
-    control = ControlEndpoint(settings, key, asn)
+    control = ControlEndpoint(settings, key, asn, keys.enrolled)
     wake = asyncio.Event()
 
     async def sequencer() -> None:
@@ -116,6 +118,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await start_trust(db, key, asn)
         async with control.running(), asyncio.TaskGroup() as group:
             tasks = [group.create_task(sequencer()), group.create_task(alerter())]
             try:
@@ -196,13 +199,11 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             metrics.rejected.labels(exc.reason).inc()
             return error(exc.status, exc.reason, exc.detail)
         try:
-            parsed: Any = json.loads(body)
-        except (ValueError, RecursionError):
-            metrics.rejected.labels("bad_json").inc()
-            return error(400, "bad_json", "the body is not JSON")
-        batch = isinstance(parsed, dict) and "envelopes" in parsed
-        raws = parsed["envelopes"] if batch else [parsed]
-        if not isinstance(raws, list) or not raws:
+            raws, batch = split_envelopes(body)  # each envelope's exact bytes; no duplicate keys
+        except WireError as exc:
+            metrics.rejected.labels(exc.reason).inc()
+            return error(400, exc.reason, exc.detail)
+        if not raws:
             metrics.rejected.labels("bad_envelope").inc()
             return error(400, "bad_envelope", '"envelopes" must be a non-empty list')
         if len(raws) > cfg.max_batch:

@@ -1,18 +1,23 @@
 """The ingestion contract (EVIDENCE.md), one envelope at a time, in its fixed order:
 
-parse envelope -> verify signature (before the payload is parsed) -> key enrolled and not revoked ->
-parse and validate the payload -> observed ASN (from the address, in memory, then dropped) -> time
-checks -> insert keyed on SHA-256(payload) -> durable commit -> signed receipt.
+parse envelope (exactly one signature) -> key enrolled and not revoked -> verify signature (before the
+payload is parsed) -> payload bytes: UTF-8, no duplicate keys, within bounds, RFC 8785 canonical ->
+strict validation (no coercion, ranges) -> observed ASN (from the address, in memory, then dropped) ->
+time checks -> network evidence and time bracket (probe.collector.attest) -> insert keyed on
+SHA-256(payload), the envelope stored as the exact bytes received -> durable commit -> signed receipt.
 
-Every rejection is an `IngestResult` with a status and a machine-readable reason.
+Every rejection is an `IngestResult` with a 4xx status and a machine-readable reason (429 and 503 ask
+the probe to retry).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,14 +25,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from probe.analysis.facts import fact_of
+from probe.analysis.facts import epoch_hour, fact_of
+from probe.collector.attest import network_evidence, time_bracket
 from probe.collector.db import Connection, is_postgres
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
+from probe.collector.wire import Received, WireError, check_payload
 from probe.config import CollectorSettings
 from probe.models.evidence import IngestResult, Receipt
-from probe.models.measurement import Measurement
+from probe.models.measurement import Measurement, TimeAnchor
 from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
+
+CountryOf = Callable[[int], str | None]  # ASN -> country code, from the collector's own ip2asn table
 
 FUTURE_SLACK = timedelta(hours=1)
 
@@ -59,6 +68,11 @@ class KeyCache:
             found = (now, Ed25519PublicKey.from_public_bytes(row.public_key), row)
             self._keys[key_id] = found
         return found[1], found[2]
+
+    async def enrolled(self, key_id: str) -> Ed25519PublicKey | None:
+        """The key when it is enrolled and not revoked (what the collector's control serves)."""
+        found = await self.get(key_id)
+        return found[0] if found is not None and found[1].revoked_at is None else None
 
     def forget(self, key_id: str) -> None:
         self._keys.pop(key_id, None)
@@ -135,28 +149,62 @@ class Ingestor:
         key: CollectorKey,
         keys: KeyCache,
         limiter: RateLimiter,
+        country_of: CountryOf | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
         self.key = key
         self.keys = keys
         self.limiter = limiter
+        self.country_of = country_of or (lambda asn: None)
+        self.control_keys = {key.key_id: key.private.public_key()}
         self.log_within_s = max(5, math.ceil(settings.checkpoint_interval_s * 5))
+        self._anchors: dict[tuple[int, str], str | None] = {}  # checkpoints never change: cached
+
+    async def anchor_signed_at(self, anchor: TimeAnchor | None) -> str | None:
+        """When this collector signed the checkpoint a measurement names as its time anchor; None when it
+        names none, or one this collector never signed (then it bounds nothing)."""
+        if anchor is None:
+            return None
+        slot = (anchor.tree_size, anchor.root_hash)
+        if slot not in self._anchors:
+
+            def job(conn: Any) -> str | None:
+                row = conn.execute(
+                    "SELECT root, signed_at FROM checkpoints WHERE size = ?", [anchor.tree_size]
+                ).fetchone()
+                if row is None or base64.b64encode(bytes(row[0])).decode() != anchor.root_hash:
+                    return None
+                return str(row[1])
+
+            found = await self.storage.read(job)
+            if found is None:
+                return None  # not cached: the checkpoint may be signed a moment later
+            if len(self._anchors) > 10_000:
+                self._anchors.clear()
+            self._anchors[slot] = found
+        return self._anchors[slot]
 
     async def check(
-        self, raw: Any, observed_asn: int | None, received_at: str
+        self, received: Received | Any, observed_asn: int | None, received_at: str
     ) -> IngestResult | NewMeasurement:
-        """Every check before storage, in the contract's order."""
+        """Every check before storage, in the contract's order. `received`: the envelope's JSON and exact
+        bytes (a bare JSON value is re-serialised: only for callers inside the collector)."""
+        if not isinstance(received, Received):
+            received = Received(received, json.dumps(received, separators=(",", ":")).encode())
+        raw = received.value
         if not isinstance(raw, dict):
             return reject(
                 400, "bad_envelope", "an envelope is a JSON object with payloadType, payload, signatures"
             )
         try:
-            envelope = Envelope.model_validate(raw)
+            envelope = Envelope.model_validate(raw, strict=True)
         except ValidationError as exc:
             return reject(400, "bad_envelope", f"{exc.error_count()} invalid fields")
         if envelope.payloadType != MEASUREMENT_TYPE:
             return reject(415, "wrong_type", f"payloadType must be {MEASUREMENT_TYPE}")
+        if len(envelope.signatures) != 1:
+            return reject(400, "signatures", "a measurement carries exactly one signature, by its probe key")
         key_id = envelope.signatures[0].keyid
         known = await self.keys.get(key_id)
         if known is None:
@@ -173,21 +221,34 @@ class Ingestor:
         if wait > 0:
             return reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
         try:
-            m = Measurement.model_validate_json(body)
+            check_payload(body)
+        except WireError as exc:
+            return reject(422, exc.reason, exc.detail)
+        try:
+            m = Measurement.model_validate_json(body, strict=True)
         except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
             return reject(
-                422, "bad_payload", f"{exc.error_count()} invalid fields, first: {exc.errors()[0]['msg']}"
+                422, "bad_payload", f"{exc.error_count()} invalid fields, first: {where}: {first['msg']}"
             )
         if m.probe.key_id != key_id:
             return reject(422, "bad_payload", "probe.key_id does not name the key that signed the envelope")
         started = datetime.fromisoformat(m.started_at.replace("Z", "+00:00"))
         now = datetime.fromisoformat(received_at.replace("Z", "+00:00"))
-        if started.tzinfo is None:
-            return reject(422, "bad_payload", "started_at must carry a UTC offset")
         if started > now + FUTURE_SLACK:
             return reject(422, "future_start", f"started_at {m.started_at} is more than an hour ahead")
         if started < now - timedelta(days=self.settings.max_age_days):
             return reject(422, "too_old", f"started_at is more than {self.settings.max_age_days} days old")
+        attestation = network_evidence(m, key_id, observed_asn, self.control_keys)
+        bracket = time_bracket(
+            m.started_at,
+            received_at,
+            row.enrolled_at,
+            await self.anchor_signed_at(m.time_anchor),
+            attestation,
+        )
+        asn_of_record = m.probe.asn if m.probe.asn is not None else observed_asn
         digest = hashlib.sha256(body).hexdigest()
         receipt, _ = self.key.sign_model(
             RECEIPT_TYPE,
@@ -200,6 +261,10 @@ class Ingestor:
                 observed_asn=observed_asn,
                 tier=row.tier,
                 log_within_s=self.log_within_s,
+                network_evidence=attestation.evidence,
+                network_why=attestation.why,
+                time_earliest=bracket.earliest,
+                time_ok=bracket.inside,
             ),
         )
         return NewMeasurement(
@@ -210,14 +275,23 @@ class Ingestor:
             tier=row.tier,
             received_at=received_at,
             started_at=m.started_at,
-            envelope=json.dumps(raw, separators=(",", ":")),  # validated above: exactly the DSSE fields
+            envelope=received.raw.decode("utf-8"),  # the exact bytes received
             receipt=receipt.model_dump_json(),
             url=m.target.url,
-            fact=fact_of(m, seq=0, observed_asn=observed_asn, tier=row.tier),
+            fact=fact_of(
+                m,
+                seq=0,
+                observed_asn=observed_asn,
+                tier=row.tier,
+                evidence=attestation.evidence,
+                time_ok=bracket.inside,
+                key_since=epoch_hour(row.enrolled_at),
+                cc=self.country_of(asn_of_record) if asn_of_record is not None else None,
+            ),
         )
 
     async def ingest(
-        self, raws: list[Any], observed_asn: int | None
+        self, raws: list[Received], observed_asn: int | None
     ) -> list[tuple[IngestResult, str | None]]:
         """Results in order, each with the stored receipt's exact JSON text when there is one."""
         received_at = utc_now()

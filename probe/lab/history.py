@@ -188,6 +188,15 @@ async def _generate(
         )
 
     await storage.write(mark)
+
+    def names(conn: Any) -> None:
+        # The lab collector's own table of names (a real collector fills it from its ip2asn table).
+        conn.executemany(
+            "INSERT INTO networks (asn, name, cc) VALUES (?, ?, 'KH') ON CONFLICT (asn) DO NOTHING",
+            [(asn, NETWORKS.get(asn, f"AS{asn}")) for asn in history.asns],
+        )
+
+    await storage.write(names)
     batch: list[NewMeasurement] = []
     try:
         for asn, n, when in history.runs():

@@ -1,0 +1,108 @@
+"""What the collector sets up at start for its trust model: the network names it shows (from its own
+ip2asn table, never from probes) and the network evidence of measurements stored before it existed.
+
+A database from before migration 3 (or facts rebuilt by `reindex`) has facts whose evidence is unknown
+(NULL). They are recomputed here from what the collector kept: the envelope, the receipt's time, the
+network it observed the upload from, the key's enrolment and the checkpoints it signed. What cannot be
+confirmed is `claimed`. The collector says how many once in its log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from probe.analysis.facts import epoch_hour
+from probe.analysis.index import payload_of
+from probe.asn import AsnTable
+from probe.collector.attest import network_evidence, time_bracket
+from probe.collector.db import Connection
+from probe.collector.signing import CollectorKey
+from probe.collector.storage import Storage
+from probe.models.measurement import Measurement
+
+log = logging.getLogger("saksi.collector")
+
+
+def store_names(conn: Connection, asn: AsnTable) -> int:
+    """Replace the `networks` table with this collector's ip2asn names and countries; returns how many.
+    Without a table (none imported yet) the names stored before are kept."""
+    if not len(asn):
+        return 0
+    rows: dict[int, tuple[str, str]] = {}
+    for number in asn.asns():
+        found = asn.network(number)
+        if found is not None:
+            rows[number] = (found.name[:256], found.cc[:8])
+    conn.execute("DELETE FROM networks")
+    if rows:
+        conn.executemany(
+            "INSERT INTO networks (asn, name, cc) VALUES (?, ?, ?)",
+            [(n, name, cc) for n, (name, cc) in sorted(rows.items())],
+        )
+    return len(rows)
+
+
+def recompute(conn: Connection, key: CollectorKey, asn: AsnTable, batch: int = 2000) -> dict[str, int]:
+    """Network evidence, time bracket, key age and country for every fact whose evidence is unknown."""
+    control_keys = {key.key_id: key.private.public_key()}
+    anchors = {
+        int(size): (bytes(root), str(at))
+        for size, root, at in conn.execute("SELECT size, root, signed_at FROM checkpoints").fetchall()
+    }
+    totals: dict[str, int] = {}
+    while True:
+        rows = conn.execute(
+            "SELECT f.seq, m.envelope, m.asn, m.key_id, m.received_at, p.enrolled_at FROM facts f "
+            "JOIN measurements m ON m.seq = f.seq LEFT JOIN probes p ON p.key_id = m.key_id "
+            "WHERE f.evidence IS NULL ORDER BY f.seq LIMIT ?",
+            [batch],
+        ).fetchall()
+        if not rows:
+            return totals
+        updates: list[tuple[Any, ...]] = []
+        for seq, envelope, observed, key_id, received_at, enrolled_at in rows:
+            try:
+                m = Measurement.model_validate_json(payload_of(envelope))
+            except (ValidationError, ValueError, KeyError, json.JSONDecodeError):
+                updates.append(("claimed", 0, 0, None, seq))  # unreadable today: never counted
+                totals["unreadable"] = totals.get("unreadable", 0) + 1
+                continue
+            attestation = network_evidence(m, key_id, observed, control_keys)
+            anchor_at = None
+            if m.time_anchor is not None:
+                found = anchors.get(m.time_anchor.tree_size)
+                if found and base64.b64encode(found[0]).decode() == m.time_anchor.root_hash:
+                    anchor_at = found[1]
+            enrolled = enrolled_at or received_at
+            bracket = time_bracket(m.started_at, received_at, enrolled, anchor_at, attestation)
+            number = m.probe.asn if m.probe.asn is not None else observed
+            updates.append(
+                (
+                    attestation.evidence,
+                    int(bracket.inside),
+                    epoch_hour(enrolled),
+                    asn.country_of(number) if number is not None else None,
+                    seq,
+                )
+            )
+            totals[attestation.evidence] = totals.get(attestation.evidence, 0) + 1
+        conn.executemany(
+            "UPDATE facts SET evidence = ?, time_ok = ?, key_since = ?, cc = ? WHERE seq = ?", updates
+        )
+
+
+async def start_trust(db: Storage, key: CollectorKey, asn: AsnTable) -> None:
+    await db.write(lambda conn: store_names(conn, asn))
+    totals = await db.write(lambda conn: recompute(conn, key, asn))
+    if totals:
+        log.warning(
+            "network evidence recomputed for %d measurements stored before it existed: %s; what could not "
+            "be confirmed is 'claimed' and not counted in timelines",
+            sum(totals.values()),
+            ", ".join(f"{n} {what}" for what, n in sorted(totals.items())),
+        )
