@@ -47,9 +47,11 @@ def store_names(conn: Connection, asn: AsnTable) -> int:
     return len(rows)
 
 
-def recompute(conn: Connection, key: CollectorKey, asn: AsnTable, batch: int = 2000) -> dict[str, int]:
-    """Network evidence, time bracket, key age and country for every fact whose evidence is unknown."""
+def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[str, int]:
+    """Network evidence, time bracket, key age and country (from the `networks` table) for every fact
+    whose evidence is unknown."""
     control_keys = {key.key_id: key.private.public_key()}
+    countries = {int(n): str(cc) for n, cc in conn.execute("SELECT asn, cc FROM networks").fetchall()}
     anchors = {
         int(size): (bytes(root), str(at))
         for size, root, at in conn.execute("SELECT size, root, signed_at FROM checkpoints").fetchall()
@@ -86,7 +88,7 @@ def recompute(conn: Connection, key: CollectorKey, asn: AsnTable, batch: int = 2
                     attestation.evidence,
                     int(bracket.inside),
                     epoch_hour(enrolled),
-                    asn.country_of(number) if number is not None else None,
+                    countries.get(number) if number is not None else None,
                     seq,
                 )
             )
@@ -98,7 +100,7 @@ def recompute(conn: Connection, key: CollectorKey, asn: AsnTable, batch: int = 2
 
 async def start_trust(db: Storage, key: CollectorKey, asn: AsnTable) -> None:
     await db.write(lambda conn: store_names(conn, asn))
-    totals = await db.write(lambda conn: recompute(conn, key, asn))
+    totals = await db.write(lambda conn: recompute(conn, key))
     if totals:
         log.warning(
             "network evidence recomputed for %d measurements stored before it existed: %s; what could not "

@@ -174,7 +174,9 @@ async def _generate(
     storage = SqliteStorage(data_dir / "collector.db")
     key = CollectorKey.load_or_create(data_dir, origin)
     settings = CollectorSettings(data_dir=data_dir, origin=origin, max_age_days=history.days + 400)
-    ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**9, storage))
+    ingestor = Ingestor(
+        settings, storage, key, KeyCache(storage), RateLimiter(10**9, storage), country_of=lambda _: "KH"
+    )
     enrolled: set[str] = set()
     stored = 0
 
