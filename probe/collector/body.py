@@ -43,4 +43,6 @@ async def read_body(request: Request, *, max_bytes: int, max_decompressed: int) 
         out += inflate.flush()
         if len(out) > max_decompressed:
             raise BodyError(413, "too_large", f"the body inflates past {max_decompressed} bytes")
+        if not inflate.eof or inflate.unused_data:  # strict: one whole gzip member, nothing after it
+            raise BodyError(400, "bad_encoding", "the gzip body is truncated or has bytes after its end")
     return bytes(out)

@@ -1,0 +1,526 @@
+"""The adversary suite (issue 10): one test per attack, each with the outcome it must give.
+
+An attacker has nothing but open enrolment: keys of tier `unverified`, any number of them, and full
+control of what they sign. None of these attacks may publish a state, change a published one, queue an
+alert or change a dashboard label. The measurements go through the collector's real ingest
+(`Ingestor.check`) into a real SQLite database, with the times and upload networks each attack needs;
+publication is read back through the same queries the dashboard, the API and the alerter use.
+`test_the_harness_publishes_for_honest_probes` shows the same harness does publish for honest data, so
+that every "not published" below is meaningful.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probe.analysis.query import matrix
+from probe.collector import alerts
+from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
+from probe.collector.sequencer import sequence
+from probe.collector.signing import CollectorKey
+from probe.collector.storage import NewMeasurement, ProbeRow, SqliteStorage
+from probe.collector.wire import Received
+from probe.config import CollectorSettings
+from probe.models.control import (
+    ClientInfo,
+    ControlDns,
+    ControlEcho,
+    ControlHttp,
+    ControlResponse,
+    ControlResult,
+)
+from probe.models.evidence import IngestResult, Receipt
+from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
+from probe.models.observation import Observations
+from probe.models.verdict import Verdict
+from probe.sign.dsse import CONTROL_TYPE, MEASUREMENT_TYPE, sign_envelope
+from probe.sign.jcs import canonical
+from probe.sign.keys import DeviceSeed, key_id, raw_public
+from probe.sign.signer import ProbeSigner
+from tests.collector_rig import Prober, collector
+
+ASN = 38623
+OTHER_ASN = 17976
+DOMAIN = "www.rfa.org"
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+TODAY = NOW.replace(hour=0)
+
+
+def iso(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Probe:
+    signer: ProbeSigner
+    asn: int
+    enrolled_at: datetime
+    tier: str
+    keys: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, when: datetime) -> Any:
+        return self.signer.key(self.asn, when)
+
+    def kid(self, when: datetime) -> str:
+        return self.signer.key_id_for(self.asn, when)
+
+
+class World:
+    """A collector's ingest, storage, log and alerter, driven with chosen times and networks."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.storage = SqliteStorage(tmp / "collector.db")
+        self.key = CollectorKey.load_or_create(tmp, "adversary.test/log")
+        settings = CollectorSettings(data_dir=tmp, origin=self.key.origin, max_age_days=90)
+        self.ingestor = Ingestor(
+            settings,
+            self.storage,
+            self.key,
+            KeyCache(self.storage, ttl_s=0),
+            RateLimiter(10**9, self.storage),
+        )
+        self.loop = asyncio.new_event_loop()
+        self.run(
+            self.storage.write(lambda c: alerts.subscribe(c, "http://127.0.0.1:9/hook", None, None, "day"))
+        )
+
+    def run(self, job: Any) -> Any:
+        return self.loop.run_until_complete(job)
+
+    def close(self) -> None:
+        self.storage.close()
+        self.loop.close()
+
+    def probe(self, *, tier: str = "unverified", enrolled: datetime | None = None, asn: int = ASN) -> Probe:
+        seed = self.tmp / f"seed-{secrets.token_hex(4)}"
+        p = Probe(ProbeSigner(DeviceSeed(seed)), asn, enrolled or NOW - timedelta(days=60), tier)
+        for when in (NOW - timedelta(days=40), NOW):  # this quarter's key and (maybe) the last one's
+            public = raw_public(p.key(when).public_key())
+            row = ProbeRow(p.kid(when), public, tier, iso(p.enrolled_at), None)
+            self.run(self.storage.enrol(row))
+        return p
+
+    def control_answer(self, p: Probe, uid: str, when: datetime, seen_asn: int | None) -> ControlResult:
+        """What the collector's own control signs for this probe's request (probe.control.service)."""
+        answer = ControlResponse(
+            dns=ControlDns(addrs=["192.0.2.1"]),
+            http_request=ControlHttp(status_code=200),
+            client=ClientInfo(asn=seen_asn),
+            request=ControlEcho(key_id=p.kid(when), measurement_uid=uid),
+            answered_at=iso(when),
+        )
+        envelope, _ = self.key.sign_model(CONTROL_TYPE, answer)
+        return ControlResult(url="http://collector/api/v1/control", response=answer, envelope=envelope)
+
+    def measurement(
+        self,
+        p: Probe,
+        when: datetime,
+        outcome: str = "blocked",
+        *,
+        control: ControlResult | None | str = "attested",
+        **probe_info: Any,
+    ) -> Measurement:
+        uid = secrets.token_hex(16)
+        if control == "attested":
+            control = self.control_answer(p, uid, when, p.asn)
+        verdict = (
+            Verdict(
+                outcome="blocked",
+                method="dns.nxdomain",
+                confidence="likely",
+                rule_id="dns.rcode",
+                explanation="x",
+            )
+            if outcome == "blocked"
+            else Verdict(outcome="accessible", rule_id="accessible.http", explanation="x")
+        )
+        return Measurement(
+            measurement_uid=uid,
+            software=Software(name="saksi-probe", version="test"),
+            rules_version="test",
+            probe=ProbeInfo(asn=p.asn, key_id=p.kid(when), **probe_info),
+            target=TargetRef(url=f"https://{DOMAIN}/", category_code="NEWS"),
+            started_at=iso(when),
+            finished_at=iso(when + timedelta(seconds=5)),
+            observations=Observations(),
+            control=control if not isinstance(control, str) else None,
+            verdict=verdict,
+        )
+
+    def send(
+        self, p: Probe, m: Measurement, *, observed: int | None, received: datetime | None = None
+    ) -> NewMeasurement | IngestResult:
+        when = datetime.fromisoformat(m.started_at.replace("Z", "+00:00"))
+        body = canonical(m)
+        envelope = sign_envelope(MEASUREMENT_TYPE, body, p.key(when), p.kid(when))
+        raw = envelope.model_dump_json().encode()
+        received_at = iso(received or when + timedelta(minutes=2))
+        checked = self.run(self.ingestor.check(Received(json.loads(raw), raw), observed, received_at))
+        if isinstance(checked, NewMeasurement):
+            (stored,) = self.run(self.storage.store([checked]))
+            assert stored.status == 201
+        return checked
+
+    def days(self, p: Probe, days: range, outcome: str = "blocked", per_day: int = 4, **kw: Any) -> list[Any]:
+        """`per_day` measurements on each day in `days` (days before today; complete windows)."""
+        out = []
+        for d in days:
+            for i in range(per_day):
+                when = TODAY - timedelta(days=d) + timedelta(hours=2 + 5 * i)
+                m = self.measurement(p, when, outcome, control=kw.get("control", "attested"))
+                out.append(self.send(p, m, observed=kw.get("observed", p.asn)))
+        return out
+
+    def published(self) -> dict[tuple[str, int | None], str]:
+        def job(conn: Any) -> dict[tuple[str, int | None], str]:
+            return {(c.domain, c.asn): c.state for c in matrix(conn, at=NOW) if c.published}
+
+        return dict(self.run(self.storage.read(job)))
+
+    def alerts_queued(self) -> int:
+        while self.run(self.storage.write(lambda c: sequence(c, self.key))) is not None:
+            pass
+        return int(self.run(self.storage.write(lambda c: alerts.detect(c, self.key, 30, now=NOW))))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = World(tmp_path)
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+def receipt_of(checked: Any) -> Receipt:
+    assert isinstance(checked, NewMeasurement), checked
+    return Receipt.model_validate_json(base64.b64decode(json.loads(checked.receipt)["payload"]))
+
+
+# --- the baseline: the harness publishes for honest probes -------------------------------------------
+
+
+def test_the_harness_publishes_for_honest_probes(world: World) -> None:
+    """Two long-enrolled unverified probes, attested by the collector's control, three whole days."""
+    for p in (world.probe(), world.probe()):
+        for r in world.days(p, range(2, 5)):
+            assert receipt_of(r).network_evidence == "attested" and receipt_of(r).time_ok
+    assert world.published() == {(DOMAIN, ASN): "blocked"}
+    assert world.alerts_queued() == 1
+
+
+def test_one_vouched_probe_is_a_basis(world: World) -> None:
+    world.days(world.probe(tier="vouched"), range(2, 5), control=None)  # observed, not attested
+    assert world.published() == {(DOMAIN, ASN): "blocked"}
+
+
+# --- the attacks ---------------------------------------------------------------------------------------
+
+
+def test_spoofed_network(world: World) -> None:
+    """Claims AS38623 while uploading from another network, without a control answer: `claimed`, stored,
+    never counted, even from two vouched keys."""
+    results = [
+        r
+        for p in (world.probe(tier="vouched"), world.probe(tier="vouched"))
+        for r in world.days(p, range(2, 6), control=None, observed=OTHER_ASN)
+    ]
+    assert {receipt_of(r).network_evidence for r in results} == {"claimed"}
+    assert world.published() == {} and world.alerts_queued() == 0
+
+
+def test_spoofed_network_with_a_control_answer_from_elsewhere(world: World) -> None:
+    """The control saw the request from another network than the one claimed: `claimed`."""
+    p, q = world.probe(), world.probe()
+    for probe in (p, q):
+        for d in range(2, 5):
+            when = TODAY - timedelta(days=d) + timedelta(hours=3)
+            m = world.measurement(probe, when, control=None)
+            m = m.model_copy(
+                update={"control": world.control_answer(probe, m.measurement_uid, when, OTHER_ASN)}
+            )
+            for _ in range(2):
+                r = world.send(
+                    probe, m.model_copy(update={"measurement_uid": secrets.token_hex(16)}), observed=None
+                )
+                assert receipt_of(r).network_evidence == "claimed"
+    assert world.published() == {}
+
+
+def test_back_dating(world: World) -> None:
+    """A freshly enrolled key uploads measurements dated 4 days back: stored, flagged outside the time
+    bracket (before the key existed), never in a timeline, even vouched and observed."""
+    fresh = world.probe(tier="vouched", enrolled=NOW)
+    results = world.days(fresh, range(2, 6), control=None)
+    assert [receipt_of(r).time_ok for r in results] == [False] * len(results)
+    assert world.published() == {} and world.alerts_queued() == 0
+
+
+def test_back_dating_against_the_control_time(world: World) -> None:
+    """An attested measurement whose started_at is far from the control's signed time is not attested."""
+    p = world.probe()
+    when = TODAY - timedelta(days=3)
+    m = world.measurement(p, when, control=None)
+    answer = world.control_answer(p, m.measurement_uid, NOW - timedelta(hours=1), ASN)  # asked today
+    r = world.send(p, m.model_copy(update={"control": answer}), observed=None)
+    assert receipt_of(r).network_evidence == "claimed"
+    assert "far from started_at" in (receipt_of(r).network_why or "")
+
+
+def test_one_probe_alone(world: World) -> None:
+    """One unverified key, attested, many measurements on many whole days: never published."""
+    world.days(world.probe(), range(2, 8), per_day=12)
+    assert world.published() == {} and world.alerts_queued() == 0
+
+
+def test_many_fresh_keys_from_one_network(world: World) -> None:
+    """Ten keys enrolled three days ago, all attested on the network: keys younger than the minimum age
+    do not count toward the attested-probe basis."""
+    for _ in range(10):
+        world.days(world.probe(enrolled=TODAY - timedelta(days=3)), range(1, 3))
+    assert world.published() == {} and world.alerts_queued() == 0
+
+
+def test_a_copied_control_answer(world: World) -> None:
+    """Two keys embed an honest probe's attested control answers: `claimed` (another key, another uid)."""
+    honest, copier1, copier2 = world.probe(), world.probe(), world.probe()
+    for d in range(2, 5):
+        when = TODAY - timedelta(days=d) + timedelta(hours=4)
+        original = world.measurement(honest, when)
+        for copier in (copier1, copier2):
+            for _ in range(2):
+                m = world.measurement(copier, when, control=None).model_copy(
+                    update={"control": original.control}
+                )
+                r = world.send(copier, m, observed=None)
+                assert receipt_of(r).network_evidence == "claimed"
+                assert "another key" in (receipt_of(r).network_why or "")
+    assert world.published() == {}
+
+
+def test_a_reused_control_answer_of_the_same_key(world: World) -> None:
+    p = world.probe()
+    when = TODAY - timedelta(days=2)
+    first = world.measurement(p, when)
+    again = world.measurement(p, when, control=None).model_copy(update={"control": first.control})
+    assert receipt_of(world.send(p, first, observed=None)).network_evidence == "attested"
+    r = world.send(p, again, observed=None)
+    assert receipt_of(r).network_evidence == "claimed" and "another measurement" in (
+        receipt_of(r).network_why or ""
+    )
+
+
+def test_a_window_still_open_is_provisional_and_never_alerts(world: World) -> None:
+    """Blocked all of today and yesterday by two attested probes: yesterday is one complete window, today
+    is open; nothing is published until two complete windows agree."""
+    for p in (world.probe(), world.probe()):
+        world.days(p, range(1, 2))
+        for h in range(0, max(1, NOW.hour), 3):
+            world.send(p, world.measurement(p, TODAY + timedelta(hours=h)), observed=ASN)
+    assert world.published() == {} and world.alerts_queued() == 0
+
+
+def test_attacks_do_not_change_a_published_state(world: World) -> None:
+    """Accessible is published by two honest probes; spoofed, back-dated, lone and copied claims of
+    blocking on the same days change nothing."""
+    for p in (world.probe(), world.probe()):
+        world.days(p, range(2, 6), outcome="accessible")
+    assert world.published() == {(DOMAIN, ASN): "accessible"}
+    queued = world.alerts_queued()
+    world.days(world.probe(tier="vouched"), range(2, 6), per_day=10, control=None, observed=OTHER_ASN)
+    world.days(world.probe(tier="vouched", enrolled=NOW), range(2, 6), per_day=10, control=None)
+    world.days(world.probe(), range(2, 6), per_day=10, control=None, observed=None)
+    assert world.published() == {(DOMAIN, ASN): "accessible"}
+    assert world.alerts_queued() == 0 and queued == 0  # a first accessible state is not news
+
+
+# --- wire attacks, through the real HTTP collector ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with collector(tmp_path_factory.mktemp("adversary")) as r:
+        yield r
+
+
+def _post_payload(rig: Any, prober: Prober, payload: bytes, **envelope: Any) -> Any:
+    kid = prober.key_id
+    env = sign_envelope(MEASUREMENT_TYPE, payload, prober.key, kid).model_dump()
+    env.update(envelope)
+    with rig.client() as client:
+        return client.post(
+            "/api/v1/measurements", content=json.dumps(env), headers={"content-type": "application/json"}
+        )
+
+
+@pytest.fixture
+def prober(rig: Any, tmp_path: Path) -> Prober:
+    p = Prober(tmp_path)
+    with rig.client() as client:
+        assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+    return p
+
+
+def test_a_renamed_network(rig: Any, prober: Prober) -> None:
+    """A probe names its network 'Renamed by a probe': the dashboard shows the collector's own name."""
+    m = prober.measurement(
+        probe=ProbeInfo(asn=ASN, key_id=prober.key_id, network_name="Renamed by a probe", cc="US")
+    )
+    with rig.client() as client:
+        assert client.post("/api/v1/measurements", json=prober.envelope(m)).status_code == 201
+        page = client.get(f"/asn/{ASN}").text
+    assert "Renamed by a probe" not in page
+    assert "VIETTEL-KH Metfone" in page
+
+
+def test_duplicate_keys_in_a_payload(rig: Any, prober: Prober) -> None:
+    """A verdict that says blocked, then accessible: refused, whichever a parser would keep."""
+    body = canonical(prober.measurement())
+    doubled = body.replace(b'"outcome":"blocked"', b'"outcome":"blocked","outcome":"accessible"')
+    assert doubled != body
+    r = _post_payload(rig, prober, doubled)
+    assert (r.status_code, r.json()["reason"]) == (422, "duplicate_key")
+
+
+def test_duplicate_keys_in_an_envelope(rig: Any, prober: Prober) -> None:
+    env = prober.envelope()
+    text = json.dumps(env)[:-1] + ', "payloadType": "application/vnd.saksi.measurement.v1+json"}'
+    with rig.client() as client:
+        r = client.post("/api/v1/measurements", content=text, headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["reason"]) == (400, "duplicate_key")
+
+
+def _forms(m: Measurement) -> dict[str, bytes]:
+    body = canonical(m)
+    data = json.loads(body)
+    return {
+        "spaces": json.dumps(data, sort_keys=True).encode(),
+        "unsorted": json.dumps(dict(reversed(list(data.items()))), separators=(",", ":")).encode(),
+        "escaped_ascii": body.replace(b'"rules_version":"test"', b'"rules_version":"t\\u0065st"'),
+        "float_integer": body.replace(b'"schema_version":1', b'"schema_version":1.0'),
+        "exponent": body.replace(b'"schema_version":1', b'"schema_version":1e0'),
+        "trailing_newline": body + b"\n",
+        "bom": b"\xef\xbb\xbf" + body,
+    }
+
+
+@pytest.mark.parametrize(
+    "form", ["spaces", "unsorted", "escaped_ascii", "float_integer", "exponent", "trailing_newline", "bom"]
+)
+def test_each_non_canonical_form(rig: Any, prober: Prober, form: str) -> None:
+    r = _post_payload(rig, prober, _forms(prober.measurement())[form])
+    assert r.status_code == 422, r.text
+    assert r.json()["reason"] in ("not_canonical", "bad_json")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "why"),
+    [
+        (("schema_version",), "1", "a string for an integer"),
+        (("probe", "asn"), 2**63, "an ASN that overflows SQLite"),
+        (("probe", "asn"), 2**32, "an ASN past 32 bits"),
+        (("probe", "asn"), -1, "a negative ASN"),
+        (("started_at",), "2026-02-30T10:00:00.000Z", "a day that does not exist"),
+        (("started_at",), "2026-11-01T10:00:00+07:00", "a time that is not UTC"),
+        (("started_at",), "yesterday", "not a time"),
+        (("probe", "cc"), "kh", "a country code in lower case"),
+        (("target", "url"), "https://x/" + "a" * 5000, "a URL past its bound"),
+        (("verdict", "outcome"), "BLOCKED", "an outcome outside the vocabulary"),
+    ],
+)
+def test_strict_payload_values(rig: Any, prober: Prober, path: tuple[str, ...], value: Any, why: str) -> None:
+    data = json.loads(canonical(prober.measurement()))
+    here = data
+    for part in path[:-1]:
+        here = here[part]
+    here[path[-1]] = value
+    r = _post_payload(rig, prober, json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    assert r.status_code == 422, f"{why}: {r.status_code} {r.text}"
+    # 2^63 is past JSON's exact integers (2^53): RFC 8785 writes it otherwise, so it is not canonical either
+    assert r.json()["reason"] in (("bad_payload", "not_canonical") if value == 2**63 else ("bad_payload",))
+
+
+def test_a_second_signature(rig: Any, prober: Prober) -> None:
+    """An extra signature, even one by another enrolled key, is refused: exactly one, by the probe key."""
+    body = canonical(prober.measurement())
+    env = sign_envelope(MEASUREMENT_TYPE, body, prober.key, prober.key_id).model_dump()
+    env["signatures"].append({"keyid": "f" * 64, "sig": base64.b64encode(b"x" * 64).decode()})
+    with rig.client() as client:
+        r = client.post("/api/v1/measurements", json=env)
+    assert (r.status_code, r.json()["reason"]) == (400, "signatures")
+
+
+def test_gzip_with_trailing_junk(rig: Any, prober: Prober) -> None:
+    import gzip
+
+    body = gzip.compress(json.dumps(prober.envelope()).encode()) + b"junk"
+    with rig.client() as client:
+        r = client.post(
+            "/api/v1/measurements",
+            content=body,
+            headers={"content-type": "application/json", "content-encoding": "gzip"},
+        )
+    assert (r.status_code, r.json()["reason"]) == (400, "bad_encoding")
+
+
+def test_the_stored_envelope_is_the_exact_bytes_received(rig: Any, prober: Prober) -> None:
+    env = prober.envelope()
+    sent = (
+        '{ "signatures" : ' + json.dumps(env["signatures"]) + ', "payload": "' + env["payload"] + '",'
+        ' "payloadType":"' + env["payloadType"] + '" }'
+    ).encode()
+    batch = b'{"envelopes": [ ' + sent + b" ]}"
+    with rig.client() as client:
+        r = client.post("/api/v1/measurements", content=batch, headers={"content-type": "application/json"})
+        assert r.json()["results"][0]["status"] == 201
+    uid = json.loads(base64.b64decode(env["payload"]))["measurement_uid"]
+    db = rig.settings.collector.data_dir / "collector.db"
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT envelope FROM measurements WHERE uid = ?", [uid]).fetchone()[0]
+    assert stored.encode() == sent
+
+
+def test_no_rejection_is_a_5xx(rig: Any, prober: Prober) -> None:
+    """Hostile bodies of every kind: a 4xx with a reason, never a 5xx."""
+    bodies = [
+        b"",
+        b"null",
+        b"[]",
+        b'{"envelopes": 5}',
+        b'{"envelopes": [], "x": 1}',
+        b'{"envelopes": [1]}',
+        b"NaN",
+        b'{"payloadType": 1}',
+        b"\xff\xfe",
+        b'{"a":' * 10_000,
+        json.dumps(
+            {
+                "payloadType": MEASUREMENT_TYPE,
+                "payload": "!!",
+                "signatures": [{"keyid": prober.key_id, "sig": "AA=="}],
+            }
+        ).encode(),
+    ]
+    with rig.client() as client:
+        for body in bodies:
+            r = client.post(
+                "/api/v1/measurements", content=body, headers={"content-type": "application/json"}
+            )
+            assert 400 <= r.status_code < 500 or r.status_code == 200, (body[:40], r.status_code)
+            if r.status_code != 200:
+                assert r.json()["reason"], body[:40]
+            else:
+                assert all(400 <= x["status"] < 500 for x in r.json()["results"])
