@@ -46,7 +46,7 @@ from probe.models.observation import Observations
 from probe.models.verdict import Verdict
 from probe.sign.dsse import CONTROL_TYPE, MEASUREMENT_TYPE, sign_envelope
 from probe.sign.jcs import canonical
-from probe.sign.keys import DeviceSeed, key_id, raw_public
+from probe.sign.keys import DeviceSeed, raw_public
 from probe.sign.signer import ProbeSigner
 from tests.collector_rig import Prober, collector
 
@@ -130,7 +130,7 @@ class World:
         when: datetime,
         outcome: str = "blocked",
         *,
-        control: ControlResult | None | str = "attested",
+        control: ControlResult | str | None = "attested",
         **probe_info: Any,
     ) -> Measurement:
         uid = secrets.token_hex(16)
