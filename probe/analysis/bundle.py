@@ -36,13 +36,13 @@ import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
     VERIFY_MD,
@@ -60,6 +60,7 @@ from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
 from probe.lab.history import is_lab, is_lab_payload
 from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
+from probe.models.evidence import Receipt
 from probe.models.measurement import Measurement
 from probe.sign.dsse import sign_envelope
 from probe.sign.jcs import canonical
@@ -313,13 +314,16 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
     # Names from the collector's own ip2asn table, never from what a probe claims.
     for number, name in network_names(conn).items():
         tally.names[number] = Counter({name: 1})
+    countries = {int(n): str(cc) for n, cc in conn.execute("SELECT asn, cc FROM networks").fetchall()}
     facts: list[Fact] = []
     controls: list[Fact] = []
     domain_uids: set[str] = set()
 
     def add_measurement(row: Row, *, control: bool) -> None:
         m = Measurement.model_validate_json(_payload(row.envelope))
-        fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
+        receipt = Receipt.model_validate_json(_payload(row.receipt))
+        fact = fact_from_receipt(m, seq=row.log_index, receipt=receipt)
+        fact = replace(fact, cc=countries.get(fact.asn)) if fact.asn is not None else fact
         if is_lab_payload(m):
             tally.lab += 1
         if control:

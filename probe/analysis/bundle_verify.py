@@ -62,7 +62,7 @@ from probe.analysis.bundle import (
     timeline_files,
 )
 from probe.analysis.bundle_summary import CHECKS, Results, Summary
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.query import FilterError, Filters
 from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.log import Checkpoint, LogError, NoteError, NoteVerifier, leaf_hash, verify_inclusion
@@ -573,7 +573,7 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         if measurement is not None:
             part.skip("measurement", "its receipt could not be verified")
         return
-    fact = fact_of(measurement, seq=proof.leaf_index, observed_asn=receipt.observed_asn, tier=receipt.tier)
+    fact = fact_from_receipt(measurement, seq=proof.leaf_index, receipt=receipt)
     if in_filters(fact, ctx.filters):
         part.facts.append(fact)
         part.passed["measurement"] += 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from probe.models.evidence import Receipt
 from probe.models.measurement import Measurement
 
 CONTROL_CATEGORY = "CTRL"  # Citizen Lab's category for control content: should be reachable everywhere
@@ -113,4 +114,20 @@ def fact_of(
         evidence=evidence,
         time_ok=int(time_ok),
         key_since=key_since,
+    )
+
+
+def fact_from_receipt(m: Measurement, *, seq: int, receipt: Receipt, cc: str | None = None) -> Fact:
+    """A fact from a measurement and the collector's signed receipt of it (bundles, and `probe verify` of
+    them): the network evidence, time bracket and key enrolment the collector signed. A receipt from
+    before these existed says nothing of them: the measurement is not counted."""
+    return fact_of(
+        m,
+        seq=seq,
+        observed_asn=receipt.observed_asn,
+        tier=receipt.tier,
+        evidence=receipt.network_evidence or "unknown",
+        time_ok=bool(receipt.time_ok),
+        key_since=epoch_hour(receipt.key_enrolled_at) if receipt.key_enrolled_at else 0,
+        cc=cc,
     )

@@ -265,6 +265,7 @@ class Ingestor:
                 network_why=attestation.why,
                 time_earliest=bracket.earliest,
                 time_ok=bracket.inside,
+                key_enrolled_at=row.enrolled_at,
             ),
         )
         return NewMeasurement(

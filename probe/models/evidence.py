@@ -71,6 +71,7 @@ class Receipt(Wire):
     network_why: str | None = None
     time_earliest: str | None = None
     time_ok: bool | None = None
+    key_enrolled_at: str | None = None  # when the collector enrolled the key (its age counts in the rules)
 
 
 class IngestResult(Wire):
