@@ -524,3 +524,71 @@ def test_no_rejection_is_a_5xx(rig: Any, prober: Prober) -> None:
                 assert r.json()["reason"], body[:40]
             else:
                 assert all(400 <= x["status"] < 500 for x in r.json()["results"])
+
+
+# --- existing data ---------------------------------------------------------------------------------------
+
+
+def test_an_older_database_gets_network_evidence_once(
+    history_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database from before migration 3: its facts get network evidence and time brackets from the
+    collector's own records when the collector starts (here: uploads observed from the claimed network),
+    what cannot be confirmed is `claimed`, and the log says so once."""
+    db = history_dir / "collector.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX facts_unchecked")
+        for column in ("evidence", "time_ok", "key_since"):
+            conn.execute(f"ALTER TABLE facts DROP COLUMN {column}")
+        conn.execute("DROP TABLE networks")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 3")
+        # One measurement whose upload came from elsewhere: it cannot be confirmed.
+        conn.execute("UPDATE measurements SET asn = 9999 WHERE seq = 1")
+    caplog.set_level("WARNING", logger="saksi.collector")
+    with collector(tmp_path) as rig, rig.client() as client:
+        events = client.get("/api/v1/events", params={"domain": "www.rfa.org"}).json()["events"]
+    messages = [r.getMessage() for r in caplog.records if "network evidence recomputed" in r.getMessage()]
+    assert len(messages) == 1 and "1 claimed" in messages[0] and "observed" in messages[0]
+    assert {e["kind"] for e in events} >= {"blocking_start"}  # still published: vouched, observed probes
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT evidence FROM facts WHERE seq = 1").fetchone()[0] == "claimed"
+        assert conn.execute("SELECT count(*) FROM facts WHERE evidence IS NULL").fetchone()[0] == 0
+    with collector(tmp_path):  # a second start has nothing to recompute, and says nothing
+        pass
+    again = [r for r in caplog.records if "network evidence recomputed" in r.getMessage()]
+    assert len(again) == 1
+
+
+# --- the collector's control serves enrolled probes only -------------------------------------------------
+
+
+def _control(rig: Any, key: Any, url: str) -> Any:
+    from probe.control.client import signed_request
+
+    with rig.client() as client:
+        return client.post("/api/v1/control", content=signed_request(url, [], key, secrets.token_hex(16)))
+
+
+def test_the_control_refuses_strangers(rig: Any, tmp_path: Path) -> None:
+    stranger = Prober(tmp_path)  # never enrolled
+    r = _control(rig, stranger.key, "https://www.rfa.org/")
+    assert (r.status_code, r.json()["error"]) == (403, "unknown_key")
+
+
+def test_the_control_refuses_a_revoked_key(rig: Any, tmp_path: Path) -> None:
+    p = Prober(tmp_path)
+    with rig.client() as client:
+        assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+    storage = SqliteStorage(rig.settings.collector.data_dir / "collector.db")
+    try:
+        asyncio.run(storage.revoke(p.key_id, iso(NOW)))
+    finally:
+        storage.close()
+    r = _control(rig, p.key, "https://www.rfa.org/")
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("target", ["http://0177.0.0.1/", "http://[::1", f"http://{'a' * 64}.example/"])
+def test_the_collectors_control_gives_400_for_malformed_urls(rig: Any, prober: Prober, target: str) -> None:
+    r = _control(rig, prober.key, target)
+    assert (r.status_code, r.json()["error"]) == (400, "bad_url")
