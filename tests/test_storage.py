@@ -3,9 +3,8 @@ interface, the log sequencer, and the analysis queries on what was stored."""
 
 from __future__ import annotations
 
-import hashlib
-
 import asyncio
+import hashlib
 import secrets
 from itertools import pairwise
 from pathlib import Path
