@@ -100,6 +100,8 @@ def test_bundle_verifies_and_says_what_was_seen(history_dir: Path, tmp_path: Pat
     assert summary.probes == 6 and summary.tiers == {"vouched": 3, "unverified": 3}
     assert summary.controls > 0  # the same probes' control measurements, which the rules use
     assert summary.blocking_events == 3
+    # The lab's uploads were observed from the networks they claim; every time inside its bracket.
+    assert summary.evidence == {"observed": summary.measurements} and summary.out_of_time == 0
     assert all(summary.passed[c] > 0 for c in CHECKS)
     lines = describe(summary)
     assert any(line.startswith(f"measurements {summary.measurements} ") for line in lines)

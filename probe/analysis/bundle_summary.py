@@ -86,6 +86,8 @@ class Summary(Results):
     elapsed_s: float = 0.0
     lab_measurements: int = 0  # payloads that are lab data (probe.lab.history), found in the payloads
     lab_flag: bool = False  # MANIFEST.json's lab_data
+    evidence: Counter[str] = field(default_factory=Counter)  # measurements by the receipts' network evidence
+    out_of_time: int = 0  # measurements whose started_at lies outside the receipt's time bracket
 
     @property
     def lab_data(self) -> bool:
@@ -132,6 +134,17 @@ def lab_line(s: Summary) -> str | None:
     return f"LAB DATA: {found}; it is not evidence of anything"
 
 
+def evidence_words(s: Summary) -> str:
+    """How the collector knew the measurements' networks and times, as its receipts sign it: only attested
+    and observed ones inside their time bracket count in the timeline (docs/evidence.md)."""
+    known = ("attested", "observed", "claimed")
+    parts = [f"{s.evidence.get(k, 0)} {k}" for k in known]
+    unknown = sum(n for k, n in s.evidence.items() if k not in known)
+    if unknown:
+        parts.append(f"{unknown} not recorded (receipts from before 2026-12)")
+    return f"networks {', '.join(parts)}; {s.out_of_time} outside their time bracket"
+
+
 def describe(s: Summary) -> list[str]:
     """The summary `probe verify` prints, one line each."""
     tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
@@ -145,6 +158,7 @@ def describe(s: Summary) -> list[str]:
         f"probes       {s.probes} ({tiers})",
         f"networks     {len(s.networks)}: {nets}",
         f"period       {s.first_at or '?'} to {s.last_at or '?'}",
+        f"evidence     {evidence_words(s)}",
         f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
         f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
         f"manifest     sha256:{s.manifest_sha256}",
