@@ -381,9 +381,16 @@ def test_a_renamed_network(rig: Any, prober: Prober) -> None:
     )
     with rig.client() as client:
         assert client.post("/api/v1/measurements", json=prober.envelope(m)).status_code == 201
-        page = client.get(f"/asn/{ASN}").text
-    assert "Renamed by a probe" not in page
-    assert "VIETTEL-KH Metfone" in page
+        pages = [client.get(f"/asn/{ASN}").text, client.get(f"/measurement/{m.measurement_uid}").text]
+        record = client.get(f"/api/v1/measurements/{m.measurement_uid}").json()
+    # labels come from the collector's table; the signed payload, shown verbatim below them, keeps the claim
+    lede = pages[1].split('<p class="lede">', 1)[1].split("</p>", 1)[0]
+    for label in (pages[0], lede):
+        assert "Renamed by a probe" not in label
+        assert "VIETTEL-KH Metfone" in label
+    # the uploader was on AS38623 (the rig maps 127.0.0.2 there): observed, and the page says so
+    assert "Network evidence: <strong>observed</strong>" in lede
+    assert record["statement"]["asn"] == ASN
 
 
 def test_duplicate_keys_in_a_payload(rig: Any, prober: Prober) -> None:

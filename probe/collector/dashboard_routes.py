@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from probe.analysis.dashboard import pages
-from probe.analysis.query import FilterError, Filters, parse_when
+from probe.analysis.query import FilterError, Filters, network_names, parse_when
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
 from probe.lab.history import is_lab
@@ -110,7 +110,8 @@ def dashboard_routes(db: Storage, log_key: str) -> list[Route | Mount]:
                 "measurement", "No measurement with this id or payload hash is stored here."
             )
         base = str(request.base_url)
-        context = pages.measurement_page(found.record, found.row.envelope, base)
+        names = await db.read(network_names)
+        context = pages.measurement_page(found.record, found.row.envelope, base, names)
         return await page("measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:

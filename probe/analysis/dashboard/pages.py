@@ -492,9 +492,11 @@ def pretty(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def measurement_page(record: Any, envelope_text: str, base_url: str) -> dict[str, Any]:
+def measurement_page(
+    record: Any, envelope_text: str, base_url: str, names: dict[int, str] | None = None
+) -> dict[str, Any]:
     """`record` is the measurement's EvidenceRecord (probe.collector.records), `envelope_text` the
-    envelope as stored."""
+    envelope as stored, `names` the collector's own network names (never the probe's claim)."""
     payload = payload_of(envelope_text)
     receipt = payload_of(record.receipt.model_dump_json())
     uid = str(payload.get("measurement_uid", ""))
@@ -512,6 +514,9 @@ def measurement_page(record: Any, envelope_text: str, base_url: str) -> dict[str
         "verdict": verdict,
         "target": target,
         "probe": probe,
+        "network_name": (names or {}).get(probe["asn"]) if isinstance(probe.get("asn"), int) else None,
+        "network_evidence": receipt.get("network_evidence") or "not recorded",
+        "network_why": receipt.get("network_why"),
         "started_at": payload.get("started_at"),
         "rules_version_probe": payload.get("rules_version"),
         "domain": (target.get("url", "").split("/")[2:3] or [""])[0].lower(),
