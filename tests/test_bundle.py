@@ -128,6 +128,9 @@ def test_bundle_verifies_and_says_what_was_seen(history_dir: Path, tmp_path: Pat
         assert "does not prove the measurement is true" in text
         assert manifest_sha in text  # the citation
         assert "began between" in text
+        assert "Published on the basis of" in text and "observed from the network" in text  # issue 10
+    for e in starts:  # every event row says its basis
+        assert e["probes_vouched"] >= 1 and e["measurements_observed"] > 0 and e["measurements_claimed"] == 0
     assert "https://" not in html.replace("https://www.rfa.org", "")  # self-contained: no external fetches
 
     # The bundled timeline is the collector's timeline for the same filters.

@@ -50,6 +50,7 @@ from probe.analysis.report import (
     Network,
     PdfUnavailable,
     ReportFacts,
+    basis_words,
     render_html,
     render_pdf,
 )
@@ -196,6 +197,7 @@ def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
                 ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
                 ended_by=after.first_seen.at if after and after.first_seen else None,
                 ongoing=after is None,
+                basis=basis_words(e.row()),
             )
         )
     return periods

@@ -201,6 +201,7 @@ class BlockingPeriod:
     ended_after: str | None
     ended_by: str | None
     ongoing: bool
+    basis: str | None = None  # what the publishing window rested on (basis_words)
 
     @property
     def network_label(self) -> str:
@@ -314,6 +315,17 @@ class ReportFacts:
         return head + " No corroborated blocking was observed."
 
 
+def basis_words(row: dict[str, object]) -> str:
+    """The basis of a published change (an event row, probe.analysis.timeline.basis_row), in words."""
+    return (
+        f"Published on the basis of {row['probes']} probes ({row['probes_vouched']} vouched, "
+        f"{row['probes_attested']} with networks attested by the collector): {row['measurements_attested']} "
+        f"measurements attested, {row['measurements_observed']} observed from the network; "
+        f"{row['measurements_claimed']} whose network was only claimed and {row['measurements_out_of_time']} "
+        "outside their time bracket were shown but not counted."
+    )
+
+
 def when(iso: str | None) -> str:
     if not iso:
         return "an unknown time"
@@ -421,6 +433,7 @@ def render_pdf(facts: ReportFacts) -> bytes:
         pdf.para(
             f"{p.domain} on {p.network_label}: blocked by {p.method_words} ({p.confidence or 'likely'}). "
             f"The blocking {p.began}; {p.ended}."
+            + (f" {p.basis}" if p.basis else "")
             + (f' The probes reported: "{p.probe_words}"' if p.probe_words else "")
         )
     pdf.para("How measurements become a finding (timeline rules " + facts.rules_version + "):")
