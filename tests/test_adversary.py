@@ -599,3 +599,21 @@ def test_the_control_refuses_a_revoked_key(rig: Any, tmp_path: Path) -> None:
 def test_the_collectors_control_gives_400_for_malformed_urls(rig: Any, prober: Prober, target: str) -> None:
     r = _control(rig, prober.key, target)
     assert (r.status_code, r.json()["error"]) == (400, "bad_url")
+
+
+def test_back_dating_before_a_checkpoint_the_probe_had_seen(world: World) -> None:
+    """A measurement names as its time anchor a checkpoint signed now, but says it started two days ago:
+    outside its bracket. The same anchor with an honest time is inside."""
+    from probe.collector.sequencer import latest
+    from probe.models.measurement import TimeAnchor
+
+    p = world.probe()
+    world.send(p, world.measurement(p, NOW - timedelta(hours=1)), observed=ASN)
+    world.alerts_queued()  # sequences the log: a checkpoint signed now
+    head = world.run(world.storage.read(latest))
+    anchor = TimeAnchor(tree_size=head.size, root_hash=base64.b64encode(head.root).decode())
+    for when, inside in ((TODAY - timedelta(days=2), False), (datetime.now(UTC), True)):
+        m = world.measurement(p, when, control=None).model_copy(update={"time_anchor": anchor})
+        r = receipt_of(world.send(p, m, observed=ASN, received=datetime.now(UTC) + timedelta(seconds=1)))
+        assert r.time_ok is inside
+        assert r.time_earliest is not None and r.time_earliest >= iso(NOW)

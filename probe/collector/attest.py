@@ -15,7 +15,7 @@ control answer's signed time (that pins it). Outside, it is stored and flagged, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
@@ -110,26 +110,22 @@ def time_bracket(
     anchor_signed_at: str | None,
     attestation: Attestation,
 ) -> Bracket:
+    """[the later of the key's enrolment, the anchor's signing and (attested) the control's signed time
+    less CONTROL_SKEW; the receipt time], and whether started_at lies in it (CLOCK_SLACK either side)."""
+    bounds = [(parse_utc(enrolled_at), enrolled_at, "before its key was enrolled")]
+    if anchor_signed_at:
+        bounds.append((parse_utc(anchor_signed_at), anchor_signed_at, "before a checkpoint it had seen"))
+    if attestation.control_at:
+        pinned = parse_utc(attestation.control_at) - CONTROL_SKEW
+        bounds.append((pinned, _iso(pinned), "before the control answered"))
+    lower, earliest, too_early = max(bounds, key=lambda b: b[0])
     started = parse_utc(started_at)
-    lower = max(
-        parse_utc(enrolled_at),
-        parse_utc(anchor_signed_at) if anchor_signed_at else datetime.min.replace(tzinfo=started.tzinfo),
-    )
-    upper = parse_utc(received_at)
-    earliest = (
-        anchor_signed_at
-        if anchor_signed_at and parse_utc(anchor_signed_at) >= parse_utc(enrolled_at)
-        else enrolled_at
-    )
     if started < lower - CLOCK_SLACK:
-        why = (
-            "started_at is before its key was enrolled"
-            if earliest == enrolled_at
-            else ("started_at is before the checkpoint the probe had already seen")
-        )
-        return Bracket(earliest, received_at, False, why)
-    if started > upper + CLOCK_SLACK:
+        return Bracket(earliest, received_at, False, f"started_at is {too_early}")
+    if started > parse_utc(received_at) + CLOCK_SLACK:
         return Bracket(earliest, received_at, False, "started_at is after the collector received it")
-    if attestation.evidence == ATTESTED and attestation.control_at is None:
-        return Bracket(earliest, received_at, False, "no signed control time")
     return Bracket(earliest, received_at, True, "inside its bracket")
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
