@@ -20,7 +20,7 @@ from probe.analysis.facts import epoch_hour
 from probe.analysis.index import payload_of
 from probe.asn import AsnTable
 from probe.collector.attest import network_evidence, time_bracket
-from probe.collector.db import Connection
+from probe.collector.db import MIGRATION_LOCK, Connection, is_postgres
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import Storage
 from probe.models.measurement import Measurement
@@ -33,6 +33,7 @@ def store_names(conn: Connection, asn: AsnTable) -> int:
     Without a table (none imported yet) the names stored before are kept."""
     if not len(asn):
         return 0
+    _one_at_a_time(conn)
     rows: dict[int, tuple[str, str]] = {}
     for number in asn.asns():
         found = asn.network(number)
@@ -50,6 +51,7 @@ def store_names(conn: Connection, asn: AsnTable) -> int:
 def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[str, int]:
     """Network evidence, time bracket, key age and country (from the `networks` table) for every fact
     whose evidence is unknown."""
+    _one_at_a_time(conn)
     control_keys = {key.key_id: key.private.public_key()}
     countries = {int(n): str(cc) for n, cc in conn.execute("SELECT asn, cc FROM networks").fetchall()}
     anchors = {
@@ -96,6 +98,12 @@ def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[st
         conn.executemany(
             "UPDATE facts SET evidence = ?, time_ok = ?, key_since = ?, cc = ? WHERE seq = ?", updates
         )
+
+
+def _one_at_a_time(conn: Connection) -> None:
+    """Collectors starting together on one PostgreSQL database take turns (the migrations' lock)."""
+    if is_postgres(conn):
+        conn.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
 
 
 async def start_trust(db: Storage, key: CollectorKey, asn: AsnTable) -> None:
