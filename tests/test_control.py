@@ -147,3 +147,15 @@ def test_each_key_has_a_limit_per_minute(service: tuple[Lab, str]) -> None:
     key = Ed25519PrivateKey.generate()
     ok = [post(url, {"url": "http://a.invalid/"}, key=key).status_code for _ in range(21)]
     assert ok[-1] == 429 and 429 not in ok[:20]
+
+
+def test_control_serve_refuses_to_start_serving_no_one(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from probe.cli.app import app
+
+    config = tmp_path / "probe.toml"
+    config.write_text(f'[collector]\ndata_dir = "{tmp_path}"\n')
+    result = CliRunner().invoke(app, ["control", "serve", "--config", str(config), "--port", "0"])
+    assert result.exit_code != 0
+    assert "control.collector_url" in result.output + str(result.exception)
