@@ -94,4 +94,5 @@ class ControlResult(Wire):
     url: str  # the control service asked
     response: ControlResponse | None = None
     envelope: Envelope | None = None  # the signed answer, as received (its payload is `response`)
-    failure: str | None = None  # why no answer: "unreachable: ...", "refused: HTTP 403 (unknown_key)", "bad_response: ..."
+    # why no answer: "unreachable: ...", "refused: HTTP 403 (unknown_key)", "bad_response: ..."
+    failure: str | None = None
