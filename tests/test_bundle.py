@@ -316,6 +316,13 @@ def test_cli_evidence_then_verify(history_dir: Path, tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "VERIFIED" in checked.stdout and "networks     1: AS45498" in checked.stdout
     assert "elapsed" in checked.stdout
+    assert (
+        "evidence     networks 0 attested, " in checked.stdout
+        and "0 outside their time bracket" in checked.stdout
+    )
+    each = probe("verify", "-v", str(out))
+    lines = [line for line in each.stdout.splitlines() if " AS45498 observed " in line]
+    assert lines and all("time [" in line and line.endswith("inside") for line in lines)
 
     bad = rezip(out, tmp_path / "bad.zip", only("events.json", lambda d: d.replace(b"blocked", b"down", 1)))
     failed_run = probe("verify", str(bad))

@@ -44,6 +44,8 @@ class Results:
     passed: Counter[str] = field(default_factory=Counter)  # check -> items that passed
     skipped: Counter[str] = field(default_factory=Counter)  # check -> items not checked (an earlier failure)
     skip_reasons: dict[str, str] = field(default_factory=dict)  # check -> why (the first reason given)
+    # each verified measurement: (uid, ASN, network evidence, time bracket start, receipt time, inside)
+    measured: list[tuple[str, int | None, str, str | None, str, bool]] = field(default_factory=list)
 
     def fail(self, file: str, check: str, message: str) -> None:
         self.failed_count[check] += 1
@@ -62,6 +64,7 @@ class Results:
         for check, because in other.skip_reasons.items():
             self.skip_reasons.setdefault(check, because)
         self.failures.extend(other.failures[: max(0, MAX_FAILURES_KEPT - len(self.failures))])
+        self.measured.extend(other.measured)
 
 
 @dataclass
@@ -143,6 +146,16 @@ def evidence_words(s: Summary) -> str:
     if unknown:
         parts.append(f"{unknown} not recorded (receipts from before 2026-12)")
     return f"networks {', '.join(parts)}; {s.out_of_time} outside their time bracket"
+
+
+def each_measurement(s: Summary) -> list[str]:
+    """One line per verified measurement: its network evidence and time bracket, as its receipt signs."""
+    lines = []
+    for uid, asn, evidence, earliest, received, inside in sorted(s.measured):
+        where = "inside" if inside else "OUTSIDE (not counted)"
+        network = f"AS{asn}" if asn is not None else "AS?"
+        lines.append(f"  {uid} {network} {evidence:<8} time [{earliest or '?'}, {received}] {where}")
+    return lines
 
 
 def describe(s: Summary) -> list[str]:

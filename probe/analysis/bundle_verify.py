@@ -576,6 +576,9 @@ def _measurement(b: _Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
             part.skip("measurement", "its receipt could not be verified")
         return
     fact = fact_from_receipt(measurement, seq=proof.leaf_index, receipt=receipt)
+    part.measured.append(
+        (uid, fact.asn, fact.evidence, receipt.time_earliest, receipt.received_at, bool(fact.time_ok))
+    )
     if in_filters(fact, ctx.filters):
         part.facts.append(fact)
         part.passed["measurement"] += 1

@@ -34,7 +34,15 @@ def verify(
             "--allow-unsequenced", help="Exit 0 when all but the log inclusion verifies (not in the log yet)."
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every check, not one line.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show every check, not one line; for a bundle, each measurement's network evidence and time "
+            "bracket.",
+        ),
+    ] = False,
 ) -> None:
     """Verify an evidence record or bundle offline: signatures, receipts, log inclusion, checkpoint.
 
@@ -44,7 +52,7 @@ def verify(
     (GET /api/v1/log/key), or pass --log-key.
     """
     if is_bundle(file):
-        verify_bundle_command(file, log_key)
+        verify_bundle_command(file, log_key, verbose)
         return
     pem: bytes | None = None
     if probe_key is not None:
@@ -84,8 +92,8 @@ def is_bundle(path: Path) -> bool:
         return False
 
 
-def verify_bundle_command(path: Path, log_key: str | None) -> None:
-    from probe.analysis.bundle_summary import describe, lab_line
+def verify_bundle_command(path: Path, log_key: str | None, each: bool = False) -> None:
+    from probe.analysis.bundle_summary import describe, each_measurement, lab_line
     from probe.analysis.bundle_verify import BundleInputError, verify_bundle
 
     try:
@@ -93,6 +101,8 @@ def verify_bundle_command(path: Path, log_key: str | None) -> None:
     except BundleInputError as exc:
         fail(str(exc))
     for line in describe(summary):
+        out.print(line, markup=False, highlight=False)
+    for line in each_measurement(summary) if each else []:
         out.print(line, markup=False, highlight=False)
     out.print(f"elapsed      {summary.elapsed_s:.2f} s", markup=False, highlight=False)
     lab = lab_line(summary)
