@@ -396,3 +396,16 @@ def test_back_dating_before_a_checkpoint_the_probe_had_seen(world: World) -> Non
         r = receipt_of(world.send(p, m, observed=ASN, received=datetime.now(UTC) + timedelta(seconds=1)))
         assert r.time_ok is inside
         assert r.time_earliest is not None and r.time_earliest >= iso(NOW)
+
+
+def test_a_control_answer_signed_by_another_control(world: World, tmp_path: Path) -> None:
+    """An answer from a control this collector does not run (or a forged one) attests nothing."""
+    other = CollectorKey.load_or_create(tmp_path / "other", "other.test/log")
+    p = world.probe()
+    when = TODAY - timedelta(days=2)
+    m = world.measurement(p, when)
+    assert m.control is not None and m.control.response is not None
+    forged, _ = other.sign_model(CONTROL_TYPE, m.control.response)
+    m = m.model_copy(update={"control": m.control.model_copy(update={"envelope": forged})})
+    r = receipt_of(world.send(p, m, observed=None))
+    assert r.network_evidence == "claimed" and "not signed by this collector" in (r.network_why or "")
