@@ -344,3 +344,29 @@ def test_the_matrix_says_when_a_start_lies_before_its_window(history_dir: Path) 
     assert rfa.since.start_known is False  # blocked since before the 14 days read
     vod = now[("vodkhmer.news", 38623)]
     assert vod.since is not None and vod.since.kind == "blocking_end" and vod.since.start_known
+
+
+outcomes = st.sampled_from(["blocked", "accessible", "down", "inconclusive"])
+
+
+@given(
+    st.lists(st.tuples(outcomes, st.sampled_from(["p1", "p2", "p3"]), st.integers(0, 23)), max_size=12),
+    st.lists(
+        st.tuples(outcomes, st.sampled_from(["x1", "x2", "p1"]), st.sampled_from(["claimed", "out_of_time"])),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_claimed_and_out_of_bracket_measurements_never_change_a_state(
+    counted: list[tuple[str, str, int]], ignored: list[tuple[str, str, str]]
+) -> None:
+    """Issue 10: whatever a probe only claims, or dates outside its bracket, and however many vouched keys
+    send it, the window's state is what the counted measurements say."""
+    base = [fact(o, probe=p, hour=H0 + h, seq=i) for i, (o, p, h) in enumerate(counted)]
+    noise = [
+        fact(o, probe=p, seq=100 + i, **({"evidence": "claimed"} if why == "claimed" else {"time_ok": 0}))
+        for i, (o, p, why) in enumerate(ignored)
+    ]
+    before, after = decide(base), decide([*base, *noise])
+    assert (after.state, after.rule_id, after.method) == (before.state, before.rule_id, before.method)
+    assert after.basis["claimed"] + after.basis["out_of_time"] == len(noise)
