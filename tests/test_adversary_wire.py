@@ -243,3 +243,27 @@ def test_the_control_refuses_a_revoked_key(rig: Any, tmp_path: Path) -> None:
 def test_the_collectors_control_gives_400_for_malformed_urls(rig: Any, prober: Prober, target: str) -> None:
     r = _control(rig, prober.key, target)
     assert (r.status_code, r.json()["error"]) == (400, "bad_url")
+
+
+def test_the_issue_reproduction(rig: Any, tmp_path: Path) -> None:
+    """Issue 10's report, replayed: one freshly enrolled anonymous key uploads 12 measurements in under a
+    second claiming AS38623, from another network, back-dated 4 days. Stored, but `claimed`, outside their
+    time bracket, and nothing about the site is published."""
+    from datetime import timedelta
+
+    from probe.models.evidence import Receipt
+
+    p = Prober(tmp_path)
+    p.now = datetime.now(UTC) - timedelta(days=4)
+    p.key, p.key_id = p.signer.key(ASN, p.now), p.signer.key_id_for(ASN, p.now)
+    elsewhere = rig.client(source="127.0.1.2")  # not in the collector's ip2asn table: another network
+    with elsewhere as client:
+        assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+        batch = {"envelopes": [p.envelope(p.measurement(url="https://issue10.example/")) for _ in range(12)]}
+        results = client.post("/api/v1/measurements", json=batch).json()["results"]
+        overview = client.get("/api/v1/overview").json()
+    assert [r["status"] for r in results] == [201] * 12
+    receipts = [Receipt.model_validate_json(base64.b64decode(r["receipt"]["payload"])) for r in results]
+    assert {(r.network_evidence, r.time_ok) for r in receipts} == {("claimed", False)}
+    mine = [c for c in overview["cells"] if c["domain"] == "issue10.example"]
+    assert mine and all(not c["published"] and c["state"] == "inconclusive" for c in mine)
