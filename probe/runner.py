@@ -27,6 +27,7 @@ from probe.models.control import ControlResult
 from probe.models.evidence import WhoAmI
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef, TimeAnchor
 from probe.models.observation import HttpObservation
+from probe.models.types import MAX_NAME, country_code
 from probe.models.verdict import Outcome
 from probe.sign.dsse import Envelope
 from probe.sign.keys import SEED_FILE, DeviceSeed, key_id
@@ -79,8 +80,9 @@ def build_measurement(
         rules_version=RULES_VERSION,
         probe=ProbeInfo(
             asn=probe_asn,
-            network_name=settings.probe.network_name or (client.network_name if client else None),
-            cc=settings.probe.cc or (client.cc if client else None),
+            # within the ingest contract's forms (an ip2asn table may say "None" for a country)
+            network_name=_bounded(settings.probe.network_name or (client.network_name if client else None)),
+            cc=country_code((settings.probe.cc or (client.cc if client else None) or "").upper()),
             key_id=signer.key_id_for(probe_asn, started) if signer else None,
         ),
         target=target,
@@ -91,6 +93,10 @@ def build_measurement(
         control=facts.control,
         verdict=verdict,
     )
+
+
+def _bounded(name: str | None) -> str | None:
+    return name[:MAX_NAME] if name else None
 
 
 def time_anchor(store: Store) -> TimeAnchor | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +86,21 @@ def test_hosts_that_look_numeric_are_standard_ip_literals_or_refused(scheme: str
         return
     if found.replace(".", "").isdigit():
         ipaddress.ip_address(found)  # a dotted number that passed is a real IPv4 address
+
+
+def test_ranges_are_the_ingest_contract_and_stored_records_stay_readable(tmp_path: Path) -> None:
+    """A record an older, lenient collector stored (lower-case country, a time with an offset) is still
+    read by the dashboard, bundles and reindexing; at ingest the same bytes are refused."""
+    from pydantic import ValidationError
+
+    from probe.models.measurement import Measurement
+    from tests.collector_rig import Prober
+
+    m = Prober(tmp_path).measurement()
+    old = json.loads(canonical(m))
+    old["probe"]["cc"] = "kh"
+    old["started_at"] = "2026-11-01T17:00:00+07:00"
+    body = canonical(old)
+    assert Measurement.model_validate_json(body).probe.cc == "kh"
+    with pytest.raises(ValidationError, match=r"probe\.cc"):
+        Measurement.model_validate_json(body, strict=True, context={"ingest": True})

@@ -225,7 +225,7 @@ class Ingestor:
         except WireError as exc:
             return reject(422, exc.reason, exc.detail)
         try:
-            m = Measurement.model_validate_json(body, strict=True)
+            m = Measurement.model_validate_json(body, strict=True, context={"ingest": True})
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])

@@ -48,18 +48,26 @@ def store_names(conn: Connection, asn: AsnTable) -> int:
     return len(rows)
 
 
-def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[str, int]:
+def recompute(
+    conn: Connection, key: CollectorKey, batch: int = 2000, max_batches: int | None = None
+) -> dict[str, int]:
     """Network evidence, time bracket, key age and country (from the `networks` table) for every fact
-    whose evidence is unknown."""
+    whose evidence is unknown (at most `max_batches` batches); returns how many of each."""
     _one_at_a_time(conn)
     control_keys = {key.key_id: key.private.public_key()}
     countries = {int(n): str(cc) for n, cc in conn.execute("SELECT asn, cc FROM networks").fetchall()}
-    anchors = {
-        int(size): (bytes(root), str(at))
-        for size, root, at in conn.execute("SELECT size, root, signed_at FROM checkpoints").fetchall()
-    }
+    anchors: dict[int, tuple[bytes, str] | None] = {}
+
+    def anchor(size: int) -> tuple[bytes, str] | None:
+        if size not in anchors:
+            row = conn.execute("SELECT root, signed_at FROM checkpoints WHERE size = ?", [size]).fetchone()
+            anchors[size] = (bytes(row[0]), str(row[1])) if row else None
+        return anchors[size]
+
     totals: dict[str, int] = {}
-    while True:
+    done = 0
+    while max_batches is None or done < max_batches:
+        done += 1
         rows = conn.execute(
             "SELECT f.seq, m.envelope, m.asn, m.key_id, m.received_at, p.enrolled_at FROM facts f "
             "JOIN measurements m ON m.seq = f.seq LEFT JOIN probes p ON p.key_id = m.key_id "
@@ -67,7 +75,7 @@ def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[st
             [batch],
         ).fetchall()
         if not rows:
-            return totals
+            break
         updates: list[tuple[Any, ...]] = []
         for seq, envelope, observed, key_id, received_at, enrolled_at in rows:
             try:
@@ -79,7 +87,7 @@ def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[st
             attestation = network_evidence(m, key_id, observed, control_keys)
             anchor_at = None
             if m.time_anchor is not None:
-                found = anchors.get(m.time_anchor.tree_size)
+                found = anchor(m.time_anchor.tree_size)
                 if found and base64.b64encode(found[0]).decode() == m.time_anchor.root_hash:
                     anchor_at = found[1]
             enrolled = enrolled_at or received_at
@@ -98,6 +106,7 @@ def recompute(conn: Connection, key: CollectorKey, batch: int = 2000) -> dict[st
         conn.executemany(
             "UPDATE facts SET evidence = ?, time_ok = ?, key_since = ?, cc = ? WHERE seq = ?", updates
         )
+    return totals
 
 
 def _one_at_a_time(conn: Connection) -> None:
@@ -108,7 +117,13 @@ def _one_at_a_time(conn: Connection) -> None:
 
 async def start_trust(db: Storage, key: CollectorKey, asn: AsnTable) -> None:
     await db.write(lambda conn: store_names(conn, asn))
-    totals = await db.write(lambda conn: recompute(conn, key))
+    totals: dict[str, int] = {}
+    while True:  # one transaction per batch: a large database is worked through without one long lock
+        found = await db.write(lambda conn: recompute(conn, key, max_batches=1))
+        if not found:
+            break
+        for what, n in found.items():
+            totals[what] = totals.get(what, 0) + n
     if totals:
         log.warning(
             "network evidence recomputed for %d measurements stored before it existed: %s; what could not "

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from probe.failures import Failure
 from probe.models.base import Wire
-from probe.models.types import Asn, CountryCode, KeyId, Uid, UtcTime
+from probe.models.types import KeyId, Uid, UtcTime
 from probe.sign.dsse import Envelope
 
 MAX_ENDPOINTS = 64
@@ -65,16 +65,16 @@ class ControlHttp(Wire):
 
 
 class IpInfo(Wire):
-    asn: Asn | None = None
+    asn: int | None = None
     network_name: str | None = None
 
 
 class ClientInfo(Wire):
     """The network the control saw the request come from (never the address itself)."""
 
-    asn: Asn | None = None
+    asn: int | None = None
     network_name: str | None = None
-    cc: CountryCode | None = None
+    cc: str | None = None
 
 
 class ControlResponse(Wire):

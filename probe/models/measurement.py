@@ -5,54 +5,65 @@ It never holds an IP address of the volunteer: `probe` names the network (ASN), 
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
 from probe.models.base import Wire
 from probe.models.control import ControlResult
 from probe.models.observation import Observations
-from probe.models.types import Asn, CountryCode, KeyId, Uid, UtcTime
+from probe.models.types import ingest_problem
 from probe.models.verdict import Verdict
 
 SCHEMA_VERSION = 1
 
 
 class Software(Wire):
-    name: str = Field(max_length=64)
-    version: str = Field(max_length=64)
+    name: str
+    version: str
 
 
 class ProbeInfo(Wire):
-    """What the probe says of its network: a claim. The collector records the network of record and how
-    it knows it (attested, observed, claimed); names and countries shown come from its own table."""
+    """What the probe says of its network: a claim. The collector records how it knows the network
+    (attested, observed, claimed); the names and countries it shows come from its own table."""
 
-    asn: Asn | None = None
-    network_name: str | None = Field(default=None, max_length=256)
-    cc: CountryCode | None = None
-    resolver_asn: Asn | None = None
-    key_id: KeyId | None = None
+    asn: int | None = None
+    network_name: str | None = None
+    cc: str | None = None
+    resolver_asn: int | None = None
+    key_id: str | None = None
 
 
 class TargetRef(Wire):
-    url: str = Field(max_length=2048)
-    category_code: str | None = Field(default=None, max_length=16)
-    list: str | None = Field(default=None, max_length=64)
+    url: str
+    category_code: str | None = None
+    list: str | None = None
 
 
 class TimeAnchor(Wire):
-    tree_size: int = Field(ge=1, le=2**53 - 1)
-    root_hash: str = Field(max_length=64)
+    tree_size: int
+    root_hash: str
 
 
 class Measurement(Wire):
-    measurement_uid: Uid
-    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
+    measurement_uid: str = Field(pattern=r"^[0-9a-f]{32}$")
+    schema_version: int = SCHEMA_VERSION
     software: Software
-    rules_version: str = Field(max_length=64)
+    rules_version: str
     probe: ProbeInfo
     target: TargetRef
-    started_at: UtcTime
-    finished_at: UtcTime
+    started_at: str
+    finished_at: str
     time_anchor: TimeAnchor | None = None
     observations: Observations
     control: ControlResult | None = None
     verdict: Verdict
+
+    @model_validator(mode="after")
+    def _ingest_ranges(self, info: ValidationInfo) -> Measurement:
+        """At ingest (validation context {"ingest": True}) the wire contract's ranges and forms
+        (probe.models.types.ingest_problem). Stored measurements are read without them, so a record that
+        an older, more lenient collector accepted stays readable."""
+        if info.context and info.context.get("ingest"):
+            problem = ingest_problem(self)
+            if problem is not None:
+                raise ValueError(problem)
+        return self
