@@ -267,3 +267,26 @@ def test_the_issue_reproduction(rig: Any, tmp_path: Path) -> None:
     assert {(r.network_evidence, r.time_ok) for r in receipts} == {("claimed", False)}
     mine = [c for c in overview["cells"] if c["domain"] == "issue10.example"]
     assert mine and all(not c["published"] and c["state"] == "inconclusive" for c in mine)
+
+
+def test_the_control_gives_up_at_its_deadline(tmp_path: Path) -> None:
+    """A site that accepts the connection and never answers cannot hold the control past its deadline."""
+    import socket
+    import time
+
+    quiet = {"system_resolvers": [], "udp_resolvers": [], "doh_urls": [], "getaddrinfo": False}
+    network = {**quiet, "bogon_ranges": ["10.0.0.0/8"]}
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the backlog; nothing is ever sent back
+        target = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        extra = {"control": {"deadline_s": 0.5}, "network": network}
+        with collector(tmp_path / "c", extra=extra) as r:
+            p = Prober(tmp_path)
+            with r.client() as client:
+                assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+            started = time.monotonic()
+            answer = _control(r, p.key, target)
+            elapsed = time.monotonic() - started
+    assert (answer.status_code, answer.json()["error"]) == (504, "deadline")
+    assert elapsed < 5
