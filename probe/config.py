@@ -166,6 +166,23 @@ class ControlSettings(Section):
         "AS_description) to name the caller's network and each address's ASN.",
     )
     max_in_flight: int = Field(default=64, ge=1, description="`probe control serve`: requests at once.")
+    collector_url: str | None = Field(
+        default=None,
+        description="`probe control serve`: the collector whose enrolled probe keys this service serves (it "
+        "asks GET /api/v1/probes/{key_id} and caches the answer). The collector's own control serves its "
+        "enrolled keys without this.",
+    )
+    open_to_any_key: bool = Field(
+        default=False,
+        description="`probe control serve`: serve any request signed by the key it carries, enrolled or "
+        "not. For a lab or `probe demo` only: on a real deployment it serves strangers.",
+    )
+    per_key_per_min: int = Field(
+        default=120, ge=1, description="Control requests one probe key may make per clock minute."
+    )
+    deadline_s: float = Field(
+        default=30.0, gt=0, description="The longest one control measurement may take before it is abandoned."
+    )
 
     @field_validator("url")
     @classmethod

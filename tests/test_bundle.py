@@ -100,6 +100,8 @@ def test_bundle_verifies_and_says_what_was_seen(history_dir: Path, tmp_path: Pat
     assert summary.probes == 6 and summary.tiers == {"vouched": 3, "unverified": 3}
     assert summary.controls > 0  # the same probes' control measurements, which the rules use
     assert summary.blocking_events == 3
+    # The lab's uploads were observed from the networks they claim; every time inside its bracket.
+    assert summary.evidence == {"observed": summary.measurements} and summary.out_of_time == 0
     assert all(summary.passed[c] > 0 for c in CHECKS)
     lines = describe(summary)
     assert any(line.startswith(f"measurements {summary.measurements} ") for line in lines)
@@ -127,6 +129,9 @@ def test_bundle_verifies_and_says_what_was_seen(history_dir: Path, tmp_path: Pat
         assert manifest_sha in text  # the citation
         # lab probes saw no checkpoint (no time anchor): only the witnessed upper bound is stated
         assert "began no later than" in text and "throwaway lab witness, which is not independent" in text
+        assert "Published on the basis of" in text and "observed from the network" in text  # issue 10
+    for e in starts:  # every event row says its basis
+        assert e["probes_vouched"] >= 1 and e["measurements_observed"] > 0 and e["measurements_claimed"] == 0
     assert "https://" not in html.replace("https://www.rfa.org", "")  # self-contained: no external fetches
 
     # The bundled timeline is the collector's timeline for the same filters.
@@ -312,6 +317,13 @@ def test_cli_evidence_then_verify(history_dir: Path, tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "VERIFIED" in checked.stdout and "networks     1: AS45498" in checked.stdout
     assert "elapsed" in checked.stdout
+    assert (
+        "evidence     networks 0 attested, " in checked.stdout
+        and "0 outside their time bracket" in checked.stdout
+    )
+    each = probe("verify", "-v", str(out))
+    lines = [line for line in each.stdout.splitlines() if " AS45498 observed " in line]
+    assert lines and all("time [" in line and line.endswith("inside") for line in lines)
 
     bad = rezip(out, tmp_path / "bad.zip", only("events.json", lambda d: d.replace(b"blocked", b"down", 1)))
     failed_run = probe("verify", str(bad))

@@ -36,7 +36,7 @@ import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,13 +44,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from probe.analysis.brackets import Bracket, iso
 from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words, span_words
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
-from probe.analysis.query import Filters
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
+from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
     BlockingPeriod,
     Network,
     PdfUnavailable,
     ReportFacts,
+    basis_words,
     render_html,
     render_pdf,
 )
@@ -62,6 +63,7 @@ from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
 from probe.lab.history import is_lab, is_lab_payload
 from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
+from probe.models.evidence import Receipt
 from probe.models.measurement import Measurement
 from probe.sign.dsse import sign_envelope
 from probe.sign.jcs import canonical
@@ -153,8 +155,6 @@ class Tally:
         self.tiers[fact.key_id] = fact.tier
         self.per_asn[fact.asn] += 1
         self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
-        if m.probe.network_name:
-            self.names.setdefault(fact.asn, Counter())[m.probe.network_name] += 1
         if fact.outcome == "blocked":
             self.blocked_per_asn[fact.asn] += 1
             self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
@@ -229,6 +229,7 @@ def blocking_periods(
                     total,
                     independent=independent,
                 ),
+                basis=basis_words(e.row()),
             )
         )
     return periods
@@ -348,6 +349,10 @@ def build_bundle(
     writer = _Writer(out)
     hashes = DbHashes(conn)
     tally = Tally()
+    # Names from the collector's own ip2asn table, never from what a probe claims.
+    for number, name in network_names(conn).items():
+        tally.names[number] = Counter({name: 1})
+    countries = {int(n): str(cc) for n, cc in conn.execute("SELECT asn, cc FROM networks").fetchall()}
     facts: list[Fact] = []
     controls: list[Fact] = []
     domain_uids: set[str] = set()
@@ -363,7 +368,9 @@ def build_bundle(
                 (anchor.tree_size, base64.b64decode(anchor.root_hash)) if anchor is not None else None,
             )
         )
-        fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
+        receipt = Receipt.model_validate_json(_payload(row.receipt))
+        fact = fact_from_receipt(m, seq=row.log_index, receipt=receipt)
+        fact = replace(fact, cc=countries.get(fact.asn)) if fact.asn is not None else fact
         if is_lab_payload(m):
             tally.lab += 1
         if control:

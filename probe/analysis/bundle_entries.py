@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from probe.analysis.bundle import filters_from_manifest, in_filters
 from probe.analysis.bundle_summary import Results
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.query import Filters
 from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.log import Checkpoint, LogError, leaf_hash, verify_inclusion
@@ -318,7 +318,10 @@ def _measurement(b: Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         if measurement is not None:
             part.skip("measurement", "its receipt could not be verified")
         return
-    fact = fact_of(measurement, seq=proof.leaf_index, observed_asn=receipt.observed_asn, tier=receipt.tier)
+    fact = fact_from_receipt(measurement, seq=proof.leaf_index, receipt=receipt)
+    part.measured.append(
+        (uid, fact.asn, fact.evidence, receipt.time_earliest, receipt.received_at, bool(fact.time_ok))
+    )
     if in_filters(fact, ctx.filters):
         part.facts.append(fact)
         part.passed["measurement"] += 1

@@ -51,6 +51,8 @@ class Results:
     passed: Counter[str] = field(default_factory=Counter)  # check -> items that passed
     skipped: Counter[str] = field(default_factory=Counter)  # check -> items not checked (an earlier failure)
     skip_reasons: dict[str, str] = field(default_factory=dict)  # check -> why (the first reason given)
+    # each verified measurement: (uid, ASN, network evidence, time bracket start, receipt time, inside)
+    measured: list[tuple[str, int | None, str, str | None, str, bool]] = field(default_factory=list)
 
     def fail(self, file: str, check: str, message: str) -> None:
         self.failed_count[check] += 1
@@ -69,6 +71,7 @@ class Results:
         for check, because in other.skip_reasons.items():
             self.skip_reasons.setdefault(check, because)
         self.failures.extend(other.failures[: max(0, MAX_FAILURES_KEPT - len(self.failures))])
+        self.measured.extend(other.measured)
 
 
 @dataclass
@@ -97,6 +100,8 @@ class Summary(Results):
     elapsed_s: float = 0.0
     lab_measurements: int = 0  # payloads that are lab data (probe.lab.history), found in the payloads
     lab_flag: bool = False  # MANIFEST.json's lab_data
+    evidence: Counter[str] = field(default_factory=Counter)  # measurements by the receipts' network evidence
+    out_of_time: int = 0  # measurements whose started_at lies outside the receipt's time bracket
 
     @property
     def lab_data(self) -> bool:
@@ -177,6 +182,27 @@ def trust_lines(s: Summary) -> list[str]:
     return lines
 
 
+def evidence_words(s: Summary) -> str:
+    """How the collector knew the measurements' networks and times, as its receipts sign it: only attested
+    and observed ones inside their time bracket count in the timeline (docs/evidence.md)."""
+    known = ("attested", "observed", "claimed")
+    parts = [f"{s.evidence.get(k, 0)} {k}" for k in known]
+    unknown = sum(n for k, n in s.evidence.items() if k not in known)
+    if unknown:
+        parts.append(f"{unknown} not recorded (receipts from before 2026-12)")
+    return f"networks {', '.join(parts)}; {s.out_of_time} outside their time bracket"
+
+
+def each_measurement(s: Summary) -> list[str]:
+    """One line per verified measurement: its network evidence and time bracket, as its receipt signs."""
+    lines = []
+    for uid, asn, evidence, earliest, received, inside in sorted(s.measured):
+        where = "inside" if inside else "OUTSIDE (not counted)"
+        network = f"AS{asn}" if asn is not None else "AS?"
+        lines.append(f"  {uid} {network} {evidence:<8} time [{earliest or '?'}, {received}] {where}")
+    return lines
+
+
 def describe(s: Summary) -> list[str]:
     """The summary `probe verify` prints, one line each."""
     tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
@@ -190,6 +216,7 @@ def describe(s: Summary) -> list[str]:
         f"probes       {s.probes} ({tiers})",
         f"networks     {len(s.networks)}: {nets}",
         f"period       {s.first_at or '?'} to {s.last_at or '?'}",
+        f"evidence     {evidence_words(s)}",
         f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
         f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
         f"manifest     sha256:{s.manifest_sha256}",

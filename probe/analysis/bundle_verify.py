@@ -268,6 +268,8 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
 
     s.measurements = len(facts)
     s.controls = len(controls)
+    s.evidence = Counter(f.evidence for f in facts)
+    s.out_of_time = sum(not f.time_ok for f in facts)
     tiers = {f.key_id: f.tier for f in facts}
     s.probes = len(tiers)
     s.tiers = Counter(tiers.values())

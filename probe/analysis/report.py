@@ -13,7 +13,14 @@ from pathlib import Path
 
 import jinja2
 
-from probe.analysis.rules import MAX_ACCESSIBLE_SHARE, METHOD_SHARE, MIN_BLOCKED, MIN_PROBES, PUBLISH_AFTER
+from probe.analysis.rules import (
+    MAX_ACCESSIBLE_SHARE,
+    METHOD_SHARE,
+    MIN_ATTESTED_PROBES,
+    MIN_BLOCKED,
+    MIN_VOUCHED_PROBES,
+    PUBLISH_AFTER,
+)
 from probe.analysis.verify_md import VERIFY_MD
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -87,6 +94,7 @@ class BlockingPeriod:
     # independent witness vouches for them, and the probes' own clocks are quoted as such.
     began_words: str | None = None
     ended_words: str | None = None
+    basis: str | None = None  # what the publishing window rested on (basis_words)
 
     @property
     def network_label(self) -> str:
@@ -147,9 +155,12 @@ class ReportFacts:
     rules: list[str] = field(
         default_factory=lambda: [
             f"a day counts as blocked on a network only when at least {MIN_BLOCKED} measurements found it "
-            f"blocked, from at least {MIN_PROBES} distinct probes (or one probe in 3 separate hours), "
-            f"{METHOD_SHARE:.0%} of them by the same method, and at most {MAX_ACCESSIBLE_SHARE:.0%} of "
-            "all measurements that day reached the site;",
+            f"blocked, {METHOD_SHARE:.0%} of them by the same method, and at most "
+            f"{MAX_ACCESSIBLE_SHARE:.0%} of all measurements that day reached the site;",
+            f"a state is published only from whole days and with a basis: at least {MIN_ATTESTED_PROBES} "
+            f"distinct probes whose network the collector attested, or {MIN_VOUCHED_PROBES} vouched probe; "
+            "measurements whose network was only claimed, or whose time lies outside its bracket, are "
+            "shown but never counted;",
             f"a change (blocked, or no longer blocked) is published only after {PUBLISH_AFTER} consecutive "
             "days in the new state;",
             "a probe's results for a day are set aside when its own control sites failed more than 75 % of "
@@ -220,6 +231,17 @@ class ReportFacts:
         if blocked_nets:
             return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
         return head + " No corroborated blocking was observed."
+
+
+def basis_words(row: dict[str, object]) -> str:
+    """The basis of a published change (an event row, probe.analysis.timeline.basis_row), in words."""
+    return (
+        f"Published on the basis of {row['probes']} probes ({row['probes_vouched']} vouched, "
+        f"{row['probes_attested']} with networks attested by the collector): {row['measurements_attested']} "
+        f"measurements attested, {row['measurements_observed']} observed from the network; "
+        f"{row['measurements_claimed']} whose network was only claimed and {row['measurements_out_of_time']} "
+        "outside their time bracket were shown but not counted."
+    )
 
 
 def when(iso: str | None) -> str:
@@ -328,6 +350,7 @@ def render_pdf(facts: ReportFacts) -> bytes:
         pdf.para(
             f"{p.domain} on {p.network_label}: blocked by {p.method_words} ({p.confidence or 'likely'}). "
             f"The blocking {p.began}; {p.ended}."
+            + (f" {p.basis}" if p.basis else "")
             + (f' The probes reported: "{p.probe_words}"' if p.probe_words else "")
         )
     pdf.para("How measurements become a finding (timeline rules " + facts.rules_version + "):")

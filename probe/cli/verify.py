@@ -38,7 +38,15 @@ def verify(
             "--allow-unsequenced", help="Exit 0 when all but the log inclusion verifies (not in the log yet)."
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every check, not one line.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show every check, not one line; for a bundle, each measurement's network evidence and time "
+            "bracket.",
+        ),
+    ] = False,
     witness_key: Annotated[
         list[str] | None,
         typer.Option(
@@ -96,7 +104,7 @@ def verify(
             checkpoints=tuple(_saved(p) for p in checkpoint or ()),
             proofs=tuple(_saved(p) for p in consistency or ()),
         )
-        verify_bundle_command(file, trust)
+        verify_bundle_command(file, trust, verbose)
         return
     if witness_key or checkpoint or consistency:
         fail("--witness-key, --checkpoint and --consistency apply to bundles (.zip), not to one record")
@@ -149,8 +157,8 @@ def _saved(path: Path) -> Saved:
         fail(f"{path} is not UTF-8 text: give a checkpoint note or a consistency proof (JSON)")
 
 
-def verify_bundle_command(path: Path, trust: Trust) -> None:
-    from probe.analysis.bundle_summary import describe, lab_line
+def verify_bundle_command(path: Path, trust: Trust, each: bool = False) -> None:
+    from probe.analysis.bundle_summary import describe, each_measurement, lab_line
     from probe.analysis.bundle_verify import BundleInputError, verify_bundle
 
     try:
@@ -158,6 +166,8 @@ def verify_bundle_command(path: Path, trust: Trust) -> None:
     except BundleInputError as exc:
         fail(str(exc))
     for line in describe(summary):
+        out.print(line, markup=False, highlight=False)
+    for line in each_measurement(summary) if each else []:
         out.print(line, markup=False, highlight=False)
     out.print(f"elapsed      {summary.elapsed_s:.2f} s", markup=False, highlight=False)
     lab = lab_line(summary)

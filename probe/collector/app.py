@@ -37,6 +37,8 @@ from probe.collector.records import evidence
 from probe.collector.sequencer import SigningHalted, b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, SqlStorage, Storage, StorageUnavailable, open_storage
+from probe.collector.trust import start_trust
+from probe.collector.wire import WireError, split_envelopes
 from probe.collector.witnessing import Submitter, latest_witnessed
 from probe.config import Settings
 from probe.control.service import ControlEndpoint
@@ -79,9 +81,9 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     asn = AsnTable.load(asn_path) if asn_path.exists() else AsnTable.empty()
     db: Storage = storage or open_storage(cfg)
     keys = KeyCache(db)
-    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db))
+    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db), asn.country_of)
     metrics = Metrics()
-    control = ControlEndpoint(settings, key, asn)
+    control = ControlEndpoint(settings, key, asn, keys.enrolled)
     clients = ClientKeys(asn)
     enrolments = EnrolLimits(clients, cfg.enrol_per_address_per_hour, cfg.enrol_per_network_per_hour)
     bodies = BodyBudget(cfg.max_body_memory_bytes)
@@ -154,6 +156,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await start_trust(db, key, asn)
         async with control.running(), asyncio.TaskGroup() as group:
             tasks = [group.create_task(sequencer()), group.create_task(alerter())]
             if cfg.witnesses:
@@ -260,13 +263,14 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
 
     async def ingest_body(request: Request, body: bytes) -> Response:
         try:
-            parsed: Any = await ingestor.cpu(partial(json.loads, body))  # never on the event loop
-        except (ValueError, RecursionError):
+            raws, batch = await ingestor.cpu(partial(split_envelopes, body))  # never on the event loop
+        except WireError as exc:
+            metrics.rejected.labels(exc.reason).inc()
+            return error(400, exc.reason, exc.detail)
+        except RecursionError:
             metrics.rejected.labels("bad_json").inc()
             return error(400, "bad_json", "the body is not JSON")
-        batch = isinstance(parsed, dict) and "envelopes" in parsed
-        raws = parsed["envelopes"] if batch else [parsed]
-        if not isinstance(raws, list) or not raws:
+        if not raws:
             metrics.rejected.labels("bad_envelope").inc()
             return error(400, "bad_envelope", '"envelopes" must be a non-empty list')
         if len(raws) > cfg.max_batch:

@@ -128,6 +128,23 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        3,
+        "network evidence and time brackets of facts; network names from the collector's own table",
+        [
+            # NULL for facts stored before: probe.collector.trust recomputes them when the collector starts.
+            "ALTER TABLE facts ADD COLUMN evidence TEXT",
+            "ALTER TABLE facts ADD COLUMN time_ok INTEGER",
+            "ALTER TABLE facts ADD COLUMN key_since INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS facts_unchecked ON facts(seq) WHERE evidence IS NULL",
+            """CREATE TABLE IF NOT EXISTS networks (
+                asn INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                cc TEXT NOT NULL,
+                PRIMARY KEY (asn)
+            ) STRICT""",
+        ],
+    ),
+    (
         13,
         "OONI imports: OONI's failure and scores, identity by content, Saksi's second opinion (issue 13)",
         [

@@ -175,7 +175,9 @@ async def _generate(
     storage = SqliteStorage(data_dir / "collector.db")
     key = CollectorKey.load_or_create(data_dir, origin)
     settings = CollectorSettings(data_dir=data_dir, origin=origin, max_age_days=history.days + 400)
-    ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**9, storage))
+    ingestor = Ingestor(
+        settings, storage, key, KeyCache(storage), RateLimiter(10**9, storage), country_of=lambda _: "KH"
+    )
     enrolled: set[str] = set()
     stored = 0
 
@@ -189,6 +191,15 @@ async def _generate(
         )
 
     await storage.write(mark)
+
+    def names(conn: Any) -> None:
+        # The lab collector's own table of names (a real collector fills it from its ip2asn table).
+        conn.executemany(
+            "INSERT INTO networks (asn, name, cc) VALUES (?, ?, 'KH') ON CONFLICT (asn) DO NOTHING",
+            [(asn, NETWORKS.get(asn, f"AS{asn}")) for asn in history.asns],
+        )
+
+    await storage.write(names)
     batch: list[NewMeasurement] = []
     try:
         for asn, n, when in history.runs():
