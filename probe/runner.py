@@ -133,8 +133,10 @@ async def run(
             try:
                 await measure_url(env, facts, control)
             except asyncio.CancelledError:
-                # A measurement that started is stored, whatever happened: keep what was observed.
-                store.save(*sealed(facts, target))
+                # Stopped (Ctrl-C, SIGTERM): what was observed is kept here, marked interrupted, but never
+                # signed or queued: an unfinished test is not evidence of anything.
+                partial = build_measurement(facts, target, settings, fingerprints, time_anchor=anchor)
+                store.save(partial, interrupted=True)
                 raise
             m, envelope, digest = sealed(facts, target)
             await store.save_async(m, envelope, digest)
@@ -142,3 +144,23 @@ async def run(
 
         async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
             yield measurement
+
+
+def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
+    """One sentence when the run could not measure anything meaningful (no network, control down)."""
+    if not measurements:
+        return None
+    if all(
+        all(o.failure is not None for o in m.observations.dns) and m.observations.dns for m in measurements
+    ):
+        return (
+            "no resolver answered for any URL: this machine seems to have no network; "
+            "the measurements were stored as they are"
+        )
+    if s.control.url and all(m.control is not None and m.control.failure for m in measurements):
+        reason = measurements[0].control.failure if measurements[0].control else ""
+        return (
+            f"the control service at {s.control.url} could not be reached ({reason}); verdicts used local "
+            "evidence only: check control.url or the network"
+        )
+    return None

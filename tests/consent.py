@@ -9,6 +9,15 @@ from probe.config import load_settings
 from probe.consent import CONSENT_VERSION, record_consent
 
 
-def consented(config: Path) -> Path:
-    record_consent(load_settings(config), "en", CONSENT_VERSION, datetime.now(UTC), method="flag")
+def consented(config: Path, *, networks: list[int] | None = None) -> Path:
+    """Consent on record for `config`: to measure on any network, or only on `networks` when given."""
+    record_consent(
+        load_settings(config),
+        "en",
+        CONSENT_VERSION,
+        datetime.now(UTC),
+        method="flag",
+        networks=networks,
+        any_network=networks is None,
+    )
     return config

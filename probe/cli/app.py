@@ -17,6 +17,7 @@ from probe.cli import (
     export,
     init,
     keys,
+    networks,
     ooni_import,
     results,
     run,
@@ -29,7 +30,7 @@ from probe.config import ConfigError
 from probe.consent import ConsentMissing
 from probe.lists import ListFormatError
 from probe.sign.keys import KeyFileError
-from probe.store import StoreError
+from probe.store import StoreBusy, StoreError
 
 app = typer.Typer(
     name="probe",
@@ -50,6 +51,7 @@ app.command("enrol")(upload.enrol_command)
 app.command("verify")(verify.verify)
 app.command("evidence")(evidence.evidence)
 app.add_typer(keys.app, name="keys")
+app.add_typer(networks.app, name="networks")
 app.add_typer(results.app, name="results")
 app.add_typer(targets.app, name="targets")
 app.add_typer(control.app, name="control")
@@ -73,7 +75,16 @@ def root(
     """Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence."""
 
 
-EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError, KeyFileError, ConsentMissing)
+EXPECTED = (
+    UserError,
+    ConfigError,
+    StoreError,
+    StoreBusy,
+    ListFormatError,
+    AsnTableError,
+    KeyFileError,
+    ConsentMissing,
+)
 
 
 def main() -> None:

@@ -24,8 +24,16 @@ from pydantic import BaseModel
 from rich.text import Text
 
 from probe.cli.common import UserError, err, fail, out
-from probe.config import ConfigError, Settings, StoreSettings, default_config_path, load_settings
+from probe.config import (
+    ConfigError,
+    Settings,
+    StoreSettings,
+    default_config_path,
+    load_settings,
+    plain_http_problem,
+)
 from probe.consent import configfile
+from probe.consent.networks import NETWORK_CHECK_S, network_now, parse_asn
 from probe.consent.record import Choice, consent_path, record_consent
 from probe.consent.texts import CONSENT_VERSION, LANGS, ConsentText, Lang, parse_yes_no, text_for
 from probe.lists import builtin_lists
@@ -70,14 +78,23 @@ def has_setting(dotted: str) -> bool:
 # checks: each returns the value to keep, or raises ValueError with a sentence ------------------------------
 
 
-def check_collector(value: str) -> str:
+def check_collector(value: str, *, allow_http: bool = False) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ValueError(
-            f"{value!r} is not an http:// or https:// URL (for example https://collector.example)"
-        )
+        raise ValueError(f"{value!r} is not an https:// URL (for example https://collector.example)")
+    problem = None if allow_http else plain_http_problem(url)
+    if problem:
+        raise ValueError(problem)
     return url
+
+
+def check_network(value: str) -> tuple[bool, list[int]]:
+    """`this` -> (False, []) (resolved later), `any` -> (True, []), `AS1,AS2` -> (False, [1, 2])."""
+    word = value.strip().lower()
+    if word in ("this", "any"):
+        return word == "any", []
+    return False, [parse_asn(part) for part in value.split(",") if part.strip()] or [parse_asn(value)]
 
 
 def check_socks5(value: str) -> str:
@@ -256,10 +273,22 @@ def updates_for(answers: Answers, existing: dict[str, Any]) -> tuple[dict[str, A
     return updates, future
 
 
+def _this_network(s: Settings) -> int | None:
+    """The network the probe is on now (probe.asn, else the collector's answer), said while it waits."""
+    if s.probe.asn is None and s.upload.url and not s.upload.socks5:
+        err.print(
+            f"asking the collector at {s.upload.url} which network this is (up to {NETWORK_CHECK_S:.0f} s) …"
+        )
+    return asyncio.run(network_now(s))
+
+
 def _enrol(s: Settings, token: str | None, now: datetime) -> tuple[str | None, str | None]:
     """(tier, None) once enrolled, or (None, why not)."""
     try:
-        asn = s.probe.asn if s.probe.asn is not None else asyncio.run(whoami(s)).asn
+        asn = (
+            s.probe.asn if s.probe.asn is not None else asyncio.run(whoami(s, timeout_s=NETWORK_CHECK_S)).asn
+        )
+        err.print(f"enrolling this network's key at {s.upload.url} (up to {s.upload.timeout_s:.0f} s) …")
         key = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE)).key(asn, now)
         with Store(s.store.path) as store:
             record, _new = asyncio.run(enrol(s, store, key, token=token))
@@ -333,6 +362,23 @@ def init(
     no_enrol: Annotated[
         bool, typer.Option("--no-enrol", help="Do not enrol the key now (the first upload does it).")
     ] = False,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            help="Where the probe may measure: `this` (only the network it is on now; the default), `any` "
+            "(any network it joins), or network numbers such as AS38623,AS17976. `probe networks` changes it.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-http",
+            help="Accept a plain http:// collector that is not on this machine (upload.allow_http): anyone on "
+            "the path could then read and change what it sends. Only for a lab.",
+        ),
+    ] = False,
 ) -> None:
     """Set up this probe: what it does and the risks, a short quiz, then the settings and enrolment.
 
@@ -348,13 +394,14 @@ def init(
             "--yes-i-understand with the answers as flags"
         )
     given = Answers(
-        collector=_flag("--collector", collector, check_collector),
+        collector=_flag("--collector", collector, lambda v: check_collector(v, allow_http=allow_http)),
         token=(token.strip() or None) if token is not None else None,
         categories=_flag("--categories", categories, check_categories),
         include_sensitive=include_sensitive,
         every_hours=_flag("--every-hours", None if every_hours is None else str(every_hours), check_hours),
         socks5=_flag("--socks5", socks5, check_socks5),
     )
+    chosen_network = _flag("--network", network, check_network)
     path = (config or default_config_path()).expanduser()
     try:
         existing = configfile.read(path)
@@ -370,10 +417,14 @@ def init(
             out.print(text.ui.declined)
             raise typer.Exit(1)
         answers = converse(text, given, existing)
+        if chosen_network is None:
+            chosen_network = ask(text.ui.networks, check_network, "this")
     else:
         answers = given
 
     updates, future = updates_for(answers, existing)
+    if allow_http:
+        updates["upload.allow_http"] = True
     try:
         document = configfile.merge(existing, updates)
         configfile.write(path, configfile.dumps(document), _validate)
@@ -381,12 +432,30 @@ def init(
         fail(str(exc))
     s = _validate(path)
     now = datetime.now(UTC)
+    any_network, networks = chosen_network or (False, [])
+    if not any_network and not networks:
+        this = _this_network(s)
+        networks = [this] if this is not None else []
     consent = record_consent(
-        s, chosen, CONSENT_VERSION, now, method="quiz" if interactive else "flag", choices=future
+        s,
+        chosen,
+        CONSENT_VERSION,
+        now,
+        method="quiz" if interactive else "flag",
+        choices=future,
+        networks=networks,
+        any_network=any_network,
     )
     out.print(text.ui.config_written.format(path=path))
     out.print(
         text.ui.consent_recorded.format(path=consent_path(s), version=consent.version, date=consent.agreed_at)
+    )
+    out.print(
+        text.ui.networks_any
+        if any_network
+        else text.ui.networks_listed.format(networks=", ".join(f"AS{n}" for n in networks))
+        if networks
+        else text.ui.networks_none
     )
     if future:
         listed = "; ".join(f"{k} = {','.join(v) if isinstance(v, list) else v}" for k, v in future.items())

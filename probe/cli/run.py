@@ -16,11 +16,12 @@ from probe.addresses import is_bogon
 from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
-from probe.consent import require_consent
+from probe.consent import Consent, require_consent
 from probe.lists import builtin_lists, read_citizenlab_csv, select, url_problem
 from probe.models.measurement import Measurement, TargetRef
+from probe.runner import offline_reason
 from probe.runner import run as run_targets
-from probe.store import Store
+from probe.store import Store, StoreLock
 
 
 def choose_targets(
@@ -102,32 +103,36 @@ def upload_after_run(s: Settings, store: Store) -> None:
         err.print(f"[bold yellow]note:[/] {report.error}")
 
 
+def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
+    """The settings to measure with, once this network is known to be approved; else refuse in one sentence.
+
+    The network is asked of the collector (bounded wait, said first) unless probe.asn names it; it signs
+    the measurements with that network's key.
+    """
+    from probe.consent.networks import NETWORK_CHECK_S, network_now, refusal
+    from probe.daemon.jobs import ASN_KEY
+
+    asn = s.probe.asn
+    if asn is None and s.upload.url and not s.upload.socks5:
+        err.print(f"asking the collector which network this is (up to {NETWORK_CHECK_S:.0f} s) …")
+        asn = asyncio.run(network_now(s))
+    why = refusal(consent, asn)
+    if why is not None:
+        store.note_problem("network", why)
+        fail(why)
+    store.clear_problem("network")
+    if asn is None:
+        return s
+    store.kv_set(ASN_KEY, str(asn))
+    return s.model_copy(update={"probe": s.probe.model_copy(update={"asn": asn})})
+
+
 def raise_open_file_limit() -> None:
     """Each URL in flight holds several sockets; 1,024 descriptors (a common default) is too few for 64."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
     if soft != resource.RLIM_INFINITY and soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
-    """One sentence when the run could not measure anything meaningful (no network, control down)."""
-    if not measurements:
-        return None
-    if all(
-        all(o.failure is not None for o in m.observations.dns) and m.observations.dns for m in measurements
-    ):
-        return (
-            "no resolver answered for any URL: this machine seems to have no network; "
-            "the measurements were stored as they are"
-        )
-    if s.control.url and all(m.control is not None and m.control.failure for m in measurements):
-        reason = measurements[0].control.failure if measurements[0].control else ""
-        return (
-            f"the control service at {s.control.url} could not be reached ({reason}); verdicts used local "
-            "evidence only: check control.url or the network"
-        )
-    return None
 
 
 def run(
@@ -156,18 +161,22 @@ def run(
     Every measurement is stored in the local store (store.path) before it is shown.
     """
     s = settings(config)
-    require_consent(s)
-    with open_store(s) as store:
+    consent = require_consent(s)
+    with StoreLock(s.store.path, "`probe run`"), open_store(s) as store:
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
+        s = approved_network(s, consent, store)
         raise_open_file_limit()
+        run_id = store.start_run("cli", len(targets))
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))
         except KeyboardInterrupt:
+            store.finish_run(run_id, "interrupted")
             err.print(
                 f"interrupted: {store.count()} measurements in {s.store.path}; the URLs in flight were kept "
-                "as inconclusive"
+                "here as interrupted and are never uploaded"
             )
             raise typer.Exit(130) from None
+        store.finish_run(run_id, "done")
         if s.upload.url:
             upload_after_run(s, store)
     if not as_json:

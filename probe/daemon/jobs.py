@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 
-import httpx
-
 from probe.config import Settings
 from probe.lists import builtin_lists, select
-from probe.models.measurement import TargetRef
+from probe.models.measurement import Measurement, TargetRef
 from probe.models.target import TargetEntry
 from probe.runner import run
 from probe.store import Store
-from probe.upload import UploadError, UploadReport, collector_client, upload, whoami
+from probe.upload import UploadError, UploadReport, collector_client, upload
 
 log = logging.getLogger("saksi.daemon")
 
@@ -27,18 +25,18 @@ def targets(settings: Settings, store: Store) -> list[TargetRef]:
     return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
 
 
-async def measure(settings: Settings, store: Store, chosen: list[TargetRef], kind: str) -> int:
-    """One run over `chosen`; each measurement is committed as it finishes. Returns how many were stored."""
+async def measure(settings: Settings, store: Store, chosen: list[TargetRef], kind: str) -> list[Measurement]:
+    """One run over `chosen`; each measurement is committed as it finishes. Returns them."""
     run_id = store.start_run(kind, len(chosen))
-    count = 0
+    done: list[Measurement] = []
     try:
-        async for _ in run(settings, chosen, store):
-            count += 1
+        async for m in run(settings, chosen, store):
+            done.append(m)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise
     store.finish_run(run_id, "done")
-    return count
+    return done
 
 
 async def drain(settings: Settings, store: Store) -> UploadReport | None:
@@ -68,16 +66,7 @@ async def refresh_lists(settings: Settings, store: Store) -> int:
 
 
 async def current_asn(settings: Settings) -> int | None:
-    """The network the collector sees this probe on (never the address); None when unknown or offline.
+    """The network the collector sees this probe on (never the address); None when unknown or offline."""
+    from probe.consent.networks import network_now
 
-    Through a SOCKS5 proxy (upload.socks5) the collector sees the proxy's exit (Tor's, which changes), not this
-    network: then only probe.asn tells, and None (no network-change detection) otherwise.
-    """
-    if settings.probe.asn is not None:
-        return settings.probe.asn
-    if not settings.upload.url or settings.upload.socks5 is not None:
-        return None
-    try:
-        return (await whoami(settings)).asn
-    except (UploadError, httpx.HTTPError, OSError):
-        return None
+    return await network_now(settings)

@@ -109,13 +109,15 @@ async def pin_log_key(settings: Settings, store: Store, client: httpx.AsyncClien
     return verifier
 
 
-async def whoami(settings: Settings, *, client: httpx.AsyncClient | None = None) -> WhoAmI:
+async def whoami(
+    settings: Settings, *, client: httpx.AsyncClient | None = None, timeout_s: float | None = None
+) -> WhoAmI:
     """The network the collector sees this probe on. Raises CollectorUnreachable or UploadError.
 
     Through `upload.socks5` that is the proxy's exit (a Tor exit's network, usually unmapped), not this one.
     """
     url = _collector_url(settings)
-    async with collector_client(settings, client) as http:
+    async with collector_client(settings, client, timeout_s=timeout_s) as http:
         try:
             response = await http.get(f"{url}{API}/whoami")
         except httpx.HTTPError as exc:

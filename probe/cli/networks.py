@@ -1,0 +1,89 @@
+"""`probe networks`: the networks the volunteer approved; the probe measures on no other."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from probe.cli.common import ConfigOption, fail, out, settings
+from probe.config import Settings
+
+app = typer.Typer(
+    help="List, allow and forget the networks the probe may measure on (it measures on no other).",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+NetworkArg = Annotated[
+    str,
+    typer.Argument(
+        help="A network number (AS38623), `this` (the network the collector sees now) or `any`.",
+        show_default=False,
+    ),
+]
+
+
+@app.callback(invoke_without_command=True)
+def networks(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """List the approved networks, and whether the probe may measure on the network it is on now."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from probe.consent import ConsentMissing, load_consent
+    from probe.consent.networks import network_now, refusal
+
+    s = settings(config)
+    consent = load_consent(s)
+    if consent is None:
+        raise ConsentMissing("no consent on record: run `probe init` first")
+    listed = [f"AS{n}" for n in consent.networks]
+    out.print("approved: " + ("any network" if consent.any_network else ", ".join(listed) or "none"))
+    asn = asyncio.run(network_now(s))
+    why = refusal(consent, asn)
+    where = f"AS{asn}" if asn is not None else "unknown"
+    out.print(f"this network: {where}; " + ("the probe measures here" if why is None else why))
+
+
+def _target(s: Settings, network: str) -> int | None:
+    from probe.consent.networks import network_now, parse_asn
+
+    word = network.strip().lower()
+    if word == "any":
+        return None
+    if word == "this":
+        asn = asyncio.run(network_now(s))
+        if asn is None:
+            fail(
+                "cannot tell which network this is (no collector answer, or uploads go through a SOCKS5 "
+                "proxy): name it, e.g. `probe networks allow AS38623`"
+            )
+        return asn
+    try:
+        return parse_asn(network)
+    except ValueError as exc:
+        fail(f"{exc}, `this` or `any`")
+
+
+@app.command("allow")
+def allow_command(network: NetworkArg, config: ConfigOption = None) -> None:
+    """Let the probe measure on this network (AS number, `this` or `any`)."""
+    from probe.consent.networks import allow
+
+    s = settings(config)
+    asn = _target(s, network)
+    allow(s, asn)
+    out.print("the probe may now measure on " + ("any network" if asn is None else f"AS{asn}"))
+
+
+@app.command("forget")
+def forget_command(network: NetworkArg, config: ConfigOption = None) -> None:
+    """Stop measuring on this network (AS number, `this` or `any`)."""
+    from probe.consent.networks import forget
+
+    s = settings(config)
+    asn = _target(s, network)
+    left = forget(s, asn)
+    gone = "any network" if asn is None else f"AS{asn}"
+    rest = "any network" if left.any_network else ", ".join(f"AS{n}" for n in left.networks) or "none"
+    out.print(f"forgotten: {gone}; approved now: {rest}")
