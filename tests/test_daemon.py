@@ -21,7 +21,7 @@ from probe.models.measurement import Measurement
 from probe.models.target import TargetEntry
 from probe.store import Store
 from tests.collector_rig import collector
-from tests.consent import consented
+from tests.consent import consented, consented_settings
 from tests.test_scenarios import to_toml
 
 ASN_TABLE = (
@@ -93,12 +93,12 @@ async def test_network_change_switches_the_signing_key(tmp_path: Path, silent_se
     with collector(tmp_path / "c", asn_table=ASN_TABLE) as rig:
         settings = Settings(**_settings(tmp_path, silent_server, upload={"url": rig.url}))
         _import_list(settings, silent_server, 1)
+        consented_settings(settings, networks=[38623, 17976])
         with Store(settings.store.path) as store:
             daemon = Daemon(settings, store)
             await daemon.check_network()
             await daemon._measure("full")
-            moved = settings.network.model_copy(update={"source_address": "127.0.0.9"})
-            daemon.settings = settings.model_copy(update={"network": moved})
+            daemon.settings = _moved(settings, "127.0.0.9")
             await daemon.check_network()
             assert daemon.scheduler.get_job("full") is not None  # measures soon after the change
             await daemon._measure("full")
@@ -110,6 +110,60 @@ async def test_network_change_switches_the_signing_key(tmp_path: Path, silent_se
     assert [m.probe.asn for m in payloads] == [38623, 17976]
     assert payloads[0].probe.key_id != payloads[1].probe.key_id
     assert uploaded == {"uploaded": 2}
+
+
+def _moved(settings: Settings, source: str) -> Settings:
+    """The same probe on another network: the lab's collector maps each loopback source to an ASN."""
+    return settings.model_copy(
+        update={"network": settings.network.model_copy(update={"source_address": source})}
+    )
+
+
+async def test_a_roaming_daemon_measures_nothing_on_a_network_not_approved(
+    tmp_path: Path, silent_server: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Problem 1: a laptop joined another network; before, the daemon measured there 30 s later."""
+    with collector(tmp_path / "c", asn_table=ASN_TABLE) as rig:
+        settings = Settings(**_settings(tmp_path, silent_server, upload={"url": rig.url}))
+        _import_list(settings, silent_server, 1)
+        consented_settings(settings, networks=[38623])  # "this network" at init
+        with Store(settings.store.path) as store:
+            daemon = Daemon(settings, store)
+            await daemon.check_network()
+            await daemon._measure("full")
+            assert store.count() == 1
+            daemon.settings = _moved(settings, "127.0.0.9")  # the network-change signal: whoami says AS17976
+            await daemon.check_network()
+            assert daemon.scheduler.get_job("full") is None  # no run is brought forward there
+            await daemon._measure("full")  # nor does the regular schedule measure there
+            assert store.count() == 1
+            assert "AS17976" in store.problems()["network"]
+            assert "probe networks allow AS17976" in caplog.text
+            # Back home, it measures again, with the home network's key, and the problem clears.
+            daemon.settings = settings
+            await daemon._measure("full")
+            assert store.count() == 2
+            assert "network" not in store.problems()
+            asns = {
+                Measurement.model_validate_json(r[0]).probe.asn
+                for r in store.db.execute("SELECT payload FROM measurements")
+            }
+    assert asns == {38623}
+
+
+async def test_an_unknown_network_is_not_approved(tmp_path: Path, silent_server: int) -> None:
+    """No collector answer (offline, or through a proxy) is no approval, unless any network was approved."""
+    settings = Settings(**_settings(tmp_path, silent_server))
+    _import_list(settings, silent_server, 1)
+    consented_settings(settings, networks=[38623])
+    with Store(settings.store.path) as store:
+        daemon = Daemon(settings, store)
+        await daemon._measure("full")
+        assert store.count() == 0
+        assert "cannot tell which network" in store.problems()["network"]
+        consented_settings(settings)  # any network
+        await daemon._measure("full")
+        assert store.count() == 1
 
 
 def _start(config: Path) -> subprocess.Popen[str]:

@@ -81,7 +81,7 @@ def test_a_damaged_record_refuses_and_says_so(tmp_path: Path) -> None:
 
 
 def test_versions_sort_by_date_then_number() -> None:
-    assert version_key(CONSENT_VERSION) == (2026, 11, 24, 1)
+    assert version_key(CONSENT_VERSION) == (2026, 12, 6, 1)
     assert version_key("2026-11-24.10") > version_key("2026-11-24.9")  # type: ignore[operator]
     assert version_key("2026-11-24") is None
 

@@ -60,5 +60,8 @@ def test_status_after_a_run_then_wipe(tmp_path: Path) -> None:
     for gone in ("probe.db", "keys", "consent.json"):
         assert str(tmp_path / "data" / gone) in wiped.stdout
         assert not (tmp_path / "data" / gone).exists()
-    again = probe(config, "status")
+    # The settings file may hold an invite token: it goes too, and nothing measures until `probe init`.
+    assert str(config) in wiped.stdout and not config.exists()
+    assert "cannot be deleted from here" in wiped.stderr  # uploads are public for good, and it says so
+    again = probe(_config(tmp_path), "status")
     assert "consent:     none" in again.stdout

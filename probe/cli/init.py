@@ -37,6 +37,7 @@ from probe.consent.networks import NETWORK_CHECK_S, network_now, parse_asn
 from probe.consent.record import Choice, consent_path, record_consent
 from probe.consent.texts import CONSENT_VERSION, LANGS, ConsentText, Lang, parse_yes_no, text_for
 from probe.lists import builtin_lists
+from probe.lists.categories import CATEGORIES, category_name
 from probe.models.target import SENSITIVE_CATEGORIES
 from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError
 from probe.sign.signer import ProbeSigner
@@ -110,8 +111,13 @@ def check_categories(value: str) -> list[str] | None:
     if not codes or codes == ["ALL"]:
         return None
     for code in codes:
-        if not _CATEGORY.fullmatch(code):
-            raise ValueError(f"{code!r} is not a category code (such as NEWS or HUMR)")
+        if not _CATEGORY.fullmatch(code) or code not in CATEGORIES:
+            raise ValueError(
+                f"{code!r} is not a category code; the codes are "
+                + ", ".join(
+                    f"{c} ({n})" for c, (n, _km) in CATEGORIES.items() if c not in SENSITIVE_CATEGORIES
+                )
+            )
         if code in SENSITIVE_CATEGORIES:
             raise ValueError(
                 f"{code} is a sensitive category: they are chosen all together, with --include-sensitive "
@@ -193,11 +199,11 @@ def _optional(check: Callable[[str], T]) -> Callable[[str], T | None]:
     return wrapped
 
 
-def _list_categories() -> str:
+def _list_categories(lang: str) -> str:
     """The non-sensitive categories of the built-in list, for the prompt: `all = NEWS, HUMR, ...`."""
     entries = builtin_lists().get("kh", [])
     codes = dict.fromkeys(e.category_code for e in entries if e.category_code not in SENSITIVE_CATEGORIES)
-    return "all = " + ", ".join(codes)
+    return "all = " + ", ".join(f"{c} {category_name(c, lang)}" for c in codes)
 
 
 def converse(text: ConsentText, given: Answers, existing: dict[str, Any]) -> Answers:
@@ -220,7 +226,9 @@ def converse(text: ConsentText, given: Answers, existing: dict[str, Any]) -> Ans
     if answers.categories is None:
         now = current("targets", "categories")
         default = ",".join(now) if isinstance(now, list) else "all"
-        answers.categories = ask(f"{ui.categories} ({_list_categories()})", check_categories, default)
+        answers.categories = ask(
+            f"{ui.categories} ({_list_categories(text.lang)})", check_categories, default
+        )
         if answers.categories is None:
             answers.cleared.add("targets.categories")
     if answers.include_sensitive is None:

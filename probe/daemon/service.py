@@ -195,7 +195,9 @@ class Daemon:
         known = self.store.kv_get(jobs.ASN_KEY)
         self.asn = asn
         if known is not None and int(known) != asn:
-            why = refusal(self.consent, asn) if self.consent else "no consent on record"
+            halt = self._halt_reason()
+            assert halt is not None or self.consent is not None
+            why = halt or (refusal(self.consent, asn) if self.consent else None)
             if why is not None:
                 log.warning("network changed: AS%s -> AS%d; %s", known, asn, why)
                 self.store.note_problem("network", why)
