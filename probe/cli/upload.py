@@ -13,6 +13,7 @@ from probe.config import Settings
 from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id, quarter_of
 from probe.sign.signer import ProbeSigner
 from probe.upload import UploadError, UploadReport, enrol, upload, whoami
+from probe.upload.identity import previous_vouched_key
 
 NO_URL = (
     "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
@@ -86,7 +87,11 @@ def enrol_command(
         signer = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE))
         key = signer.key(asn, now)
         with open_store(s) as store:
-            record, new = asyncio.run(enrol(s, store, key, token=token))
+            # A spent invite is not sent again: the same network's vouched key of an earlier quarter vouches.
+            earlier = previous_vouched_key(
+                store, s.upload.url, lambda q: signer.key_in(asn, q), quarter_of(now)
+            )
+            record, new = asyncio.run(enrol(s, store, key, token=token, predecessor=earlier))
     except (UploadError, KeyFileError) as exc:
         fail(str(exc))
     state = "enrolled" if new else "already enrolled"

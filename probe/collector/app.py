@@ -32,6 +32,7 @@ from probe.collector.evidence_api import evidence_routes
 from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.records import evidence
+from probe.collector.renewal import RenewalRefused, carried_tier
 from probe.collector.sequencer import b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, Storage, StorageUnavailable, open_storage
@@ -168,7 +169,12 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         kid = key_id(public)
         tier = "unverified"
         now = utc_now()
-        if req.token:
+        if req.renewal is not None:
+            try:
+                tier = await carried_tier(db, req.renewal, req.public_key, kid, now)
+            except RenewalRefused as exc:
+                return error(403, exc.reason, str(exc))
+        elif req.token:
             if not await db.use_invite(hashlib.sha256(req.token.encode()).hexdigest(), kid, now):
                 return error(403, "bad_token", "the invite token is unknown or was already used")
             tier = "vouched"

@@ -45,7 +45,8 @@ async def drain(settings: Settings, store: Store) -> UploadReport | None:
     try:
         return await upload(settings, store)
     except UploadError as exc:
-        log.warning("upload: %s", exc)
+        log.error("upload: %s", exc)
+        store.note_problem("upload", str(exc))
         return None
 
 

@@ -165,6 +165,8 @@ class Daemon:
         if _identity(self.store) != self.store_id:
             return  # wiped: the next run's check stops the daemon; nothing is sent from a deleted store
         report = await jobs.drain(self.settings, self.store)
+        if report is not None and report.enrol_error:
+            log.error("enrolment refused: %s; the measurements wait in the outbox", report.enrol_error)
         if report is not None and (report.uploaded or report.dead or report.error):
             log.info(
                 "upload: %d uploaded, %d rejected, %d waiting%s",

@@ -247,6 +247,12 @@ class Store:
         ).fetchone()
         return row is not None
 
+    def enrolled_tier(self, collector: str, key_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT tier FROM enrolments WHERE collector = ? AND key_id = ?", [collector, key_id]
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def mark_enrolled(self, collector: str, key_id: str, tier: str) -> None:
         with self._lock, self.db.atomic():
             self.db.execute(
