@@ -43,7 +43,9 @@ def daemon(
     try:
         _daemon(config, verbose)
     except (_Stopped, KeyboardInterrupt):
-        out.print("daemon stopped before it started measuring")
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        out.print("daemon stopped")
 
 
 def _daemon(config: Path | None, verbose: bool) -> None:
@@ -63,6 +65,9 @@ def _daemon(config: Path | None, verbose: bool) -> None:
     raise_open_file_limit()
     with StoreLock(s.store.path, "`probe daemon`"), open_store(s) as store:
         asyncio.run(run_daemon(s, store))
+        # Stopping: a second signal while the store closes must not cut that short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def status(config: ConfigOption = None) -> None:
