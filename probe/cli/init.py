@@ -42,7 +42,7 @@ from probe.models.target import SENSITIVE_CATEGORIES
 from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError
 from probe.sign.signer import ProbeSigner
 from probe.store import Store, StoreError
-from probe.upload import UploadError, enrol, whoami
+from probe.upload import UploadError, enrol
 
 T = TypeVar("T")
 
@@ -285,17 +285,17 @@ def _this_network(s: Settings) -> int | None:
     """The network the probe is on now (probe.asn, else the collector's answer), said while it waits."""
     if s.probe.asn is None and s.upload.url and not s.upload.socks5:
         err.print(
-            f"asking the collector at {s.upload.url} which network this is (up to {NETWORK_CHECK_S:.0f} s) …"
+            f"asking the collector at {s.upload.url} which network this is "
+            f"(up to {min(NETWORK_CHECK_S, s.upload.timeout_s):g} s) …"
         )
     return asyncio.run(network_now(s))
 
 
-def _enrol(s: Settings, token: str | None, now: datetime) -> tuple[str | None, str | None]:
-    """(tier, None) once enrolled, or (None, why not)."""
+def _enrol(s: Settings, token: str | None, now: datetime, asn: int | None) -> tuple[str | None, str | None]:
+    """(tier, None) once the key of network `asn` is enrolled, or (None, why not)."""
+    if asn is None:
+        return None, f"the collector at {s.upload.url} did not say which network this is"
     try:
-        asn = (
-            s.probe.asn if s.probe.asn is not None else asyncio.run(whoami(s, timeout_s=NETWORK_CHECK_S)).asn
-        )
         err.print(f"enrolling this network's key at {s.upload.url} (up to {s.upload.timeout_s:.0f} s) …")
         key = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE)).key(asn, now)
         with Store(s.store.path) as store:
@@ -441,8 +441,9 @@ def init(
     s = _validate(path)
     now = datetime.now(UTC)
     any_network, networks = chosen_network or (False, [])
+    wants_enrol = bool(s.upload.url) and not no_enrol and not (s.upload.socks5 and s.probe.asn is None)
+    this = _this_network(s) if wants_enrol or not (any_network or networks) else None
     if not any_network and not networks:
-        this = _this_network(s)
         networks = [this] if this is not None else []
     consent = record_consent(
         s,
@@ -478,7 +479,7 @@ def init(
             later = "through the SOCKS5 proxy the collector cannot tell which network this is"
             out.print(text.ui.enrol_later.format(why=later))
         else:
-            tier, why = _enrol(s, s.upload.token, now)
+            tier, why = _enrol(s, s.upload.token, now, this)
             if tier is not None:
                 out.print(text.ui.enrolled.format(url=s.upload.url, tier=tier))
             else:

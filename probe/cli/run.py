@@ -93,6 +93,10 @@ def upload_after_run(s: Settings, store: Store) -> None:
     from probe.cli.upload import report_lines
     from probe.upload import UploadError, upload
 
+    err.print(
+        f"uploading to {s.upload.url} (waiting up to {s.upload.timeout_s:g} s for each answer; "
+        "upload.timeout_s) …"
+    )
     try:
         report = asyncio.run(upload(s, store))
     except UploadError as exc:
@@ -114,7 +118,8 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
 
     asn = s.probe.asn
     if asn is None and s.upload.url and not s.upload.socks5:
-        err.print(f"asking the collector which network this is (up to {NETWORK_CHECK_S:.0f} s) …")
+        wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
+        err.print(f"asking the collector at {s.upload.url} which network this is (up to {wait:g} s) …")
         asn = asyncio.run(network_now(s))
     why = refusal(consent, asn)
     if why is not None:
@@ -166,6 +171,8 @@ def run(
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
         s = approved_network(s, consent, store)
         raise_open_file_limit()
+        control = f"; the control service answers within {s.timeouts.control_s:g} s" if s.control.url else ""
+        err.print(f"measuring {len(targets)} URLs (each within {s.timeouts.url_s:g} s{control}) …")
         run_id = store.start_run("cli", len(targets))
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))

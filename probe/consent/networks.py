@@ -87,6 +87,6 @@ async def network_now(settings: Settings, *, timeout_s: float = NETWORK_CHECK_S)
     from probe.upload import UploadError, whoami
 
     try:
-        return (await whoami(settings, timeout_s=timeout_s)).asn
+        return (await whoami(settings, timeout_s=min(timeout_s, settings.upload.timeout_s))).asn
     except (UploadError, httpx.HTTPError, OSError):
         return None
