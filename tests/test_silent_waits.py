@@ -20,7 +20,12 @@ from tests.test_daemon import silent_server  # noqa: F401 (a fixture: accepts, n
 
 def _env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROBE_") or k == "PROBE_LOOPBACK_GUARD"}
-    return {**env, "HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp / "config"), "XDG_DATA_HOME": str(tmp / "data")}
+    return {
+        **env,
+        "HOME": str(tmp),
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+        "XDG_DATA_HOME": str(tmp / "data"),
+    }
 
 
 def _closed_port() -> int:
@@ -43,7 +48,16 @@ def test_probe_run_with_a_hanging_collector_says_what_it_waits_for(
     consented(config)
     started = time.monotonic()
     ran = subprocess.run(
-        [sys.executable, "-m", "probe", "run", "--config", str(config), "--url", f"http://127.0.0.1:{_closed_port()}/"],
+        [
+            sys.executable,
+            "-m",
+            "probe",
+            "run",
+            "--config",
+            str(config),
+            "--url",
+            f"http://127.0.0.1:{_closed_port()}/",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

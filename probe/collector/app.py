@@ -42,6 +42,8 @@ from probe.lists import builtin_lists
 from probe.log import LogError, check_public_key, consistency_proof, inclusion_proof
 from probe.log.merkle import HashSource
 from probe.models.evidence import ENROL_CONTEXT, EnrolRequest, ProbeKey, WhoAmI
+from probe.sign.dsse import LISTS_TYPE, sign_envelope
+from probe.sign.jcs import canonical
 from probe.sign.keys import key_id, public_pem
 
 log = logging.getLogger("saksi.collector")
@@ -300,7 +302,10 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             name: sorted(entries, key=lambda e: measured.get(str(e["url"]), 0))
             for name, entries in lists.items()
         }
-        return JSONResponse({"version": version, "asn": caller, "lists": ordered})
+        body = {"version": version, "asn": caller, "lists": ordered}
+        # Signed by the log key, so that a probe takes only lists its pinned collector made (probe.daemon.jobs).
+        signed = sign_envelope(LISTS_TYPE, canonical(body), key.private, key.key_id)
+        return JSONResponse({**body, "envelope": signed.model_dump()})
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type="text/plain; version=0.0.4")

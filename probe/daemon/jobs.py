@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+
+from pydantic import ValidationError
 
 from probe.config import Settings
 from probe.lists import builtin_lists, select
 from probe.models.measurement import Measurement, TargetRef
 from probe.models.target import TargetEntry
 from probe.runner import run
+from probe.sign.dsse import LISTS_TYPE, Envelope, SignatureError, verify_envelope
 from probe.store import Store
+from probe.store.db import LIST_ORIGIN_PREFIX
 from probe.upload import UploadError, UploadReport, collector_client, upload
+from probe.upload.identity import collector_keys, pin_log_key
 
 log = logging.getLogger("saksi.daemon")
 
@@ -51,18 +57,36 @@ async def drain(settings: Settings, store: Store) -> UploadReport | None:
 
 
 async def refresh_lists(settings: Settings, store: Store) -> int:
-    """Fetch the test lists from the collector (GET /api/v1/targets) into the store. Returns URLs stored."""
+    """Fetch the test lists from the collector (GET /api/v1/targets) into the store. Returns URLs stored.
+
+    The lists must be signed by the collector's pinned log key (the key receipts are checked against);
+    an unsigned or wrongly signed answer raises UploadError and changes nothing. A list the volunteer
+    imported (`probe targets import`) is never replaced by the collector's list of the same name.
+    """
     if not settings.upload.url:
         return 0
     async with collector_client(settings) as client:  # through upload.socks5 when set
+        verifier = await pin_log_key(settings, store, client)
         answer = await client.get(f"{settings.upload.url}/api/v1/targets")
         answer.raise_for_status()
-        lists = answer.json()["lists"]
+    try:
+        envelope = Envelope.model_validate(answer.json()["envelope"])
+        body = verify_envelope(envelope, LISTS_TYPE, collector_keys(verifier))
+        lists = json.loads(body)["lists"]
+    except (ValueError, KeyError, TypeError, ValidationError, SignatureError) as exc:
+        raise UploadError(
+            f"the test lists from {settings.upload.url} are not signed by its log key ({exc}); nothing was changed"
+        ) from None
     total = 0
+    imported = set(store.lists())
     for name, rows in lists.items():
+        if name in imported and store.kv_get(LIST_ORIGIN_PREFIX + name) != "collector":
+            log.info("list %s: the collector's list is not used, the one you imported is kept", name)
+            continue
         entries = [TargetEntry.model_validate({**row, "list": name}) for row in rows]
         if entries:
             total += store.import_list(name, entries)
+            store.kv_set(LIST_ORIGIN_PREFIX + name, "collector")
     return total
 
 

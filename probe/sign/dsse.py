@@ -18,6 +18,7 @@ MEASUREMENT_TYPE = "application/vnd.saksi.measurement.v1+json"
 RECEIPT_TYPE = "application/vnd.saksi.receipt.v1+json"
 CONTROL_TYPE = "application/vnd.saksi.control.v1+json"
 ALERT_TYPE = "application/vnd.saksi.alert.v1+json"
+LISTS_TYPE = "application/vnd.saksi.lists.v1+json"  # the test lists a collector hands its probes
 
 
 class SignatureError(ValueError):

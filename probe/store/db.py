@@ -21,6 +21,7 @@ from probe.store.lean import Database
 from probe.store.migrations import migrations
 
 TIME_ANCHOR_KEY = "time_anchor"  # kv: the latest collector checkpoint seen, as a TimeAnchor
+LIST_ORIGIN_PREFIX = "list_origin:"  # kv: "collector" for a list the daemon fetched; imported lists have none
 PROBLEM_PREFIX = "problem:"  # kv: the latest problem of each kind, "<UTC time> <sentence>"
 
 
