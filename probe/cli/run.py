@@ -184,6 +184,11 @@ def run(
             )
             raise typer.Exit(130) from None
         store.finish_run(run_id, "done")
+        reason = offline_reason(measurements, s)
+        if reason:
+            store.note_problem("run", f"probe run: {reason}")
+        else:
+            store.clear_problem("run")
         if s.upload.url:
             upload_after_run(s, store)
     if not as_json:
@@ -196,7 +201,6 @@ def run(
             "note: no control.url is set, so verdicts rest on local evidence only and the network (ASN) is "
             "unknown; see docs/configuration.md"
         )
-    reason = offline_reason(measurements, s)
     if reason:
         err.print(f"[bold red]error:[/] {reason}")
         raise typer.Exit(1)
