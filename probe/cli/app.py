@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.core import TyperOption
 
 from probe import __version__
 from probe.asn import AsnTableError
@@ -25,7 +26,7 @@ from probe.cli import (
     upload,
     verify,
 )
-from probe.cli.common import UserError, err
+from probe.cli.common import UserError, err, say
 from probe.config import ConfigError
 from probe.consent import ConsentMissing
 from probe.lists import ListFormatError
@@ -60,6 +61,17 @@ app.add_typer(export.app, name="export")
 app.add_typer(ooni_import.app, name="import")
 
 
+_display_type = TyperOption.display_type_rich
+
+
+def _flag_type(self: TyperOption, ctx: typer.Context) -> str | None:
+    """A flag takes no value: show none in --help (typer shows `<bool>`, which cannot be given)."""
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign,assignment]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"probe {__version__}")
@@ -71,8 +83,20 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of the messages: en or km (Khmer). Default: the locale (LANG=km_KH.UTF-8 gives Khmer).",
+        show_default=False,
+    ),
 ) -> None:
     """Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence."""
+    from probe.i18n import set_lang
+
+    try:
+        set_lang(lang)
+    except ValueError as exc:
+        raise UserError(f"--lang: {exc}") from None
 
 
 EXPECTED = (
@@ -91,7 +115,9 @@ def main() -> None:
     try:
         app()
     except EXPECTED as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        from probe.i18n import t
+
+        say(err, str(exc), prefix=t("error") + " ", style="bold red")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; every measurement finished before this was stored")

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
+from probe.cli.common import ConfigOption, err, fail, open_store, out, say, settings
 
 STUCK_AFTER_H = 24  # an outbox item waiting longer than this is an error in `probe status`
 WIPE_STOP_WAIT_S = 20.0  # how long `probe wipe` waits for a running daemon to stop
@@ -70,6 +70,15 @@ def _daemon(config: Path | None, verbose: bool) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _row(label_key: str, value: str) -> str:
+    from rich.cells import cell_len
+
+    from probe.i18n import t
+
+    label = t(label_key)
+    return label + " " * max(1, 13 - cell_len(label)) + value
+
+
 def status(config: ConfigOption = None) -> None:
     """Show consent, approved networks, the network and key in use, the daemon, the last and next run, the
     outbox and the latest problem of every kind. Exits 1 when there is a problem to act on."""
@@ -77,25 +86,25 @@ def status(config: ConfigOption = None) -> None:
 
     from probe.consent import load_consent
     from probe.daemon.jobs import ASN_KEY
+    from probe.i18n import t
     from probe.sign.keys import SEED_FILE, DeviceSeed, derive_key, key_id, quarter_of
     from probe.store import holder
 
     s = settings(config)
     consent = load_consent(s)
     approved = (
-        "none: run `probe init`"
+        t("st_consent_none")
         if consent is None
-        else "any network"
+        else t("net_any")
         if consent.any_network
-        else ", ".join(f"AS{n}" for n in consent.networks) or "none yet: `probe networks allow`"
+        else ", ".join(f"AS{n}" for n in consent.networks) or t("net_none_yet") + ": `probe networks allow`"
     )
-    lines = [
-        f"consent:     {f'given {consent.agreed_at} (text {consent.version})' if consent else 'none: run `probe init`'}",
-        f"networks:    {approved}",
-    ]
+    given = t("st_consent_given", date=consent.agreed_at, version=consent.version) if consent else None
+    lines = [_row("st_consent", given or t("st_consent_none")), _row("st_networks", approved)]
     if not s.store.path.exists():
-        lines.append(f"store:       none yet at {s.store.path}")
-        out.print("\n".join(lines))
+        lines.append(_row("st_store", t("st_store_none", path=s.store.path)))
+        for line in lines:
+            say(out, line)
         return
     pid = holder(s.store.path)
     now = datetime.now(UTC)
@@ -115,30 +124,37 @@ def status(config: ConfigOption = None) -> None:
         problems = store.problems()
         next_run = store.kv_get("next_run_at") if pid else None
     if s.upload.url and oldest and _hours_since(oldest, now) > STUCK_AFTER_H:
-        problems["outbox"] = (
-            f"measurements have waited since {oldest} (over {STUCK_AFTER_H} h): they are not being uploaded; "
-            "see the upload and enrolment problems, or run `probe upload`"
-        )
-    where = f"AS{asn}" if asn is not None else "unknown (no collector answer yet; set probe.asn to name it)"
+        problems["outbox"] = t("st_stuck", when=oldest, hours=STUCK_AFTER_H)
+    oldest_text = t("st_oldest", when=oldest) if oldest else ""
     lines += [
-        f"network:     {where}",
-        f"key:         {f'{kid} (AS{asn or 0}, {quarter_of(now)})' if kid else 'none yet (made at the first run)'}",
-        f"collector:   {s.upload.url or 'none (upload.url): measurements stay local'}{_reachable(s)}",
-        f"daemon:      {f'running (pid {pid})' if pid else 'not running'}",
-        f"last run:    {_run_line(last)}",
-        f"next run:    {next_run or ('not scheduled yet' if pid else 'none: `probe daemon` is not running')}",
-        f"outbox:      {counts.get('pending', 0)} waiting"
-        + (f" (oldest {oldest})" if oldest else "")
-        + f", {counts.get('uploaded', 0)} uploaded",
-        f"rejected:    {counts.get('dead', 0)}"
-        + (" (" + "; ".join(f"{n} {r}" for r, n in dead) + ")" if dead else ""),
+        _row("st_network", f"AS{asn}" if asn is not None else t("st_network_unknown")),
+        _row("st_key", f"{kid} (AS{asn or 0}, {quarter_of(now)})" if kid else t("st_key_none")),
+        _row("st_collector", (s.upload.url or t("st_collector_none")) + _reachable(s)),
+        _row("st_daemon", t("st_daemon_running", pid=pid) if pid else t("st_daemon_stopped")),
+        _row("st_last_run", _run_line(last) if last else t("st_none")),
+        _row("st_next_run", next_run or (t("st_next_soon") if pid else t("st_next_none"))),
+        _row(
+            "st_outbox",
+            t(
+                "st_outbox_line",
+                waiting=counts.get("pending", 0),
+                oldest=oldest_text,
+                uploaded=counts.get("uploaded", 0),
+            ),
+        ),
+        _row(
+            "st_rejected",
+            f"{counts.get('dead', 0)}"
+            + (" (" + "; ".join(f"{n} {r}" for r, n in dead) + ")" if dead else ""),
+        ),
     ]
     if problems:
-        lines.append("problems:")
+        lines.append(t("st_problems"))
         lines += [f"  {kind}: {text}" for kind, text in sorted(problems.items())]
     else:
-        lines.append("problems:    none")
-    out.print("\n".join(lines))
+        lines.append(_row("st_problems", t("st_none")))
+    for line in lines:
+        say(out, line)
     if problems:
         raise typer.Exit(1)
 
@@ -154,9 +170,7 @@ def _hours_since(stamp: str, now: object) -> float:
     return (now - then).total_seconds() / 3600
 
 
-def _run_line(last: tuple[str, str | None, str, int, int | None, str] | None) -> str:
-    if last is None:
-        return "none"
+def _run_line(last: tuple[str, str | None, str, int, int | None, str]) -> str:
     started, _finished, state, planned, measured, kind = last
     name = "probe run" if kind == "cli" else f"daemon {kind}"
     return f"{started}, {name}, {state}, {measured if measured is not None else 0} of {planned} URLs"
@@ -170,9 +184,11 @@ def _reachable(s: object) -> str:
     if not s.upload.url:
         return ""
     # The same client as uploads: through upload.socks5 when set, so that checking does not leak the address.
+    from probe.i18n import t
+
     problem = asyncio.run(collector_problem(s, timeout_s=3))
     via = f" through the SOCKS5 proxy at {s.upload.socks5}" if s.upload.socks5 else ""
-    return f" (not reachable now: {problem})" if problem else f" (reachable{via})"
+    return t("st_unreachable", problem=problem) if problem else t("st_reachable", via=via)
 
 
 def _stop_holder(store_path: Path) -> None:
@@ -182,25 +198,21 @@ def _stop_holder(store_path: Path) -> None:
     pid = holder(store_path)
     if pid is None:
         return
+    from probe.i18n import t
+
     if not pid:
-        fail("a probe process holds the store but did not say which: stop `probe daemon` and run wipe again")
+        fail(t("wipe_other_user", pid="?"))
     try:
         os.kill(pid, signal.SIGTERM)
     except PermissionError:
-        fail(
-            f"a probe daemon (pid {pid}) runs as another user and cannot be stopped from here: stop it first "
-            "(`systemctl stop saksi-probe` for the service) and run `probe wipe` again; nothing was deleted"
-        )
+        fail(t("wipe_other_user", pid=pid))
     except ProcessLookupError:
         pass
-    err.print(f"stopping the running probe (pid {pid}) first …")
+    say(err, t("wipe_stopping", pid=pid))
     deadline = time.monotonic() + WIPE_STOP_WAIT_S
     while holder(store_path) is not None:
         if time.monotonic() > deadline:
-            fail(
-                f"the running probe (pid {pid}) did not stop within {WIPE_STOP_WAIT_S:.0f} s; stop it and run "
-                "`probe wipe` again; nothing was deleted"
-            )
+            fail(t("wipe_no_stop", pid=pid, seconds=f"{WIPE_STOP_WAIT_S:.0f}"))
         time.sleep(0.1)
 
 
@@ -216,6 +228,7 @@ def wipe(
     """
     from probe.config import settings_file
     from probe.consent import consent_path
+    from probe.i18n import t
     from probe.store import StoreLock, lock_path
 
     s = settings(config)
@@ -232,13 +245,13 @@ def wipe(
         candidates += [file, file.with_name(file.name + ".bak")]
     targets = [p for p in dict.fromkeys(candidates) if p.exists()]
     if not targets and not lock_path(s.store.path).exists():
-        out.print("nothing to delete: no store, outbox, keys, consent record or settings here")
+        say(out, t("wipe_nothing"))
         return
-    err.print("this stops a running `probe daemon`, then deletes, and cannot be undone:")
+    say(err, t("wipe_list"))
     err.print("\n".join(f"  {p}" for p in targets))
-    err.print("what was already uploaded stays public at the collector and cannot be deleted from here")
-    if not yes and not typer.confirm("delete them?", default=False):
-        fail("nothing was deleted")
+    say(err, t("wipe_public"))
+    if not yes and not typer.confirm(t("wipe_confirm"), default=False):
+        fail(t("wipe_kept"))
     _stop_holder(s.store.path)
     with StoreLock(s.store.path, "`probe wipe`"):
         for path in targets:
@@ -247,5 +260,5 @@ def wipe(
             else:
                 path.unlink(missing_ok=True)
         lock_path(s.store.path).unlink(missing_ok=True)
-    out.print("deleted:\n" + "\n".join(f"  {p}" for p in targets))
-    out.print("nothing measures on this device until `probe init` is run again")
+    out.print(t("wipe_done") + "\n" + "\n".join(f"  {p}" for p in targets))
+    say(out, t("wipe_after"))

@@ -23,7 +23,7 @@ import typer
 from pydantic import BaseModel
 from rich.text import Text
 
-from probe.cli.common import UserError, err, fail, out
+from probe.cli.common import UserError, err, fail, out, say
 from probe.config import (
     ConfigError,
     Settings,
@@ -36,6 +36,7 @@ from probe.consent import configfile
 from probe.consent.networks import NETWORK_CHECK_S, network_now, parse_asn
 from probe.consent.record import Choice, consent_path, record_consent
 from probe.consent.texts import CONSENT_VERSION, LANGS, ConsentText, Lang, parse_yes_no, text_for
+from probe.i18n import current, set_lang, t
 from probe.lists import builtin_lists
 from probe.lists.categories import CATEGORIES, category_name
 from probe.models.target import SENSITIVE_CATEGORIES
@@ -112,12 +113,9 @@ def check_categories(value: str) -> list[str] | None:
         return None
     for code in codes:
         if not _CATEGORY.fullmatch(code) or code not in CATEGORIES:
-            raise ValueError(
-                f"{code!r} is not a category code; the codes are "
-                + ", ".join(
-                    f"{c} ({n})" for c, (n, _km) in CATEGORIES.items() if c not in SENSITIVE_CATEGORIES
-                )
-            )
+            lang = current()
+            known = (f"{c} ({category_name(c, lang)})" for c in CATEGORIES if c not in SENSITIVE_CATEGORIES)
+            raise ValueError(t("bad_category", code=code, codes=", ".join(known)))
         if code in SENSITIVE_CATEGORIES:
             raise ValueError(
                 f"{code} is a sensitive category: they are chosen all together, with --include-sensitive "
@@ -130,9 +128,9 @@ def check_hours(value: str | int) -> int:
     try:
         hours = int(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a whole number of hours") from None
+        raise ValueError(t("bad_hours", value=value)) from None
     if not 1 <= hours <= 168:
-        raise ValueError(f"{hours} hours: choose between 1 and 168 (a week)")
+        raise ValueError(t("hours_range", hours=hours))
     return hours
 
 
@@ -175,7 +173,7 @@ def show(text: ConsentText) -> None:
         out.print()
         out.print(Text(part.title, style="bold underline"))
         for line in part.lines:
-            out.print(Text(f"  • {line}"))
+            say(out, line, prefix="  • ")
     out.print()
 
 
@@ -284,10 +282,8 @@ def updates_for(answers: Answers, existing: dict[str, Any]) -> tuple[dict[str, A
 def _this_network(s: Settings) -> int | None:
     """The network the probe is on now (probe.asn, else the collector's answer), said while it waits."""
     if s.probe.asn is None and s.upload.url and not s.upload.socks5:
-        err.print(
-            f"asking the collector at {s.upload.url} which network this is "
-            f"(up to {min(NETWORK_CHECK_S, s.upload.timeout_s):g} s) …"
-        )
+        wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
+        say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
     return asyncio.run(network_now(s))
 
 
@@ -296,7 +292,7 @@ def _enrol(s: Settings, token: str | None, now: datetime, asn: int | None) -> tu
     if asn is None:
         return None, f"the collector at {s.upload.url} did not say which network this is"
     try:
-        err.print(f"enrolling this network's key at {s.upload.url} (up to {s.upload.timeout_s:.0f} s) …")
+        say(err, t("enrolling", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
         key = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE)).key(asn, now)
         with Store(s.store.path) as store:
             record, _new = asyncio.run(enrol(s, store, key, token=token))
@@ -396,6 +392,8 @@ def init(
     was done for the current version of the text.
     """
     interactive = not yes_i_understand
+    if lang is not None and lang.strip().lower() in LANGS:
+        set_lang(lang)  # so that a refused flag is explained in the language asked for
     if interactive and not sys.stdin.isatty():
         fail(
             "`probe init` asks questions and needs a terminal; on a server, read docs/volunteer.md and pass "
@@ -416,6 +414,7 @@ def init(
     except configfile.ConfigFileError as exc:
         fail(str(exc))
     chosen = _pick_lang(lang, interactive)
+    set_lang(chosen)
     text = text_for(chosen)
 
     if interactive:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from probe.cli.common import ConfigOption, fail, out, settings
+from probe.cli.common import ConfigOption, fail, out, say, settings
 from probe.config import Settings
+from probe.i18n import t
 
 app = typer.Typer(
     help="List, allow and forget the networks the probe may measure on (it measures on no other).",
@@ -38,11 +39,12 @@ def networks(ctx: typer.Context, config: ConfigOption = None) -> None:
     if consent is None:
         raise ConsentMissing("no consent on record: run `probe init` first")
     listed = [f"AS{n}" for n in consent.networks]
-    out.print("approved: " + ("any network" if consent.any_network else ", ".join(listed) or "none"))
+    approved = t("net_any") if consent.any_network else ", ".join(listed) or t("st_none")
+    say(out, t("net_approved", networks=approved))
     asn = asyncio.run(network_now(s))
     why = refusal(consent, asn)
-    where = f"AS{asn}" if asn is not None else "unknown"
-    out.print(f"this network: {where}; " + ("the probe measures here" if why is None else why))
+    where = f"AS{asn}" if asn is not None else t("unknown")
+    say(out, t("net_here_ok", where=where) if why is None else t("net_here_not", where=where, why=why))
 
 
 def _target(s: Settings, network: str) -> int | None:
@@ -54,15 +56,12 @@ def _target(s: Settings, network: str) -> int | None:
     if word == "this":
         asn = asyncio.run(network_now(s))
         if asn is None:
-            fail(
-                "cannot tell which network this is (no collector answer, or uploads go through a SOCKS5 "
-                "proxy): name it, e.g. `probe networks allow AS38623`"
-            )
+            fail(t("net_this_unknown"))
         return asn
     try:
         return parse_asn(network)
-    except ValueError as exc:
-        fail(f"{exc}, `this` or `any`")
+    except ValueError:
+        fail(t("net_bad", value=network))
 
 
 @app.command("allow")
@@ -73,7 +72,7 @@ def allow_command(network: NetworkArg, config: ConfigOption = None) -> None:
     s = settings(config)
     asn = _target(s, network)
     allow(s, asn)
-    out.print("the probe may now measure on " + ("any network" if asn is None else f"AS{asn}"))
+    say(out, t("net_allowed", network=t("net_any") if asn is None else f"AS{asn}"))
 
 
 @app.command("forget")
@@ -84,6 +83,6 @@ def forget_command(network: NetworkArg, config: ConfigOption = None) -> None:
     s = settings(config)
     asn = _target(s, network)
     left = forget(s, asn)
-    gone = "any network" if asn is None else f"AS{asn}"
-    rest = "any network" if left.any_network else ", ".join(f"AS{n}" for n in left.networks) or "none"
-    out.print(f"forgotten: {gone}; approved now: {rest}")
+    gone = t("net_any") if asn is None else f"AS{asn}"
+    rest = t("net_any") if left.any_network else ", ".join(f"AS{n}" for n in left.networks) or t("st_none")
+    say(out, t("net_forgotten", network=gone, rest=rest))

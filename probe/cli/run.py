@@ -13,10 +13,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from probe.addresses import is_bogon
-from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
+from probe.cli.common import ConfigOption, err, fail, open_store, out, say, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
 from probe.consent import Consent, require_consent
+from probe.i18n import t
 from probe.lists import builtin_lists, read_citizenlab_csv, select, url_problem
 from probe.models.measurement import Measurement, TargetRef
 from probe.runner import offline_reason
@@ -93,18 +94,15 @@ def upload_after_run(s: Settings, store: Store) -> None:
     from probe.cli.upload import report_lines
     from probe.upload import UploadError, upload
 
-    err.print(
-        f"uploading to {s.upload.url} (waiting up to {s.upload.timeout_s:g} s for each answer; "
-        "upload.timeout_s) …"
-    )
+    say(err, t("uploading", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
     try:
         report = asyncio.run(upload(s, store))
     except UploadError as exc:
-        err.print(f"[bold yellow]note:[/] not uploaded: {exc}")
+        say(err, f"not uploaded: {exc}", prefix=t("note") + " ", style="bold yellow")
         return
     err.print(report_lines(report)[0])
     if report.error:
-        err.print(f"[bold yellow]note:[/] {report.error}")
+        say(err, report.error, prefix=t("note") + " ", style="bold yellow")
 
 
 def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
@@ -119,7 +117,7 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
     asn = s.probe.asn
     if asn is None and s.upload.url and not s.upload.socks5:
         wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
-        err.print(f"asking the collector at {s.upload.url} which network this is (up to {wait:g} s) …")
+        say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
         asn = asyncio.run(network_now(s))
     why = refusal(consent, asn)
     if why is not None:
@@ -171,17 +169,14 @@ def run(
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
         s = approved_network(s, consent, store)
         raise_open_file_limit()
-        control = f"; the control service answers within {s.timeouts.control_s:g} s" if s.control.url else ""
-        err.print(f"measuring {len(targets)} URLs (each within {s.timeouts.url_s:g} s{control}) …")
+        control = t("control_wait", seconds=f"{s.timeouts.control_s:g}") if s.control.url else ""
+        say(err, t("measuring", count=len(targets), seconds=f"{s.timeouts.url_s:g}", control=control))
         run_id = store.start_run("cli", len(targets))
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
-            err.print(
-                f"interrupted: {store.count()} measurements in {s.store.path}; the URLs in flight were kept "
-                "here as interrupted and are never uploaded"
-            )
+            say(err, t("interrupted", count=store.count(), path=s.store.path))
             raise typer.Exit(130) from None
         store.finish_run(run_id, "done")
         reason = offline_reason(measurements, s)
@@ -202,5 +197,5 @@ def run(
             "unknown; see docs/configuration.md"
         )
     if reason:
-        err.print(f"[bold red]error:[/] {reason}")
+        say(err, reason, prefix=t("error") + " ", style="bold red")
         raise typer.Exit(1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from probe.config import Settings
 from probe.consent.record import Consent, ConsentMissing, load_consent, save_consent
+from probe.i18n import t
 
 NETWORK_CHECK_S = 10.0  # the longest wait for the collector's answer to "which network is this?"
 
@@ -30,23 +31,17 @@ def refusal(consent: Consent, asn: int | None) -> str | None:
     if consent.any_network:
         return None
     if asn is None:
-        approved = ", ".join(f"AS{n}" for n in consent.networks) or "none yet"
-        return (
-            "the probe cannot tell which network this is, so it measures nothing (approved networks: "
-            f"{approved}); set probe.asn, or run `probe networks allow any` to measure on any network"
-        )
+        approved = ", ".join(f"AS{n}" for n in consent.networks) or t("net_none_yet")
+        return t("net_unknown", approved=approved)
     if asn not in consent.networks:
-        return (
-            f"this network (AS{asn}) is not one you approved, so the probe measures nothing here; to measure "
-            f"on it, run `probe networks allow AS{asn}`"
-        )
+        return t("net_refused", asn=asn)
     return None
 
 
 def _current(settings: Settings) -> Consent:
     consent = load_consent(settings)
     if consent is None:
-        raise ConsentMissing("no consent on record: run `probe init` first")
+        raise ConsentMissing(t("consent_missing"))
     return consent
 
 

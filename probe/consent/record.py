@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from probe import SOFTWARE_NAME, __version__
 from probe.config import Settings
 from probe.consent.texts import CONSENT_VERSION, Lang
+from probe.i18n import t
 from probe.sign.keys import write_private
 
 CONSENT_FILE = "consent.json"
-MISSING = "no consent on record: run `probe init` first (it explains what the probe does and the risks)"
 
 Choice = str | int | float | bool | list[str] | None
 _VERSION_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.(\d+)")
@@ -125,7 +125,7 @@ def require_consent(settings: Settings) -> Consent:
     """The consent on record when it is for the current text (or a newer one); else raise ConsentMissing."""
     consent = load_consent(settings)
     if consent is None:
-        raise ConsentMissing(MISSING)
+        raise ConsentMissing(t("consent_missing"))
     given, current = version_key(consent.version), version_key(CONSENT_VERSION)
     assert current is not None
     if given is None or given < current:

@@ -11,6 +11,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from probe.i18n import t
+
 
 class StoreBusy(Exception):
     """Another probe process works on this store; the message names it and says what to do."""
@@ -60,12 +62,8 @@ class StoreLock:
             text = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             pid = int(text) if text.isdigit() else None
-            who = f"another probe process (pid {pid})" if pid else "another probe process"
-            raise StoreBusy(
-                f"{who} is working on the store {self.path.with_suffix('')}, so {self.what} does not start: "
-                "only one probe process may use a store at a time (stop `probe daemon` first, or wait)",
-                pid,
-            ) from None
+            who = t("busy_who", pid=pid if pid else "?")
+            raise StoreBusy(t("busy", who=who, path=self.path.with_suffix(""), what=self.what), pid) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
