@@ -361,7 +361,10 @@ class CollectorSettings(Section):
 
 class ProbeSettings(Section):
     asn: int | None = Field(
-        default=None, description="This network's ASN when known; otherwise the control tells."
+        default=None,
+        ge=1,
+        le=4294967295,
+        description="This network's ASN when known; otherwise the control tells.",
     )
     network_name: str | None = Field(default=None, description="This network's name when known.")
     cc: str | None = Field(default=None, description="Country code when known.")
@@ -378,6 +381,21 @@ class TargetSettings(Section):
         description='Only these category codes (e.g. ["NEWS", "HUMR"]); None measures every non-sensitive '
         "category. A sensitive category is measured only when named here or with include_sensitive.",
     )
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: builtins.list[str] | None) -> builtins.list[str] | None:
+        from probe.lists.categories import CATEGORIES, unknown_categories
+
+        if value is None:
+            return None
+        unknown = unknown_categories(value)
+        if unknown:
+            # A typo would otherwise select nothing, silently.
+            raise ValueError(
+                f"unknown category code {', '.join(unknown)}; the codes are {', '.join(CATEGORIES)}"
+            )
+        return [c.upper() for c in value]
 
 
 def default_config_path() -> Path:

@@ -12,13 +12,14 @@ from urllib.parse import urlsplit
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from probe.addresses import is_bogon
+from probe.addresses import is_bogon, is_local_name
 from probe.cli.common import ConfigOption, err, fail, open_store, out, say, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
 from probe.consent import Consent, require_consent
 from probe.i18n import t
 from probe.lists import builtin_lists, read_citizenlab_csv, select, url_problem
+from probe.lists.categories import CATEGORIES, unknown_categories
 from probe.models.measurement import Measurement, TargetRef
 from probe.runner import offline_reason
 from probe.runner import run as run_targets
@@ -41,6 +42,8 @@ def choose_targets(
             if problem:
                 fail(f"--url: {problem}")
             host = urlsplit(url).hostname or ""
+            if is_local_name(host, s.network.bogon_ranges):
+                fail(t("local_name", url=url, host=host))
             if is_bogon(host, s.network.bogon_ranges):
                 fail(
                     f"--url {url}: {host} is a private or reserved address (network.bogon_ranges); the probe "
@@ -56,9 +59,13 @@ def choose_targets(
         if name not in known:
             fail(f"no list named {name!r}; known lists: {', '.join(sorted(known))} (or pass a CSV path)")
         entries = known[name]
+    asked = {c.upper() for c in categories}
+    unknown = unknown_categories(asked, {e.category_code for e in entries})
+    if unknown:
+        fail(t("unknown_categories", codes=", ".join(unknown), known=", ".join(CATEGORIES)))
     chosen = select(
         entries,
-        categories=set(categories) or (set(s.targets.categories) if s.targets.categories else None),
+        categories=asked or (set(s.targets.categories) if s.targets.categories else None),
         include_sensitive=include_sensitive or s.targets.include_sensitive,
     )
     if not chosen:

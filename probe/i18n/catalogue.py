@@ -160,14 +160,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{hours} hours: choose between 1 and 168 (a week)",
         "{hours} ម៉ោង៖ ជ្រើសពី 1 ដល់ 168 (មួយសប្ដាហ៍)",
     ),
-    "bad_limit": ("--limit must be at least 1, not {value}", "--limit ត្រូវតែយ៉ាងហោចណាស់ 1 មិនមែន {value} ទេ"),
     "bad_method": (
         "--method {value!r} is not a method or a layer; use one of {known}",
         "--method {value!r} មិនមែនជាវិធី ឬស្រទាប់ទេ។ ប្រើមួយក្នុងចំណោម៖ {known}",
-    ),
-    "bad_asn": (
-        "{flag} {value}: a network number (ASN) is between 1 and 4294967295",
-        "{flag} {value}៖ លេខបណ្ដាញ (ASN) ត្រូវនៅចន្លោះ 1 និង 4294967295",
     ),
     "unknown_categories": (
         "unknown category code {codes}; the codes are {known}",

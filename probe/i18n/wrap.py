@@ -30,12 +30,21 @@ def _line_breaker() -> Any:
 
 def break_spans(text: str, lang: str = "km") -> list[tuple[int, int]]:
     """The pieces of `text` between line-break opportunities, as (start, end) offsets (trailing spaces kept)."""
-    breaker = _line_breaker()
-    if breaker is not None:
-        return list(breaker(text, lang).segments())
     import regex
 
-    return [m.span() for m in regex.finditer(r"[^\s\u200b]+[\s\u200b]*|[\s\u200b]+", text)]
+    breaker = _line_breaker()
+    if breaker is None:
+        return [m.span() for m in regex.finditer(r"[^\s\u200b]+[\s\u200b]*|[\s\u200b]+", text)]
+    # ICU and `regex` may follow different Unicode versions: a break ICU finds inside what `regex` holds
+    # to be one cluster (odd sequences such as a coeng before an inherent vowel) is dropped.
+    clusters = {0} | {m.end() for m in regex.finditer(r"\X", text)}
+    spans: list[tuple[int, int]] = []
+    for start, end in breaker(text, lang).segments():
+        if spans and start not in clusters:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def cluster_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
