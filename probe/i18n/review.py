@@ -19,9 +19,9 @@ def _cell(text: str) -> str:
 def review_document() -> str:
     rows: list[tuple[str, str, str]] = []
     rows.append(("consent.title", ENGLISH.title, KHMER.title))
-    for number, (en, km) in enumerate(zip(ENGLISH.parts, KHMER.parts, strict=True), 1):
-        rows.append((f"consent.part{number}.title", en.title, km.title))
-        for line, (en_line, km_line) in enumerate(zip(en.lines, km.lines, strict=True), 1):
+    for number, (en_part, km_part) in enumerate(zip(ENGLISH.parts, KHMER.parts, strict=True), 1):
+        rows.append((f"consent.part{number}.title", en_part.title, km_part.title))
+        for line, (en_line, km_line) in enumerate(zip(en_part.lines, km_part.lines, strict=True), 1):
             rows.append((f"consent.part{number}.{line}", en_line, km_line))
     for en_q, km_q in zip(ENGLISH.questions, KHMER.questions, strict=True):
         rows.append((f"quiz.{en_q.id}", en_q.prompt, km_q.prompt))
