@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 
@@ -109,7 +109,7 @@ def _control_fn(http: httpx.AsyncClient, settings: Settings) -> ControlFn | None
 
 async def run(
     settings: Settings, targets: Sequence[TargetRef], store: Store, *, concurrency: int | None = None
-) -> AsyncIterator[Measurement]:
+) -> AsyncGenerator[Measurement, None]:
     """Measure `targets`; each measurement is signed and committed to `store` (and its outbox) before it is
     yielded."""
     fingerprints = fingerprint_set(store)

@@ -236,3 +236,29 @@ def test_kill_9_mid_run_repeatedly_keeps_the_store_consistent(tmp_path: Path, si
         assert interrupted >= 3
         counted = conn.execute("SELECT sum(measured) FROM runs WHERE state != 'running'").fetchone()[0]
         assert counted <= measured[0]  # never counted twice
+
+
+async def test_a_move_in_the_middle_of_a_run_stops_it_and_nothing_is_uploaded(
+    tmp_path: Path, silent_server: int
+) -> None:
+    """The network was approved when the run began; the control then sees the probe on another one."""
+    from probe.daemon import jobs
+    from probe.models.measurement import TargetRef
+
+    with collector(tmp_path / "c", asn_table=ASN_TABLE) as rig:
+        values = _settings(tmp_path, silent_server, upload={"url": rig.url})
+        values["control"] = {"url": f"{rig.url}/api/v1/control"}
+        values["timeouts"] = {"http_s": 1.0, "tcp_connect_s": 1.0, "tls_handshake_s": 1.0, "control_s": 10}
+        # Checked on AS38623 (probe.asn), but the packets now leave from the AS17976 address.
+        values["probe"] = {"asn": 38623}
+        values["network"] = {**values["network"], "source_address": "127.0.0.9"}  # type: ignore[dict-item]
+        settings = Settings(**values)  # type: ignore[arg-type]
+        targets = [TargetRef(url=f"{rig.url}/api/v1/whoami", list="watch")]
+        with Store(settings.store.path) as store:
+            with pytest.raises(jobs.NetworkMoved, match="AS17976"):
+                await jobs.measure(settings, store, targets, "full", approved=lambda asn: asn == 38623)
+            assert store.count() == 1
+            assert store.outbox_counts() == {}  # kept here only, never queued for the public log
+            row = store.db.execute("SELECT interrupted FROM measurements").fetchone()
+            envelopes = store.db.execute("SELECT count(*) FROM envelopes").fetchone()[0]
+    assert row[0] == 1 and envelopes == 0

@@ -117,9 +117,11 @@ def test_sigterm_or_ctrl_c_at_any_moment_is_quiet_and_uploads_nothing_unfinished
     assert interrupted_total > 0  # the URLs in flight were kept, as interrupted
 
 
-def test_ctrl_c_during_probe_run_keeps_the_urls_in_flight_as_interrupted(
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_during_probe_run_keeps_the_urls_in_flight_as_interrupted(
     tmp_path: Path,
     silent_server: int,  # noqa: F811
+    sent: signal.Signals,
 ) -> None:
     config = _config(tmp_path, silent_server)
     process = subprocess.Popen(
@@ -130,7 +132,7 @@ def test_ctrl_c_during_probe_run_keeps_the_urls_in_flight_as_interrupted(
     )
     _wait_for_measurements(tmp_path / "probe.db", 0)
     time.sleep(2.5)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     out, errors = process.communicate(timeout=20)
     assert process.returncode == 130
     assert "Traceback" not in out + errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import resource
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -112,6 +113,10 @@ def upload_after_run(s: Settings, store: Store) -> None:
         say(err, report.error, prefix=t("note") + " ", style="bold yellow")
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
     """The settings to measure with, once this network is known to be approved; else refuse in one sentence.
 
@@ -179,6 +184,7 @@ def run(
         control = t("control_wait", seconds=f"{s.timeouts.control_s:g}") if s.control.url else ""
         say(err, t("measuring", count=len(targets), seconds=f"{s.timeouts.url_s:g}", control=control))
         run_id = store.start_run("cli", len(targets))
+        signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # SIGTERM stops a run as Ctrl-C does
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))
         except KeyboardInterrupt:

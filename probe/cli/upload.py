@@ -78,9 +78,12 @@ def enrol_command(
     `probe upload` enrols keys by itself; this is for checking an invite token or the setup early. The
     network is probe.asn, else the one the collector sees this machine on.
     """
+    from probe.consent import require_consent
+
     s = settings(config)
     if not s.upload.url:
         fail(NO_URL)
+    require_consent(s)  # enrolling is taking part: never a new device key without `probe init` (or after wipe)
     now = datetime.now(UTC)
     try:
         asn = _current_asn(s)

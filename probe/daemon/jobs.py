@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -31,13 +33,39 @@ def targets(settings: Settings, store: Store) -> list[TargetRef]:
     return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
 
 
-async def measure(settings: Settings, store: Store, chosen: list[TargetRef], kind: str) -> list[Measurement]:
-    """One run over `chosen`; each measurement is committed as it finishes. Returns them."""
+class NetworkMoved(Exception):
+    """The control saw this probe on a network the volunteer did not approve, in the middle of a run."""
+
+    def __init__(self, asn: int) -> None:
+        super().__init__(
+            f"the network changed to AS{asn} during the run, which is not approved; the run stopped"
+        )
+        self.asn = asn
+
+
+async def measure(
+    settings: Settings,
+    store: Store,
+    chosen: list[TargetRef],
+    kind: str,
+    approved: Callable[[int], bool] | None = None,
+) -> list[Measurement]:
+    """One run over `chosen`; each measurement is committed as it finishes. Returns them.
+
+    With `approved`, a measurement whose control saw the probe on a network that is not approved (the laptop
+    moved during the run) is kept on this device only, never uploaded, and the run stops (NetworkMoved).
+    """
     run_id = store.start_run(kind, len(chosen))
     done: list[Measurement] = []
     try:
-        async for m in run(settings, chosen, store):
-            done.append(m)
+        async with contextlib.aclosing(run(settings, chosen, store)) as measured:
+            async for m in measured:
+                seen = m.control.response.client.asn if m.control and m.control.response else None
+                moved = seen is not None and seen != settings.probe.asn and not settings.upload.socks5
+                if moved and approved is not None and seen is not None and not approved(seen):
+                    store.keep_local(m.measurement_uid)
+                    raise NetworkMoved(seen)
+                done.append(m)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise

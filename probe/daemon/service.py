@@ -109,8 +109,15 @@ class Daemon:
             if urls is not None:
                 chosen = [t for t in chosen if t.url in set(urls)]
             log.info("%s run: measuring %d URLs", kind, len(chosen))
+            consent = self.consent
             self.current = asyncio.get_running_loop().create_task(
-                jobs.measure(self._run_settings(), self.store, chosen, kind)
+                jobs.measure(
+                    self._run_settings(),
+                    self.store,
+                    chosen,
+                    kind,
+                    approved=lambda asn: consent is not None and refusal(consent, asn) is None,
+                )
             )
             measured = await self.current
             log.info("%s run done: %d measured", kind, len(measured))
@@ -124,6 +131,9 @@ class Daemon:
         except asyncio.CancelledError:
             log.info("%s run stopped; what was measured is kept, the URLs in flight as interrupted", kind)
             raise
+        except jobs.NetworkMoved as exc:
+            log.warning("%s run: %s", kind, exc)
+            self.store.note_problem("network", str(exc))
         except Exception as exc:
             log.error("%s run failed: %s", kind, exc)
             self.store.note_problem("run", f"{kind} run failed: {exc}")

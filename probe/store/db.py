@@ -193,6 +193,17 @@ class Store:
             for uid, key, digest, env, attempts, started in rows
         ]
 
+    def keep_local(self, uid: str) -> None:
+        """Take a measurement out of the outbox for good (made where it must not be used): it stays here only,
+        unsigned, marked like an interrupted one."""
+        with self._lock, self.db.atomic():
+            self.db.execute("DELETE FROM outbox WHERE uid = ? AND state = 'pending'", [uid])
+            self.db.execute(
+                "DELETE FROM envelopes WHERE uid = ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uid = ?)",
+                [uid, uid],
+            )
+            self.db.execute("UPDATE measurements SET interrupted = 1 WHERE uid = ?", [uid])
+
     def mark_uploaded(self, uid: str, receipt_json: str) -> None:
         with self._lock, self.db.atomic():
             self.db.execute(
