@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from probe.cli.common import ConfigOption, fail, out, say, settings
+from probe.cli.common import ConfigOption, err, fail, out, say, settings
 from probe.config import Settings
 from probe.i18n import t
 
@@ -32,7 +32,7 @@ def networks(ctx: typer.Context, config: ConfigOption = None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from probe.consent import ConsentMissing, load_consent
-    from probe.consent.networks import network_now, refusal
+    from probe.consent.networks import refusal
 
     s = settings(config)
     consent = load_consent(s)
@@ -41,20 +41,30 @@ def networks(ctx: typer.Context, config: ConfigOption = None) -> None:
     listed = [f"AS{n}" for n in consent.networks]
     approved = t("net_any") if consent.any_network else ", ".join(listed) or t("st_none")
     say(out, t("net_approved", networks=approved))
-    asn = asyncio.run(network_now(s))
+    asn = _ask(s)
     why = refusal(consent, asn)
     where = f"AS{asn}" if asn is not None else t("unknown")
     say(out, t("net_here_ok", where=where) if why is None else t("net_here_not", where=where, why=why))
 
 
+def _ask(s: Settings) -> int | None:
+    """The network the probe is on now, saying so while the collector is asked (a bounded wait)."""
+    from probe.consent.networks import NETWORK_CHECK_S, network_now
+
+    if s.probe.asn is None and s.upload.url and not s.upload.socks5:
+        wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
+        say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
+    return asyncio.run(network_now(s))
+
+
 def _target(s: Settings, network: str) -> int | None:
-    from probe.consent.networks import network_now, parse_asn
+    from probe.consent.networks import parse_asn
 
     word = network.strip().lower()
     if word == "any":
         return None
     if word == "this":
-        asn = asyncio.run(network_now(s))
+        asn = _ask(s)
         if asn is None:
             fail(t("net_this_unknown"))
         return asn

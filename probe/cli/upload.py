@@ -50,6 +50,10 @@ def upload_command(config: ConfigOption = None) -> None:
     s = settings(config)
     if not s.upload.url:
         fail(NO_URL)
+    from probe.cli.common import say
+    from probe.i18n import t
+
+    say(err, t("uploading", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
     with open_store(s) as store:
         try:
             report = asyncio.run(upload(s, store))
@@ -83,7 +87,9 @@ def enrol_command(
     s = settings(config)
     if not s.upload.url:
         fail(NO_URL)
-    require_consent(s)  # enrolling is taking part: never a new device key without `probe init` (or after wipe)
+    require_consent(
+        s
+    )  # enrolling is taking part: never a new device key without `probe init` (or after wipe)
     now = datetime.now(UTC)
     try:
         asn = _current_asn(s)
