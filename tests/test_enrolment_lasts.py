@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,20 +28,20 @@ from probe.store import Store
 from probe.upload import upload
 from probe.upload.client import stamp
 from tests.collector_rig import Prober, Rig, collector
+from tests.storage_backends import MakeStorage
 
 TOKEN = "invite-for-one-volunteer"
 
 
 @pytest.fixture
-def closed_rig(tmp_path: Path) -> Iterator[Rig]:
-    """A collector that enrols only with an invite (or a renewal), with one invite made."""
-    with collector(tmp_path / "c", open_enrolment=False) as rig:
-        from probe.collector.storage import open_storage
-
-        storage = open_storage(rig.settings.collector)
-        asyncio.run(storage.add_invite(hashlib.sha256(TOKEN.encode()).hexdigest(), stamp(datetime.now(UTC))))
-        storage.close()
+def closed_rig(tmp_path: Path, make_storage: MakeStorage) -> Iterator[Rig]:
+    """A collector (on SQLite, then on PostgreSQL) that enrols only with an invite or a renewal; one invite."""
+    storage = make_storage(tmp_path / "c")
+    asyncio.run(storage.add_invite(hashlib.sha256(TOKEN.encode()).hexdigest(), stamp(datetime.now(UTC))))
+    with collector(tmp_path / "c", storage=storage, open_enrolment=False) as rig:
+        rig.storage = storage
         yield rig
+    storage.close()
 
 
 def last_day_of_previous_quarter(now: datetime) -> datetime:
@@ -70,9 +70,14 @@ def measured_at(s: Settings, store: Store, when: datetime) -> str:
     return m.probe.key_id
 
 
-def renewals(rig: Rig) -> list[tuple[str, str]]:
-    with sqlite3.connect(rig.settings.collector.data_dir / "collector.db") as conn:
-        return [(str(a), str(b)) for a, b in conn.execute("SELECT old_key_id, new_key_id FROM key_renewals")]
+async def renewals(rig: Rig) -> list[tuple[str, str]]:
+    assert rig.storage is not None
+
+    def rows(conn: Any) -> list[tuple[str, str]]:
+        found = conn.execute("SELECT old_key_id, new_key_id FROM key_renewals").fetchall()
+        return [(str(a), str(b)) for a, b in found]
+
+    return await rig.storage.read(rows)
 
 
 async def test_a_new_quarter_keeps_the_tier_without_the_spent_token(closed_rig: Rig, tmp_path: Path) -> None:
@@ -90,7 +95,7 @@ async def test_a_new_quarter_keeps_the_tier_without_the_spent_token(closed_rig: 
     assert second.error is None, second.error  # before: bad_token, and the outbox grew silently
     assert second.tiers == {new_key: "vouched"} and second.pending == 0
     assert "enrolment" not in problems
-    assert renewals(closed_rig) == [(old_key, new_key)]
+    assert await renewals(closed_rig) == [(old_key, new_key)]
 
 
 async def test_a_new_network_is_never_chained_and_a_refusal_is_a_problem(
@@ -105,7 +110,7 @@ async def test_a_new_network_is_never_chained_and_a_refusal_is_a_problem(
         measured_at(away, store, now)
         report = await upload(away, store)
         problems = store.problems()
-    assert renewals(closed_rig) == []  # the collector learnt nothing that links the two networks
+    assert await renewals(closed_rig) == []  # the collector learnt nothing that links the two networks
     assert report.pending == 1 and report.enrol_error is not None
     assert "bad_token" in problems["enrolment"]  # said, not silent: `probe status` exits 1 on it
 
