@@ -204,6 +204,11 @@ class UploadSettings(Section):
         "local (they wait in the outbox).",
     )
     token: str | None = Field(default=None, description="An invite token for enrolment (tier vouched).")
+    spare_tokens: list[str] = Field(
+        default_factory=list,
+        description="More single-use invite tokens, one for the key of each new network (its tier does not carry "
+        "over from another network's key: docs/evidence.md).",
+    )
     allow_http: bool = Field(
         default=False,
         description="Accept plain http:// for upload.url and control.url on another machine (a lab only): "

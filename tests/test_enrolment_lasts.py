@@ -31,13 +31,15 @@ from tests.collector_rig import Prober, Rig, collector
 from tests.storage_backends import MakeStorage
 
 TOKEN = "invite-for-one-volunteer"
+SPARE = "a-second-invite-for-a-new-network"
 
 
 @pytest.fixture
 def closed_rig(tmp_path: Path, make_storage: MakeStorage) -> Iterator[Rig]:
     """A collector (on SQLite, then on PostgreSQL) that enrols only with an invite or a renewal; one invite."""
     storage = make_storage(tmp_path / "c")
-    asyncio.run(storage.add_invite(hashlib.sha256(TOKEN.encode()).hexdigest(), stamp(datetime.now(UTC))))
+    for token in (TOKEN, SPARE):
+        asyncio.run(storage.add_invite(hashlib.sha256(token.encode()).hexdigest(), stamp(datetime.now(UTC))))
     with collector(tmp_path / "c", storage=storage, open_enrolment=False) as rig:
         rig.storage = storage
         yield rig
@@ -113,6 +115,27 @@ async def test_a_new_network_is_never_chained_and_a_refusal_is_a_problem(
     assert await renewals(closed_rig) == []  # the collector learnt nothing that links the two networks
     assert report.pending == 1 and report.enrol_error is not None
     assert "bad_token" in problems["enrolment"]  # said, not silent: `probe status` exits 1 on it
+
+
+async def test_a_spare_token_vouches_for_a_new_network_without_linking_it(
+    closed_rig: Rig, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    home = settings_for(tmp_path, closed_rig.url, 38623)
+    home = home.model_copy(update={"upload": home.upload.model_copy(update={"spare_tokens": [SPARE]})})
+    with Store(home.store.path) as store:
+        first = measured_at(home, store, now)
+        assert (await upload(home, store)).tiers == {first: "vouched"}  # took upload.token
+        away = home.model_copy(update={"probe": home.probe.model_copy(update={"asn": 17976})})
+        second = measured_at(away, store, now)
+        report = await upload(away, store)
+        third = measured_at(
+            away.model_copy(update={"probe": home.probe.model_copy(update={"asn": 131})}), store, now
+        )
+        last = await upload(away, store)
+    assert report.tiers == {second: "vouched"} and report.pending == 0  # the spare token, not a renewal
+    assert await renewals(closed_rig) == []
+    assert last.tiers == {} and last.enrol_error is not None and third  # no token left: said, not silent
 
 
 def test_a_key_vouches_for_one_successor_and_only_with_its_signature(closed_rig: Rig, tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from probe.upload.errors import (
 )
 
 PIN_PREFIX = "collector_log_key:"  # kv: the collector key pinned on first use, per collector URL
-TOKEN_USED_PREFIX = "token_used:"  # kv: sha256 of the invite token a collector has accepted (single-use)
+TOKEN_USED_PREFIX = "token_used:"  # kv: "token_used:<url>:<sha256 of a token>" once that collector took it
 RENEW_QUARTERS_BACK = 8  # how far back a predecessor key is looked for (two years)
 
 
@@ -184,8 +184,15 @@ async def enrol(
     """
     url = _collector_url(settings)
     given = token if token is not None else settings.upload.token
-    if given is not None and token is None and store.kv_get(TOKEN_USED_PREFIX + url) == _token_hash(given):
-        given = None  # upload.token was spent on an earlier key: sending it again is refused (bad_token)
+    if token is None:
+        # Tokens from the settings are single-use: the first one this collector has not taken yet (a spent one
+        # would be refused, bad_token). upload.spare_tokens vouch for keys of new networks, one each.
+        unspent = [
+            tok
+            for tok in [settings.upload.token, *settings.upload.spare_tokens]
+            if tok and store.kv_get(f"{TOKEN_USED_PREFIX}{url}:{_token_hash(tok)}") is None
+        ]
+        given = unspent[0] if unspent and predecessor is None else None
     request = enrol_request(key, given, predecessor)
     kid = key_id(key.public_key())
     async with collector_client(settings, client) as http:
@@ -218,5 +225,5 @@ async def enrol(
         raise EnrolError(f"the collector at {url} answered the enrolment of {kid[:16]} about another key")
     store.mark_enrolled(url, kid, record.tier)
     if request.token is not None and record.tier == "vouched":
-        store.kv_set(TOKEN_USED_PREFIX + url, _token_hash(request.token))
+        store.kv_set(f"{TOKEN_USED_PREFIX}{url}:{_token_hash(request.token)}", kid)
     return record, response.status_code == 201
