@@ -34,12 +34,14 @@ def break_spans(text: str, lang: str = "km") -> list[tuple[int, int]]:
 
     breaker = _line_breaker()
     if breaker is None:
-        return [m.span() for m in regex.finditer(r"[^\s\u200b]+[\s\u200b]*|[\s\u200b]+", text)]
-    # ICU and `regex` may follow different Unicode versions: a break ICU finds inside what `regex` holds
-    # to be one cluster (odd sequences such as a coeng before an inherent vowel) is dropped.
+        found = [m.span() for m in regex.finditer(r"[^\s\u200b]+[\s\u200b]*|[\s\u200b]+", text)]
+    else:
+        found = list(breaker(text, lang).segments())
+    # A break inside what `regex` holds to be one cluster is dropped: ICU may follow another Unicode version,
+    # and a space followed by a combining sign is one cluster (odd input, but input all the same).
     clusters = {0} | {m.end() for m in regex.finditer(r"\X", text)}
     spans: list[tuple[int, int]] = []
-    for start, end in breaker(text, lang).segments():
+    for start, end in found:
         if spans and start not in clusters:
             spans[-1] = (spans[-1][0], end)
         else:
