@@ -19,6 +19,7 @@ from probe.classify import RULES_VERSION, Context, classify
 from probe.classify.fingerprints import FingerprintSet
 from probe.config import Settings
 from probe.control.client import ask
+from probe.i18n import t
 from probe.lists.builtin import builtin_fingerprints
 from probe.measure.env import open_env
 from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
@@ -153,14 +154,8 @@ def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
     if all(
         all(o.failure is not None for o in m.observations.dns) and m.observations.dns for m in measurements
     ):
-        return (
-            "no resolver answered for any URL: this machine seems to have no network; "
-            "the measurements were stored as they are"
-        )
+        return t("offline")
     if s.control.url and all(m.control is not None and m.control.failure for m in measurements):
         reason = measurements[0].control.failure if measurements[0].control else ""
-        return (
-            f"the control service at {s.control.url} could not be reached ({reason}); verdicts used local "
-            "evidence only: check control.url or the network"
-        )
+        return t("control_down", url=s.control.url, reason=reason)
     return None

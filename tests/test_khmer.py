@@ -160,3 +160,21 @@ def test_flags_show_no_placeholder_that_cannot_be_given() -> None:
     shown = _probe("init", "--help", env={"COLUMNS": "200"})
     assert shown.returncode == 0
     assert "<bool>" not in shown.stdout and "--yes-i-understand" in shown.stdout
+
+
+def test_probe_run_speaks_khmer(tmp_path: Path) -> None:
+    from tests.consent import consented
+
+    config = tmp_path / "probe.toml"
+    config.write_text(
+        "[network]\nsystem_resolvers = []\nudp_resolvers = []\ndoh_urls = []\ngetaddrinfo = false\n"
+        f'bogon_ranges = ["10.0.0.0/8"]\n[store]\npath = "{tmp_path / "probe.db"}"\n'
+    )
+    consented(config)
+    ran = _probe("--lang", "km", "run", "--config", str(config), "--url", "http://127.0.0.1:9/")
+    assert ran.returncode == 0, ran.stderr
+    assert "បានសាកល្បង 1៖ 1 " in ran.stdout and "រក្សាទុកក្នុង" in ran.stdout
+    assert "លទ្ធផល" in ran.stdout  # the table's headings
+    assert "កំពុងសាកល្បងគេហទំព័រ 1" in ran.stderr and "មិនបានកំណត់ control.url ទេ" in ran.stderr
+    refused = _probe("--lang", "km", "run", "--config", str(config), "--url", "http://10.1.1.1/")
+    assert refused.returncode == 2 and "ជាអាសយដ្ឋានឯកជន" in refused.stderr

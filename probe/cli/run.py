@@ -37,7 +37,7 @@ def choose_targets(
 ) -> list[TargetRef]:
     if urls:
         if list_arg:
-            fail("use either --url or --list, not both")
+            fail(t("url_or_list"))
         for url in urls:
             problem = url_problem(url)
             if problem:
@@ -46,10 +46,7 @@ def choose_targets(
             if is_local_name(host, s.network.bogon_ranges):
                 fail(t("local_name", url=url, host=host))
             if is_bogon(host, s.network.bogon_ranges):
-                fail(
-                    f"--url {url}: {host} is a private or reserved address (network.bogon_ranges); the probe "
-                    "never connects to those, as that would probe this machine's own network"
-                )
+                fail(t("private_address", url=url, host=host))
         return [TargetRef(url=u, list="cli") for u in dict.fromkeys(urls)]
     name = list_arg or s.targets.list
     if list_arg and Path(list_arg).suffix == ".csv":
@@ -58,7 +55,7 @@ def choose_targets(
     else:
         known = {**builtin_lists(), **store.lists()}
         if name not in known:
-            fail(f"no list named {name!r}; known lists: {', '.join(sorted(known))} (or pass a CSV path)")
+            fail(t("no_list", name=name, known=", ".join(sorted(known))))
         entries = known[name]
     asked = {c.upper() for c in categories}
     unknown = unknown_categories(asked, {e.category_code for e in entries})
@@ -70,7 +67,7 @@ def choose_targets(
         include_sensitive=include_sensitive or s.targets.include_sensitive,
     )
     if not chosen:
-        fail(f"list {name!r} has no URL in the categories asked for ({', '.join(categories) or 'all'})")
+        fail(t("empty_selection", name=name, categories=", ".join(categories) or "all"))
     return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
 
 
@@ -203,12 +200,9 @@ def run(
         order = {t.url: i for i, t in enumerate(targets)}
         measurements.sort(key=lambda m: order.get(m.target.url, 0))
         out.print(verdict_table(measurements))
-        out.print(summary_line(measurements) + f"; stored in {s.store.path}")
+        say(out, summary_line(measurements) + t("stored_in", path=s.store.path))
     if s.control.url is None:
-        err.print(
-            "note: no control.url is set, so verdicts rest on local evidence only and the network (ASN) is "
-            "unknown; see docs/configuration.md"
-        )
+        say(err, t("no_control"), prefix=t("note") + " ")
     if reason:
         say(err, reason, prefix=t("error") + " ", style="bold red")
         raise typer.Exit(1)

@@ -37,6 +37,49 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "enrolling this network's key at {url} (up to {seconds} s) …",
         "កំពុងចុះឈ្មោះកូនសោរបស់បណ្ដាញនេះនៅ {url} (យូរបំផុត {seconds} វិនាទី) …",
     ),
+    # probe run ------------------------------------------------------------------------------------------
+    "url_or_list": ("use either --url or --list, not both", "ប្រើ --url ឬ --list មួយណាមួយ មិនមែនទាំងពីរទេ"),
+    "private_address": (
+        "--url {url}: {host} is a private or reserved address (network.bogon_ranges); the probe never connects to "
+        "those, as that would probe this machine's own network",
+        "--url {url}៖ {host} ជាអាសយដ្ឋានឯកជន ឬបម្រុងទុក (network.bogon_ranges)។ Saksi មិនដែលភ្ជាប់ទៅវាទេ "
+        "ព្រោះវានឹងសាកល្បងបណ្ដាញរបស់ម៉ាស៊ីននេះផ្ទាល់",
+    ),
+    "no_list": (
+        "no list named {name!r}; known lists: {known} (or pass a CSV path)",
+        "គ្មានបញ្ជីឈ្មោះ {name!r} ទេ។ បញ្ជីដែលមាន៖ {known} (ឬដាក់ផ្លូវទៅឯកសារ CSV)",
+    ),
+    "empty_selection": (
+        "list {name!r} has no URL in the categories asked for ({categories})",
+        "បញ្ជី {name!r} គ្មានគេហទំព័រក្នុងប្រភេទដែលបានសុំទេ ({categories})",
+    ),
+    "measured": ("{count} measured: ", "បានសាកល្បង {count}៖ "),
+    "stored_in": ("; stored in {path}", "; រក្សាទុកក្នុង {path}"),
+    "outcome_blocked": ("blocked", "ត្រូវបានបិទ"),
+    "outcome_accessible": ("accessible", "បើកបាន"),
+    "outcome_down": ("down", "មិនដំណើរការ"),
+    "outcome_inconclusive": ("inconclusive", "មិនច្បាស់"),
+    "col_outcome": ("outcome", "លទ្ធផល"),
+    "col_method": ("method", "វិធី"),
+    "col_confidence": ("confidence", "ភាពប្រាកដ"),
+    "col_explanation": ("explanation", "ការពន្យល់"),
+    "no_control": (
+        "no control.url is set, so verdicts rest on local evidence only and the network (ASN) is unknown; see "
+        "docs/configuration.md",
+        "មិនបានកំណត់ control.url ទេ ដូច្នេះលទ្ធផលពឹងលើភស្តុតាងនៅលើឧបករណ៍នេះប៉ុណ្ណោះ ហើយមិនដឹងបណ្ដាញ (ASN) ទេ។ "
+        "សូមមើល docs/configuration.md",
+    ),
+    "offline": (
+        "no resolver answered for any URL: this machine seems to have no network; the measurements were stored "
+        "as they are",
+        "គ្មាន DNS ណាឆ្លើយសម្រាប់គេហទំព័រណាមួយទេ៖ ម៉ាស៊ីននេះហាក់ដូចជាគ្មានបណ្ដាញ។ លទ្ធផលត្រូវបានរក្សាទុកដូចដែលវាមាន",
+    ),
+    "control_down": (
+        "the control service at {url} could not be reached ({reason}); verdicts used local evidence only: check "
+        "control.url or the network",
+        "មិនអាចភ្ជាប់សេវាប្រៀបធៀបនៅ {url} បានទេ ({reason})។ លទ្ធផលប្រើតែភស្តុតាងនៅលើឧបករណ៍នេះ៖ "
+        "សូមពិនិត្យ control.url ឬបណ្ដាញ",
+    ),
     # networks ------------------------------------------------------------------------------------------
     "net_unknown": (
         "the probe cannot tell which network this is, so it measures nothing (approved networks: {approved}); "
