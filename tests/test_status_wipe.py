@@ -92,6 +92,7 @@ def test_status_tells_the_truth_after_probe_run(tmp_path: Path) -> None:
     lines = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line and line[0] != " ")
     assert lines["network"].strip() == "AS38623"
     assert lines["key"].strip().startswith(signed_by)  # the key that signed what was uploaded
+    assert lines["key"].strip().endswith(", unverified)")  # and its tier at the collector
     assert "probe run, done, 1 of 1 URLs" in lines["last run"]
     assert lines["next run"].strip() == "none: `probe daemon` is not running"
     assert lines["daemon"].strip() == "not running"

@@ -123,12 +123,18 @@ def status(config: ConfigOption = None) -> None:
         dead = store.dead_reasons()
         problems = store.problems()
         next_run = store.kv_get("next_run_at") if pid else None
+        tier = store.enrolled_tier(s.upload.url, kid) if s.upload.url and kid else None
     if s.upload.url and oldest and _hours_since(oldest, now) > STUCK_AFTER_H:
         problems["outbox"] = t("st_stuck", when=oldest, hours=STUCK_AFTER_H)
     oldest_text = t("st_oldest", when=oldest) if oldest else ""
     lines += [
         _row("st_network", f"AS{asn}" if asn is not None else t("st_network_unknown")),
-        _row("st_key", f"{kid} (AS{asn or 0}, {quarter_of(now)})" if kid else t("st_key_none")),
+        _row(
+            "st_key",
+            f"{kid} (AS{asn or 0}, {quarter_of(now)}, {tier or t('st_not_enrolled')})"
+            if kid
+            else t("st_key_none"),
+        ),
         _row("st_collector", (s.upload.url or t("st_collector_none")) + _reachable(s)),
         _row("st_daemon", t("st_daemon_running", pid=pid) if pid else t("st_daemon_stopped")),
         _row("st_last_run", _run_line(last) if last else t("st_none")),

@@ -131,6 +131,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "st_key": ("key:", "កូនសោ៖"),
     "st_key_none": ("none yet (made at the first run)", "មិនទាន់មាន (បង្កើតនៅពេលសាកល្បងលើកដំបូង)"),
+    "st_not_enrolled": ("not enrolled yet", "មិនទាន់បានចុះឈ្មោះ"),
     "st_collector": ("collector:", "ម៉ាស៊ីនប្រមូលលទ្ធផល៖"),
     "st_collector_none": (
         "none (upload.url): measurements stay local",
