@@ -98,3 +98,26 @@ def test_status_tells_the_truth_after_probe_run(tmp_path: Path) -> None:
     assert lines["daemon"].strip() == "not running"
     assert "  run: " in shown.stdout and "no resolver answered" in shown.stdout
     assert "127.0.0" not in shown.stdout.replace(rig.url, "")  # never the volunteer's address
+
+
+def test_wipe_lists_exactly_what_it_could_not_delete(tmp_path: Path) -> None:
+    """A settings file the volunteer cannot delete (root's, say) is named with the reason; exit 2."""
+    (tmp_path / "etc").mkdir()
+    config = consented(_config(tmp_path).rename(tmp_path / "etc" / "probe.toml"))
+    if os.geteuid() == 0:  # root deletes anything but an immutable file
+        subprocess.run(["chattr", "+i", str(config)], check=True)
+        release = ["chattr", "-i", str(config)]
+    else:
+        (tmp_path / "etc").chmod(0o500)
+        release = ["chmod", "700", str(tmp_path / "etc")]
+    try:
+        wiped = probe(config, "wipe", "--yes")
+    finally:
+        subprocess.run(release, check=True)
+    assert wiped.returncode == 2, wiped.stdout + wiped.stderr
+    assert "Traceback" not in wiped.stderr
+    assert "these could not be deleted" in wiped.stderr
+    assert f"  {config} (Operation not permitted)" in wiped.stderr or f"  {config} (Permission denied)" in (
+        wiped.stderr
+    )
+    assert not (tmp_path / "data" / "consent.json").exists()  # the rest went

@@ -259,12 +259,22 @@ def wipe(
     if not yes and not typer.confirm(t("wipe_confirm"), default=False):
         fail(t("wipe_kept"))
     _stop_holder(s.store.path)
+    deleted: list[Path] = []
+    kept: list[str] = []
     with StoreLock(s.store.path, "`probe wipe`"):
         for path in targets:
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
+            try:
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+                deleted.append(path)
+            except OSError as exc:
+                kept.append(f"  {path} ({exc.strerror})")
         lock_path(s.store.path).unlink(missing_ok=True)
-    out.print(t("wipe_done") + "\n" + "\n".join(f"  {p}" for p in targets))
+    out.print(t("wipe_done") + "\n" + "\n".join(f"  {p}" for p in deleted))
+    if kept:
+        say(err, t("wipe_left"))
+        err.print("\n".join(kept))
+        raise typer.Exit(2)
     say(out, t("wipe_after"))

@@ -190,6 +190,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "មិនបានលុបអ្វីទេ",
     ),
     "wipe_done": ("deleted:", "បានលុប៖"),
+    "wipe_left": (
+        "these could not be deleted (delete them by hand, as a user who may):",
+        "មិនអាចលុបឯកសារទាំងនេះបានទេ (សូមលុបដោយដៃ ជាអ្នកប្រើដែលមានសិទ្ធិ)៖",
+    ),
     "wipe_after": (
         "nothing measures on this device until `probe init` is run again",
         "គ្មានអ្វីសាកល្បងលើឧបករណ៍នេះទៀតទេ រហូតដល់អ្នកដំណើរការ `probe init` ម្ដងទៀត",
