@@ -156,13 +156,16 @@ def write_config(path: Path, overrides: Mapping[str, Any]) -> Path:
     if tomllib.loads(text) != _plain(overrides):
         raise SystemExit("the TOML written does not read back as the settings meant; fix to_toml")
     path.write_text(text, encoding="utf-8")
-    # `probe run` measures only with consent on record, as `probe init --yes-i-understand` leaves it.
+    # `probe run` measures only with consent on record, as `probe init --yes-i-understand` leaves it, on a
+    # network approved (the lab's own loopback network, whatever number it reports: any network).
     from datetime import UTC, datetime
 
     from probe.config import load_settings
     from probe.consent import CONSENT_VERSION, record_consent
 
-    record_consent(load_settings(path), "en", CONSENT_VERSION, datetime.now(UTC), method="flag")
+    record_consent(
+        load_settings(path), "en", CONSENT_VERSION, datetime.now(UTC), method="flag", any_network=True
+    )
     return path
 
 
