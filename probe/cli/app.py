@@ -54,7 +54,7 @@ def load_command(name: str) -> Any:
 class LazyCommands(MutableMapping[str, Any]):
     """The root group's commands: every name known at once, each command built on first use."""
 
-    def __init__(self, eager: dict[str, Any]) -> None:
+    def __init__(self, eager: MutableMapping[str, Any]) -> None:
         self._built: dict[str, Any] = dict(eager)
 
     def __getitem__(self, name: str) -> Any:
@@ -85,7 +85,7 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = LazyCommands(self.commands)  # type: ignore[assignment]
+        self.commands = LazyCommands(self.commands)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)

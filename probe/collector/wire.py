@@ -198,7 +198,7 @@ def _bounded(value: Any, depth: int) -> bool:
     if kind is bool or value is None:
         return True
     if kind is int:
-        return -_MAX_SAFE <= value <= _MAX_SAFE
+        return bool(-_MAX_SAFE <= value <= _MAX_SAFE)
     if kind is float:
         return plain_float(value)
     return False  # the reference implementation
