@@ -494,8 +494,6 @@ def main() -> None:
             f"  {label:<25}{run.rate / verify:5.2f} of the verify rate; collector CPU per measurement "
             f"{run.collector_us * verify / 1e6:4.1f}× one verify"
         )
-    for run in runs:
-        print(f"{run.name}, {run.processes} / verify rate: {run.rate / verify:.2f}")
 
 
 if __name__ == "__main__":
