@@ -9,7 +9,11 @@ that across exec, so a child's value is at least this process's RSS when it fork
 control service). A bare interpreter and `probe --version` are measured the same way as baselines for the
 interpreter and the imports.
 
-Target: under 80 MB (80,000,000 bytes). Always exits 0; the target is printed MET or MISSED.
+`probe --version` (the imports of the command-line parser alone) runs five times: its median wall time and
+highest peak are compared with their own targets.
+
+Targets: `probe run` under 60 MB (60,000,000 bytes); `probe --version` under 40 MB and 0.25 s. Always
+exits 0; each target is printed MET or MISSED.
 Everything runs on loopback; the config, list and store live in a temporary directory.
 """
 
@@ -22,7 +26,10 @@ from pathlib import Path
 
 from common import BENCH_TIMEOUTS, lab_rig, run_child, status, write_citizenlab_csv, write_config
 
-TARGET_BYTES = 80_000_000
+TARGET_BYTES = 60_000_000
+VERSION_TARGET_BYTES = 40_000_000
+VERSION_TARGET_S = 0.25
+VERSION_RUNS = 5
 POLL_S = 0.005
 
 
@@ -44,7 +51,12 @@ def main() -> None:
         interpreter = run_child(
             [sys.executable, "-c", "import time; time.sleep(0.3)"], workdir, "python", poll_s=POLL_S
         )
-        baseline = run_child([*probe, "--version"], workdir, "version", poll_s=POLL_S)
+        versions = [
+            run_child([*probe, "--version"], workdir, f"version{i}", poll_s=POLL_S)
+            for i in range(VERSION_RUNS)
+        ]
+        baseline = max(versions, key=lambda v: v.max_rss_bytes)
+        version_s = sorted(v.wall_s for v in versions)[VERSION_RUNS // 2]
         with lab_rig(workdir, sites) as rig:
             config = write_config(workdir / "probe.toml", rig.probe_overrides(workdir / "probe.db"))
             listing = write_citizenlab_csv(workdir / "bench-lab.csv", (url for url, _ in rig.lab.bulk_urls))
@@ -66,14 +78,20 @@ def main() -> None:
     print(f"peak RSS:                  VmHWM of the child, sampled every {POLL_S * 1e3:g} ms until it exits")
     print(f"bare interpreter:          peak RSS {_mb(interpreter.max_rss_bytes)}")
     print(
-        f"probe --version:           peak RSS {_mb(baseline.max_rss_bytes)} (the imports; exit {baseline.returncode})"
+        f"probe --version:           peak RSS {_mb(baseline.max_rss_bytes)} (the imports; highest of "
+        f"{VERSION_RUNS}; exit {baseline.returncode})   target < {VERSION_TARGET_BYTES / 1e6:.0f} MB   "
+        f"{status(baseline.max_rss_bytes < VERSION_TARGET_BYTES)}"
+    )
+    print(
+        f"probe --version:           wall {version_s:.3f} s (median of {VERSION_RUNS}; interpreter start "
+        f"included)   target < {VERSION_TARGET_S:g} s   {status(version_s < VERSION_TARGET_S)}"
     )
     print(
         f"{f'probe run ({sites} URLs):':<27}peak RSS {_mb(sweep.max_rss_bytes)}   target < {TARGET_BYTES / 1e6:.0f} MB   "
         f"{status(sweep.max_rss_bytes < TARGET_BYTES)}"
     )
     print(f"  run above --version:     {_mb(sweep.max_rss_bytes - baseline.max_rss_bytes)}")
-    if min(interpreter.samples, baseline.samples, sweep.samples) == 0:
+    if min(interpreter.samples, *(v.samples for v in versions), sweep.samples) == 0:
         print("warning: a child exited before it could be sampled once; its figure reads 0")
 
 

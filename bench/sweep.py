@@ -14,7 +14,11 @@ the lower bound set by the slowest single URL, whether both runs reach identical
 lab's expected ones, and where the CPU goes: the probe process's CPU time (getrusage RUSAGE_CHILDREN) and
 this process's meanwhile (the lab and the control service; RUSAGE_SELF).
 
-Targets: at least 20 times faster than one at a time, and within 1.5 times of the slowest single URL.
+The concurrent command also runs a second time on its own store (a repeat run, as a daemon's every run
+after its first): the store then knows which URLs waited on timeouts, and the sweep starts those first
+(probe.measure.sweep.by_expected_cost). Both concurrent runs are compared with the targets.
+
+Targets: at least 30 times faster than one at a time, and within 1.3 times of the slowest single URL.
 Always exits 0 (speed is reported, not enforced); each target is printed MET or MISSED. With `--profile`,
 runs only the concurrent sweep, under cProfile or py-spy, and prints the hot spots by self time instead.
 Everything runs on loopback; config, list, stores and lab files live in a temporary directory.
@@ -51,8 +55,8 @@ from common import (
 from probe.cli.demo import merge
 from probe.lab import Expected
 
-TARGET_RATIO = 20.0
-TARGET_OVER_SLOWEST = 1.5
+TARGET_RATIO = 30.0
+TARGET_OVER_SLOWEST = 1.3
 PROFILE_TOP = 15
 PROBE = (sys.executable, "-m", "probe")
 
@@ -140,9 +144,17 @@ def prepare(rig: LabRig, workdir: Path, name: str, concurrency: int | None) -> P
 
 
 def sweep_once(
-    rig: LabRig, workdir: Path, listing: Path, n: int, name: str, label: str, concurrency: int | None
+    rig: LabRig,
+    workdir: Path,
+    listing: Path,
+    n: int,
+    name: str,
+    label: str,
+    concurrency: int | None,
+    config: Path | None = None,
 ) -> SweepRun:
-    config = prepare(rig, workdir, name, concurrency)
+    """One `probe run` of the list; with `config`, on that run's store again (a repeat run)."""
+    config = config or prepare(rig, workdir, name, concurrency)
     print(f"… {label} sweep of {n} URLs", file=sys.stderr, flush=True)
     child = run_child(
         [*PROBE, "run", "--config", str(config), "--list", str(listing), "--json"], workdir, name
@@ -226,6 +238,18 @@ def main() -> None:
                 profile(rig, workdir, listing, args.profile, args.profile_out or Path(default_out))
                 return
             concurrent = sweep_once(rig, workdir, listing, len(urls), "concurrent", "concurrent", None)
+            # The same command again on the same store, as a daemon's every run after its first: the store
+            # now knows which URLs waited on timeouts and the sweep starts those first.
+            repeat = sweep_once(
+                rig,
+                workdir,
+                listing,
+                len(urls),
+                "repeat",
+                "repeat concurrent",
+                None,
+                config=workdir / "concurrent" / "probe.toml",
+            )
             sequential = sweep_once(rig, workdir, listing, len(urls), "sequential", "one-at-a-time", 1)
 
     blocked = Counter(e.method for _, e in urls if timeout_blocked(e))
@@ -233,17 +257,19 @@ def main() -> None:
     durations = {url: r.duration_s for url, r in sequential.by_url.items()}
     slowest_url = max(durations, key=lambda u: durations[u])
     slowest_s = durations[slowest_url]
-    ratio = sequential.wall_s / concurrent.wall_s
-    over_slowest = concurrent.wall_s / slowest_s
+    runs = (concurrent, repeat)
 
     mismatches: list[str] = []
     for url, expected in urls:
-        a, b = concurrent.by_url[url], sequential.by_url[url]
-        if a.fields != b.fields:
-            mismatches.append(
-                f"  {url}: concurrent {show(a.fields)} ({a.rule_id}), one-at-a-time {show(b.fields)} ({b.rule_id})"
-            )
-        for run_ in (concurrent, sequential):
+        b = sequential.by_url[url]
+        for run_ in runs:
+            a = run_.by_url[url]
+            if a.fields != b.fields:
+                mismatches.append(
+                    f"  {url}: {run_.label} {show(a.fields)} ({a.rule_id}), "
+                    f"one-at-a-time {show(b.fields)} ({b.rule_id})"
+                )
+        for run_ in (*runs, sequential):
             r = run_.by_url[url]
             if not matches(expected, r):
                 mismatches.append(
@@ -264,42 +290,47 @@ def main() -> None:
         "network.concurrency) vs 1 (OONI)"
     )
     print(f"command:                   {sys.executable} -m probe run --config CFG --list CSV --json")
-    for run_ in (concurrent, sequential):
+    for run_ in (*runs, sequential):
         print(
             f"{f'{run_.label} sweep:':<27}{run_.wall_s:.2f} s   (command wall time; measuring "
             f"{run_.measuring_s:.2f} s from first start to last finish, "
             f"{run_.wall_s - run_.measuring_s:.2f} s start-up and exit)"
         )
-    print(
-        f"ratio:                     {ratio:.1f}×   target ≥ {TARGET_RATIO:g}×   {status(ratio >= TARGET_RATIO)}"
-    )
+    for run_, when in ((concurrent, "first run, empty store"), (repeat, "repeat run, store knows")):
+        ratio = sequential.wall_s / run_.wall_s
+        print(
+            f"{f'one-at-a-time / {when}:':<43}{ratio:5.1f}×   target ≥ {TARGET_RATIO:g}×   "
+            f"{status(ratio >= TARGET_RATIO)}"
+        )
     print(
         f"slowest single URL:        {slowest_s:.2f} s ({slowest_url}, {show(sequential.by_url[slowest_url].fields)})"
     )
     print(f"median single URL:         {sorted(durations.values())[len(durations) // 2]:.3f} s")
-    loaded = sorted(r.duration_s for r in concurrent.by_url.values())
-    print(
-        f"the same, concurrent run:  median {loaded[len(loaded) // 2]:.3f} s, slowest {loaded[-1]:.2f} s "
-        "(each URL's own duration while the others run)"
-    )
-    print(
-        f"concurrent / slowest URL:  {over_slowest:.2f}×   target ≤ {TARGET_OVER_SLOWEST:g}×   "
-        f"{status(over_slowest <= TARGET_OVER_SLOWEST)}"
-    )
+    for run_ in runs:
+        loaded = sorted(r.duration_s for r in run_.by_url.values())
+        print(
+            f"{f'the same, {run_.label}:':<27}median {loaded[len(loaded) // 2]:.3f} s, slowest "
+            f"{loaded[-1]:.2f} s (each URL's own duration while the others run)"
+        )
+    for run_, when in ((concurrent, "first run, empty store"), (repeat, "repeat run, store knows")):
+        over_slowest = run_.wall_s / slowest_s
+        print(
+            f"{f'{when} / slowest URL:':<43}{over_slowest:5.2f}×   target ≤ {TARGET_OVER_SLOWEST:g}×   "
+            f"{status(over_slowest <= TARGET_OVER_SLOWEST)}"
+        )
     agree = sum(
-        concurrent.by_url[u].fields == sequential.by_url[u].fields
-        and matches(e, concurrent.by_url[u])
-        and matches(e, sequential.by_url[u])
+        all(r.by_url[u].fields == sequential.by_url[u].fields for r in runs)
+        and all(matches(e, r.by_url[u]) for r in (*runs, sequential))
         for u, e in urls
     )
     print(
-        f"verdicts:                  {agree} of {len(urls)} identical in both runs and equal to the lab's "
+        f"verdicts:                  {agree} of {len(urls)} identical in all three runs and equal to the lab's "
         f"expected verdict   {status(not mismatches)}"
     )
     for line in mismatches:
         print(line)
     print("CPU time (user + sys):")
-    for run_ in (concurrent, sequential):
+    for run_ in (*runs, sequential):
         print(f"  {f'{run_.label} probe:':<28}{run_.child.child_cpu.show(run_.wall_s)}")
         print(f"  {f'{run_.label} lab+control:':<28}{run_.child.own_cpu.show(run_.wall_s)} (this process)")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import nullcontext, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from pydantic import ValidationError
@@ -23,7 +23,7 @@ from probe.i18n import t
 from probe.lists.builtin import builtin_fingerprints
 from probe.measure.env import open_env
 from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
-from probe.measure.sweep import sweep
+from probe.measure.sweep import by_expected_cost, sweep
 from probe.models.control import ControlResult
 from probe.models.evidence import WhoAmI
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef, TimeAnchor
@@ -38,6 +38,8 @@ from probe.upload.connection import collector_client
 from probe.upload.errors import UploadError
 from probe.upload.identity import enrol
 
+# How far back the last duration of a URL still predicts its cost in the next sweep (by_expected_cost).
+COST_MEMORY = timedelta(days=30)
 ACCESSIBLE_EXCERPT_CHARS = 1024  # full excerpts (64 KiB) are kept only as evidence of blocking
 
 
@@ -190,7 +192,9 @@ async def run(
             await store.save_async(m, envelope, digest)
             return m
 
-        async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
+        since = (datetime.now(UTC) - COST_MEMORY).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        ordered = by_expected_cost(targets, lambda target: target.url, store.last_durations(since))
+        async for measurement in sweep(ordered, one, concurrency or settings.network.concurrency):
             yield measurement
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -54,6 +55,14 @@ def fail(message: str) -> NoReturn:
 
 def settings(config: Path | None, **overrides: Any) -> Settings:
     return load_settings(config, **overrides)
+
+
+def raise_open_file_limit() -> None:
+    """Each URL in flight holds several sockets; 1,024 descriptors (a common default) is too few for 64."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def open_store(s: Settings) -> Store:

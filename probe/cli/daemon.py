@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from probe.cli.common import ConfigOption, err, fail, open_store, out, say, settings
+from probe.cli.common import ConfigOption, err, fail, open_store, out, raise_open_file_limit, say, settings
 
 STUCK_AFTER_H = 24  # an outbox item waiting longer than this is an error in `probe status`
 WIPE_STOP_WAIT_S = 20.0  # how long `probe wipe` waits for a running daemon to stop
@@ -49,7 +49,6 @@ def daemon(
 
 
 def _daemon(config: Path | None, verbose: bool) -> None:
-    from probe.cli.run import raise_open_file_limit
     from probe.consent import require_consent
     from probe.daemon.service import run_daemon
     from probe.store import StoreLock

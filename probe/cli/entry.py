@@ -3,6 +3,10 @@
 Signal handlers are set before anything heavy is imported, so a stop that arrives while the program is
 still starting ends it quietly (exit status 0 for SIGTERM, 130 for Ctrl-C), never with a traceback.
 Commands that run long (`probe daemon`, `probe run`) set their own handlers once they start.
+
+httpx imports its own command-line tool (`httpx._main`: rich, pygments and click, about 6 MB) whenever it is
+imported, if those are installed; the probe never runs it, so the `probe` command marks it absent before
+anything imports httpx (httpx then defines a stub `main` that says how to install the CLI).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # `import httpx._main` fails
     try:
         from probe.cli.app import main as run_app
     except KeyboardInterrupt:

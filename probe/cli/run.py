@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import resource
 import signal
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from probe.addresses import is_bogon, is_ip_literal, is_local_name
-from probe.cli.common import ConfigOption, err, fail, open_store, out, say, settings
+from probe.cli.common import ConfigOption, err, fail, open_store, out, raise_open_file_limit, say, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
 from probe.consent import Consent, require_consent
@@ -137,14 +136,6 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
         return s
     store.kv_set(ASN_KEY, str(asn))
     return s.model_copy(update={"probe": s.probe.model_copy(update={"asn": asn})})
-
-
-def raise_open_file_limit() -> None:
-    """Each URL in flight holds several sockets; 1,024 descriptors (a common default) is too few for 64."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def run(

@@ -172,6 +172,16 @@ class Store:
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM measurements").fetchone()[0])
 
+    def last_durations(self, since: str) -> dict[str, float]:
+        """Seconds the latest measurement of each URL measured since `since` took (finished minus started);
+        how a sweep learns which URLs waited on timeouts last time (probe.measure.sweep.by_expected_cost)."""
+        sql = (
+            "SELECT m.url, (julianday(json_extract(m.payload, '$.finished_at')) - julianday(m.started_at)) "
+            "* 86400.0 FROM measurements m JOIN (SELECT url, max(started_at) AS last FROM measurements "
+            "WHERE started_at >= ? AND interrupted = 0 GROUP BY url) l ON m.url = l.url AND m.started_at = l.last"
+        )
+        return {url: float(s) for url, s in self.db.execute(sql, [since]).fetchall() if s is not None}
+
     def find(self, uid_prefix: str) -> list[Measurement]:
         rows = self.db.execute(
             "SELECT payload FROM measurements WHERE uid LIKE ? LIMIT 2", [uid_prefix.lower() + "%"]
