@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import ValidationError
 
+from probe.analysis.provenance import is_lab_payload
 from probe.log import (
     Checkpoint,
     LogError,
@@ -84,6 +85,7 @@ class VerifyResult:
     origin: str | None = None
     log_key_name: str | None = None
     log_key_from_user: bool = False
+    lab_data: bool = False  # the measurement was invented in the lab (provenance.is_lab_payload)
 
     @property
     def ok(self) -> bool:
@@ -224,6 +226,7 @@ def verify_record(record: EvidenceRecord, *, log_key: str | None = None) -> Veri
 
     # 2. the measurement
     measurement = _check_measurement(checks, body, result.probe_key_id if body else None)
+    result.lab_data = measurement is not None and is_lab_payload(measurement)
 
     # 3. the receipt
     receipt: Receipt | None = None
@@ -385,7 +388,8 @@ def verify_bare_envelope(envelope: Envelope, probe_key_pem: bytes) -> VerifyResu
     if not isinstance(public, Ed25519PublicKey):
         raise VerifyInputError("--probe-key is not an Ed25519 public key")
     body = _check_signature(checks, envelope, public, result)
-    _check_measurement(checks, body, result.probe_key_id if body else None)
+    measurement = _check_measurement(checks, body, result.probe_key_id if body else None)
+    result.lab_data = measurement is not None and is_lab_payload(measurement)
     return result
 
 

@@ -43,6 +43,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.provenance import is_lab, is_lab_payload
 from probe.analysis.query import Filters
 from probe.analysis.report import (
     VERIFY_MD,
@@ -58,7 +59,6 @@ from probe.analysis.timeline import Timeline, build, excluded_slots
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
-from probe.lab.history import is_lab, is_lab_payload
 from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
 from probe.models.measurement import Measurement
 from probe.sign.dsse import sign_envelope
@@ -77,6 +77,10 @@ REPORTS = ("report.html", "report.pdf")
 
 class BundleError(Exception):
     """A bundle cannot be built for these filters (nothing in the log, no key); one sentence."""
+
+
+class LabDataRefused(BundleError):
+    """The data is lab data and the caller did not say it wants a bundle of lab data."""
 
 
 # --- shared with the verifier: what belongs in a bundle and what the timeline files hold -------------
@@ -281,10 +285,22 @@ class _Writer:
         return entry
 
 
-def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes]) -> Built:
-    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing."""
+LAB_REFUSED = (
+    "this collector holds lab data invented by `probe collector demo-data`, not measurements of anything; "
+    "a bundle of it is built only when asked for by name: add --lab-data (API: lab_data=true)"
+)
+
+
+def build_bundle(
+    conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes], *, lab_ok: bool = False
+) -> Built:
+    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing,
+    or when the data is lab data (provenance) and `lab_ok` was not given: a bundle looks like evidence."""
     if filters.domain is None:
         raise BundleError("a bundle is about one domain: give --domain")
+    lab_db = is_lab(conn)
+    if lab_db and not lab_ok:
+        raise LabDataRefused(LAB_REFUSED)
     head = latest(conn)
     if head is None:
         raise BundleError(
@@ -320,6 +336,8 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
         m = Measurement.model_validate_json(_payload(row.envelope))
         fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
         if is_lab_payload(m):
+            if not lab_ok:
+                raise LabDataRefused(LAB_REFUSED)
             tally.lab += 1
         if control:
             controls.append(fact)
@@ -378,7 +396,7 @@ def build_bundle(conn: Connection, key: CollectorKey, filters: Filters, out: IO[
     writer.add("VERIFY.md", VERIFY_MD.encode())
 
     signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
-    lab = tally.lab > 0 or is_lab(conn)
+    lab = tally.lab > 0 or lab_db
     manifest = {
         "format": BUNDLE_FORMAT,
         # Invented measurements (probe collector demo-data): not evidence. The verifier also reads it from
@@ -453,12 +471,14 @@ def collector_key(data_dir: Path) -> CollectorKey:
     return CollectorKey.load_or_create(data_dir, "origin-from-checkpoint")
 
 
-def write_bundle(conn: Connection, key: CollectorKey, filters: Filters, path: Path) -> Built:
+def write_bundle(
+    conn: Connection, key: CollectorKey, filters: Filters, path: Path, *, lab_ok: bool = False
+) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:
-            built = build_bundle(conn, key, filters, out)
+            built = build_bundle(conn, key, filters, out, lab_ok=lab_ok)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from probe.lab.history import LAB_SOFTWARE_VERSION
+from probe.analysis.provenance import LAB_SOFTWARE_VERSION
 
 CHECKS = {
     "log-key": "the collector's key (log-key.txt, collector.pub.pem)",

@@ -63,8 +63,8 @@ from probe.analysis.bundle import (
 )
 from probe.analysis.bundle_summary import CHECKS, Results, Summary
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.analysis.query import FilterError, Filters
-from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.log import Checkpoint, LogError, NoteError, NoteVerifier, leaf_hash, verify_inclusion
 from probe.models.evidence import InclusionProof, LogStatement, Receipt
 from probe.models.measurement import Measurement

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from probe.analysis.provenance import LAB_NOTICE, LAB_STAMP
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Timeline
 
@@ -150,10 +151,13 @@ def render(
     subject: str,
     fmt: Literal["png", "svg"],
     names: dict[str, str] | None = None,
+    lab: bool = False,
 ) -> bytes:
     """The chart as PNG or SVG bytes. `subject` names what the chart is about (the domain, or "AS38623");
     `names` adds a label to a row key (e.g. "AS38623" -> "VIETTEL-KH Metfone"). SVG output is
-    deterministic: the same timeline gives the same bytes."""
+    deterministic: the same timeline gives the same bytes. `lab` (provenance.is_lab): the data was invented;
+    the chart says so across its face, in its title and in the file's metadata, so a copy cannot pass
+    for evidence."""
     try:
         import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -247,13 +251,38 @@ def render(
         ax.set_xlim(x(start), x(end))
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10, tz=UTC)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
+        # Every tick names its day and month ("09 Nov", "01 Dec"), never a bare number under a month offset
+        # that belongs to only part of the axis; the title gives the years.
+        ax.xaxis.set_major_formatter(
+            mdates.ConciseDateFormatter(
+                locator,
+                tz=UTC,
+                formats=["%Y", "%b %Y", "%d %b", "%d %b %H:%M", "%H:%M", "%H:%M:%S"],
+                zero_formats=["%Y", "%b %Y", "%d %b", "%d %b", "%d %b %H:%M", "%H:%M"],
+                show_offset=False,
+            )
+        )
         ax.tick_params(axis="x", labelsize=8)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
         ax.set_axisbelow(True)
-        fig.suptitle(title_of(timeline, by, subject, start, end), fontsize=10.5, x=0.02, ha="left", y=0.985)
+        title = title_of(timeline, by, subject, start, end)
+        fig.suptitle(f"{LAB_STAMP}: {title}" if lab else title, fontsize=10.5, x=0.02, ha="left", y=0.985)
+        if lab:
+            fig.text(
+                0.5,
+                0.5,
+                LAB_STAMP,
+                ha="center",
+                va="center",
+                rotation=12,
+                fontsize=40,
+                fontweight="bold",
+                color="#c62828",
+                alpha=0.35,
+                zorder=10,
+            )
         handles: list[Any] = [
             Patch(facecolor=COLOURS[s], edgecolor="#9a9a9a", label=STATE_LABELS[s])
             for s in ("blocked", "accessible", "down", "inconclusive")
@@ -298,6 +327,8 @@ def render(
         )
         buffer = io.BytesIO()
         metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+        if lab:
+            metadata["Description"] = LAB_NOTICE
         fig.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 

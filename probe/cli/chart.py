@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 
 import typer
 
+from probe.analysis.provenance import LAB_NOTICE, is_lab
+from probe.analysis.wording import plural
 from probe.cli.collector_data import collector_database
-from probe.cli.common import ConfigOption, fail, out
+from probe.cli.common import ConfigOption, err, fail, out
 from probe.collector.db import Connection
 
 
@@ -78,20 +80,25 @@ def chart(
         except FilterError as exc:
             fail(str(exc))
         names = network_names(conn) if domain else {}
+        lab = is_lab(conn)
     subject = filters.domain if filters.domain else f"AS{filters.asn}"
     if not found.cells:
         fail(f"no measurements of {subject} for these dates: nothing to draw")
     from probe.analysis.chart import ChartUnavailable, render
 
     try:
-        data = render(found, by="asn" if domain else "domain", subject=subject, fmt=image_format, names=names)
+        data = render(
+            found, by="asn" if domain else "domain", subject=subject, fmt=image_format, names=names, lab=lab
+        )
     except ChartUnavailable:
         fail("charts need matplotlib: install saksi-probe[analysis] (pip install 'saksi-probe[analysis]')")
     try:
         output.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
-    out.print(f"wrote {output} ({image_format}, {len(found.cells)} windows)")
+    out.print(f"wrote {output} ({image_format}, {plural(len(found.cells), 'window')})")
+    if lab:
+        err.print(LAB_NOTICE, markup=False)
 
 
 def network_names(conn: Connection) -> dict[str, str]:

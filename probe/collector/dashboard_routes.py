@@ -17,12 +17,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from probe.analysis.dashboard import pages
+from probe.analysis.provenance import is_lab
 from probe.analysis.query import FilterError, Filters, parse_when
 from probe.collector.headers import attachment
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
 from probe.config import CollectorSettings
-from probe.lab.history import is_lab
 
 HEADERS = {
     "content-security-policy": "default-src 'self'",

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab, is_lab_payload
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, SqliteStorage
@@ -26,16 +27,8 @@ from probe.sign.keys import DeviceSeed, key_id, raw_public, write_private
 from probe.sign.signer import ProbeSigner
 
 DEFAULT_ORIGIN = str(CollectorSettings.model_fields["origin"].default)
-LAB_SOFTWARE_VERSION = "lab-history"  # software.version of every invented measurement
 
-
-def is_lab(conn: Any) -> bool:
-    """Whether this collector database holds invented lab measurements (`probe collector demo-data`)."""
-    return conn.execute("SELECT 1 FROM lab_history LIMIT 1").fetchone() is not None
-
-
-def is_lab_payload(m: Measurement) -> bool:
-    return m.software.version == LAB_SOFTWARE_VERSION
+__all__ = ["LAB_SOFTWARE_VERSION", "Block", "History", "generate", "is_lab", "is_lab_payload"]
 
 
 NETWORKS = {
