@@ -157,7 +157,7 @@ def test_every_page_in_a_browser(served: Rig, tmp_path: Path) -> None:
         f"AS{a}" for a in ASNS
     }
     kinds = [e["data-kind"] for e in page.where(row="AS38623") if e["tag"] == "tr"]
-    assert kinds == ["first_state", "blocking_start", "blocking_end"]
+    assert kinds == ["state_at_start", "blocking_start", "blocking_end"]
     assert "between 2026-09-03" in page.all_text  # the start's uncertainty: after the last contradiction
     assert "tls.reset" in page.all_text
     (start,) = page.where(row="AS38623", kind="blocking_start")

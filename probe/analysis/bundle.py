@@ -29,21 +29,21 @@ the same database gives the same bytes. Reads only: the database connection may 
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from probe.analysis.export import TIMELINE_COLUMNS, CsvWriter, encode
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
-from probe.analysis.provenance import is_lab, is_lab_payload
+from probe.analysis.provenance import LAB_FIELD, is_lab, is_lab_payload
 from probe.analysis.query import Filters
 from probe.analysis.report import (
     VERIFY_MD,
@@ -98,25 +98,42 @@ def in_filters(fact: Fact, filters: Filters) -> bool:
     return filters.until is None or fact.hour < -(-int(filters.until.timestamp()) // 3600)
 
 
-def bundle_timeline(facts: Sequence[Fact], controls: Sequence[Fact]) -> Timeline:
-    return build(facts, WINDOW, excluded_slots(controls, WINDOW))
+def bundle_timeline(facts: Sequence[Fact], controls: Sequence[Fact], horizon: int | None) -> Timeline:
+    return build(facts, WINDOW, excluded_slots(controls, WINDOW), horizon=horizon)
+
+
+def bundle_horizon(created_at: object, filters: Filters) -> int | None:
+    """The epoch hour up to which the bundle could hold data: its checkpoint's time (MANIFEST.json's
+    created_at), or `until` when earlier. A window reaching past it is incomplete, as in every export.
+    None when created_at is not a time (the recomputed timeline then differs from a tampered one)."""
+    try:
+        signed = datetime.fromisoformat(str(created_at).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if signed.tzinfo is None:
+        return None
+    end = min(signed, filters.until) if filters.until is not None else signed
+    return int(end.timestamp()) // 3600
 
 
 def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode()
 
 
-def timeline_files(tl: Timeline, filters: Filters) -> dict[str, bytes]:
-    """timeline.csv, timeline.json and events.json, byte for byte as the builder writes them."""
+def timeline_files(tl: Timeline, filters: Filters, lab: bool) -> dict[str, bytes]:
+    """timeline.csv, timeline.json and events.json, byte for byte as the builder writes them. The CSV is
+    written by the export's writer: the same columns and the same `true`/`false` as `probe export`."""
     cells = [c.row() for c in tl.cells]
-    head = {"rules_version": TIMELINE_RULES_VERSION, "window": tl.window, "filters": filters.as_dict()}
-    text = io.StringIO()
-    if cells:
-        writer = csv.DictWriter(text, fieldnames=list(cells[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(cells)
+    head = {
+        "rules_version": TIMELINE_RULES_VERSION,
+        "window": tl.window,
+        "filters": filters.as_dict(),
+        LAB_FIELD: lab,
+    }
+    csv_writer = CsvWriter(TIMELINE_COLUMNS, lab=lab)
+    table = b"".join(encode(csv_writer, [cells])) if cells else b""
     return {
-        "timeline.csv": text.getvalue().encode(),
+        "timeline.csv": table,
         "timeline.json": json_bytes({**head, "cells": cells}),
         "events.json": json_bytes({**head, "events": [e.row() for e in tl.events]}),
     }
@@ -195,7 +212,10 @@ def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
                 method=e.method,
                 confidence=e.confidence,
                 probe_words=said[0][0] if said else None,
-                began_after=e.last_contradicting.at if e.last_contradicting else None,
+                # a state_at_start has no known beginning, whatever measurement came before it
+                began_after=e.last_contradicting.at
+                if e.last_contradicting and e.kind != "state_at_start"
+                else None,
                 began_by=e.first_seen.at if e.first_seen else None,
                 last_seen=e.last_seen.at if e.last_seen else None,
                 ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
@@ -390,13 +410,13 @@ def build_bundle(
     writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
     writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
 
-    tl = bundle_timeline(facts, controls)
-    for name, data in timeline_files(tl, filters).items():
+    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
+    lab = tally.lab > 0 or lab_db
+    tl = bundle_timeline(facts, controls, bundle_horizon(signed_at, filters))
+    for name, data in timeline_files(tl, filters, lab).items():
         writer.add(name, data)
     writer.add("VERIFY.md", VERIFY_MD.encode())
 
-    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
-    lab = tally.lab > 0 or lab_db
     manifest = {
         "format": BUNDLE_FORMAT,
         # Invented measurements (probe collector demo-data): not evidence. The verifier also reads it from

@@ -56,6 +56,7 @@ from probe.analysis.bundle import (
     MANIFEST,
     REPORTS,
     SIGNATURE,
+    bundle_horizon,
     bundle_timeline,
     filters_from_manifest,
     in_filters,
@@ -287,8 +288,8 @@ def _verify(b: _Bundle, s: Summary, user_key: str | None, workers: int | None) -
         if unverified
         else None
     )
-    tl = bundle_timeline(facts, controls)
-    for name, data in timeline_files(tl, filters).items():
+    tl = bundle_timeline(facts, controls, bundle_horizon(manifest.get("created_at"), filters))
+    for name, data in timeline_files(tl, filters, s.lab_flag).items():
         check = "events" if name == "events.json" else "timeline"
         have = b.read(name, len(data))
         if because is not None:

@@ -2,7 +2,7 @@
 
 The layout (`rows`, `spans`) is pure and shared with the dashboard's HTML strips. matplotlib is imported
 only inside `render`, so the collector and the probe never load it unless a chart is drawn; it comes with
-the `analysis` extra (`pip install 'saksi-probe[analysis]'`).
+the `analysis` extra (`pip install '.[analysis]'` in a checkout).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Literal
 from probe.analysis.provenance import LAB_NOTICE, LAB_STAMP
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Timeline
+from probe.analysis.wording import install_extra
 
 Row = Literal["asn", "domain"]  # what each row of the chart is: one network, or one site
 
@@ -166,7 +167,7 @@ def render(
         from matplotlib.patches import Patch
     except ImportError:
         raise ChartUnavailable(
-            "charts need matplotlib: install the analysis extra (pip install 'saksi-probe[analysis]')"
+            f"charts need matplotlib: install the analysis extra ({install_extra('analysis')})"
         ) from None
     import matplotlib.dates
 
@@ -233,7 +234,11 @@ def render(
                         )
             # the first published state of a row is not a change: only changes are marked, at the first
             # measurement that showed the new state
-            key_events = [e for e in timeline.events if e.from_state and row_key(e.asn, e.domain, by) == key]
+            key_events = [
+                e
+                for e in timeline.events
+                if e.kind != "state_at_start" and row_key(e.asn, e.domain, by) == key
+            ]
             for event in key_events:
                 at = event.first_seen.at if event.first_seen else event.published_at
                 when = datetime.fromisoformat(at.replace("Z", "+00:00"))
@@ -305,7 +310,7 @@ def render(
         handles += [
             Line2D([], [], marker=m, color="#1f1f1f", linestyle="none", label=EVENT_LABELS[k])
             for k, m in EVENT_MARKERS.items()
-            if any(e.kind == k and e.from_state for e in timeline.events)
+            if any(e.kind == k for e in timeline.events)
         ]
         fig.legend(
             handles=handles,

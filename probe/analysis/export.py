@@ -20,6 +20,7 @@ from typing import Any, Literal
 from probe.analysis.facts import FACT_COLUMNS
 from probe.analysis.provenance import LAB_FIELD, LAB_NOTICE, is_lab, is_lab_payload
 from probe.analysis.query import Filters, hour_of, timeline, within_period
+from probe.analysis.wording import install_extra
 from probe.collector.db import Connection
 
 Kind = Literal["str", "int", "bool", "ts", "float"]
@@ -35,7 +36,7 @@ MEDIA_TYPES = {
 EXTENSIONS = {"csv": "csv", "json": "json", "jsonl": "jsonl", "parquet": "parquet", "ooni": "ooni.jsonl"}
 PAGE_ROWS = 5000
 ROW_GROUP_ROWS = 50_000
-INSTALL_HINT = "Parquet needs pyarrow: install the analysis extra (pip install 'saksi-probe[analysis]')."
+INSTALL_HINT = f"Parquet needs pyarrow: install the analysis extra ({install_extra('analysis')})."
 
 
 class ExportError(ValueError):

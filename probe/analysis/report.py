@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from probe.analysis.rules import MAX_ACCESSIBLE_SHARE, METHOD_SHARE, MIN_BLOCKED, MIN_PROBES, PUBLISH_AFTER
+from probe.analysis.wording import install_extra
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -210,7 +211,7 @@ class BlockingPeriod:
     def began(self) -> str:
         if self.began_after:
             return f"began between {when(self.began_after)} and {when(self.began_by)}"
-        return f"was already in place at the first measurement, {when(self.began_by)}"
+        return f"was already in place when the data begins (first seen {when(self.began_by)})"
 
     @property
     def ended(self) -> str:
@@ -348,7 +349,7 @@ def render_pdf(facts: ReportFacts) -> bytes:
         from fpdf import FPDF
     except ImportError:
         raise PdfUnavailable(
-            "report.pdf needs fpdf2: install the analysis extra (pip install 'saksi-probe[analysis]')"
+            f"report.pdf needs fpdf2: install the analysis extra ({install_extra('analysis')})"
         ) from None
 
     class _Pdf(FPDF):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from probe.analysis.provenance import LAB_NOTICE, is_lab
-from probe.analysis.wording import plural
+from probe.analysis.wording import install_extra, plural
 from probe.cli.collector_data import collector_database
 from probe.cli.common import ConfigOption, err, fail, out
 from probe.collector.db import Connection
@@ -91,7 +91,7 @@ def chart(
             found, by="asn" if domain else "domain", subject=subject, fmt=image_format, names=names, lab=lab
         )
     except ChartUnavailable:
-        fail("charts need matplotlib: install saksi-probe[analysis] (pip install 'saksi-probe[analysis]')")
+        fail(f"charts need matplotlib: install the analysis extra ({install_extra('analysis')})")
     try:
         output.write_bytes(data)
     except OSError as exc:

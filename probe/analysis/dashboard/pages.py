@@ -310,7 +310,7 @@ def event_row(event: Event, by: Row, incomplete: str | None = None) -> dict[str,
     return {
         "key": f"AS{event.asn}" if by == "asn" else event.domain,
         "link": f"/asn/{event.asn}" if by == "asn" else f"/domain/{quote(event.domain)}",
-        "kind": event.kind if event.from_state else "first_state",
+        "kind": event.kind,
         "from_state": event.from_state,
         "to_state": event.to_state,
         "between": between(event),
@@ -342,7 +342,7 @@ EVENT_KINDS = {
     "blocking_start": "blocking started",
     "blocking_end": "blocking ended",
     "state_change": "state changed",
-    "first_state": "first published state",
+    "state_at_start": "in force when the data begins",
 }
 
 
@@ -381,7 +381,7 @@ def strip_of(
         bars.append(Bar(x(part.start), round(bar_width, 2), part.state, label, title, not part.complete))
     marks = []
     for event in events:
-        if not event.from_state or event.first_seen is None:
+        if event.kind == "state_at_start" or event.first_seen is None:
             continue
         marks.append(
             Mark(
