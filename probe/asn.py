@@ -29,6 +29,7 @@ class AsnTable:
         rows.sort(key=lambda r: (r[0], r[1]))
         self._keys = [(r[0], r[1]) for r in rows]
         self._rows = rows
+        self._by_asn: dict[int, Network] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -63,6 +64,21 @@ class AsnTable:
         except UnicodeDecodeError:
             raise AsnTableError(f"{path} is not UTF-8 text; expected the ip2asn TSV format") from None
         return cls(rows)
+
+    def network(self, asn: int) -> Network | None:
+        """The network's name and country as this table has them (its first range), or None."""
+        if self._by_asn is None:
+            self._by_asn = {}
+            for _, _, _, found in self._rows:
+                self._by_asn.setdefault(found.asn, found)
+        return self._by_asn.get(asn)
+
+    def asns(self) -> list[int]:
+        return sorted({row[3].asn for row in self._rows})
+
+    def country_of(self, asn: int) -> str | None:
+        found = self.network(asn)
+        return found.cc if found else None
 
     def lookup(self, address: str) -> Network | None:
         try:

@@ -166,6 +166,23 @@ class ControlSettings(Section):
         "AS_description) to name the caller's network and each address's ASN.",
     )
     max_in_flight: int = Field(default=64, ge=1, description="`probe control serve`: requests at once.")
+    collector_url: str | None = Field(
+        default=None,
+        description="`probe control serve`: the collector whose enrolled probe keys this service serves (it "
+        "asks GET /api/v1/probes/{key_id} and caches the answer). The collector's own control serves its "
+        "enrolled keys without this.",
+    )
+    open_to_any_key: bool = Field(
+        default=False,
+        description="`probe control serve`: serve any request signed by the key it carries, enrolled or "
+        "not. For a lab or `probe demo` only: on a real deployment it serves strangers.",
+    )
+    per_key_per_min: int = Field(
+        default=120, ge=1, description="Control requests one probe key may make per clock minute."
+    )
+    deadline_s: float = Field(
+        default=30.0, gt=0, description="The longest one control measurement may take before it is abandoned."
+    )
 
     @field_validator("url")
     @classmethod
@@ -275,6 +292,30 @@ class DaemonSettings(Section):
         default=10.0, gt=0, description="How often the probe checks whether it moved to another network."
     )
     watches: list[Watch] = Field(default_factory=list, description="Targets measured more often for a while.")
+
+
+class WitnessEndpoint(Section):
+    url: str = Field(description="The witness's submission prefix; add-checkpoint is POSTed under it.")
+    key: str = Field(description="The witness's cosignature/v1 verifier key, <name>+<key id>+<base64>.")
+
+    @field_validator("key")
+    @classmethod
+    def _vkey(cls, value: str) -> str:
+        from probe.log.cosignature import CosignatureVerifier
+        from probe.log.errors import NoteError
+
+        try:
+            CosignatureVerifier.from_vkey(value)
+        except NoteError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value.rstrip("/")
 
 
 class CollectorSettings(Section):
@@ -433,6 +474,41 @@ class CollectorSettings(Section):
     webhook_backoff_max_s: float = Field(
         default=3600.0, gt=0, description="The longest wait between webhook retries (they never stop)."
     )
+    witnesses: list[WitnessEndpoint] = Field(
+        default_factory=list,
+        description="Independent witnesses (C2SP tlog-witness) each new checkpoint is submitted to: a list of "
+        '{url = "https://witness.example/", key = "<name>+<key id>+<base64>"} (the key from `probe witness key`).',
+    )
+    witness_quorum: int = Field(
+        default=1,
+        ge=1,
+        description="k of the k-of-n witness policy: a checkpoint counts as witnessed once this many of "
+        "collector.witnesses cosigned it (ignored while no witness is configured).",
+    )
+    witness_retry_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long to wait before asking a witness that was down or refused again.",
+    )
+
+
+class WitnessSettings(Section):
+    listen_host: str = Field(default="127.0.0.1", description="`probe witness serve`: address to listen on.")
+    listen_port: int = Field(default=8090, ge=0, lt=65536, description="`probe witness serve`: port.")
+    data_dir: Path = Field(
+        default_factory=lambda: _data_dir() / "witness",
+        description="The witness's key (witness.key) and its state (witness.db: per log, the latest "
+        "checkpoint it cosigned, and every conflict it refused).",
+    )
+    name: str = Field(
+        default="witness.localhost/w1",
+        description="The witness's key name in its cosignatures and verifier key (a schema-less URL).",
+    )
+    logs: list[str] = Field(
+        default_factory=list,
+        description="The logs this witness cosigns: their verifier keys (`probe collector key`); a "
+        "checkpoint's origin must be the key's name.",
+    )
 
 
 class ProbeSettings(Section):
@@ -480,6 +556,7 @@ class Settings(BaseModel):
     upload: UploadSettings = Field(default_factory=UploadSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
+    witness: WitnessSettings = Field(default_factory=WitnessSettings)
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
 

@@ -7,12 +7,12 @@ benchmarks call it.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator, Sequence
-from contextlib import nullcontext
-from datetime import datetime
+from contextlib import nullcontext, suppress
+from datetime import UTC, datetime
 
 import httpx
+from pydantic import ValidationError
 
 from probe import SOFTWARE_NAME, __version__
 from probe.classify import RULES_VERSION, Context, classify
@@ -24,14 +24,18 @@ from probe.measure.env import open_env
 from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
 from probe.measure.sweep import sweep
 from probe.models.control import ControlResult
+from probe.models.evidence import WhoAmI
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef, TimeAnchor
 from probe.models.observation import HttpObservation
+from probe.models.types import MAX_NAME, country_code
 from probe.models.verdict import Outcome
 from probe.sign.dsse import Envelope
-from probe.sign.keys import SEED_FILE, DeviceSeed
+from probe.sign.keys import SEED_FILE, DeviceSeed, key_id
 from probe.sign.signer import ProbeSigner
 from probe.store import TIME_ANCHOR_KEY, Store
 from probe.upload.connection import collector_client
+from probe.upload.errors import UploadError
+from probe.upload.identity import enrol
 
 ACCESSIBLE_EXCERPT_CHARS = 1024  # full excerpts (64 KiB) are kept only as evidence of blocking
 
@@ -71,13 +75,14 @@ def build_measurement(
     client = control.client if control and not settings.upload.socks5 else None
     started = datetime.fromisoformat(facts.started_at.replace("Z", "+00:00"))
     return Measurement(
-        measurement_uid=secrets.token_hex(16),
+        measurement_uid=facts.uid,
         software=Software(name=SOFTWARE_NAME, version=__version__),
         rules_version=RULES_VERSION,
         probe=ProbeInfo(
             asn=probe_asn,
-            network_name=settings.probe.network_name or (client.network_name if client else None),
-            cc=settings.probe.cc or (client.cc if client else None),
+            # within the ingest contract's forms (an ip2asn table may say "None" for a country)
+            network_name=_bounded(settings.probe.network_name or (client.network_name if client else None)),
+            cc=country_code((settings.probe.cc or (client.cc if client else None) or "").upper()),
             key_id=signer.key_id_for(probe_asn, started) if signer else None,
         ),
         target=target,
@@ -90,21 +95,61 @@ def build_measurement(
     )
 
 
+def _bounded(name: str | None) -> str | None:
+    return name[:MAX_NAME] if name else None
+
+
 def time_anchor(store: Store) -> TimeAnchor | None:
     """The latest collector checkpoint this probe has seen: its measurements were made after it."""
     raw = store.kv_get(TIME_ANCHOR_KEY)
     return TimeAnchor.model_validate_json(raw) if raw else None
 
 
-def _control_fn(http: httpx.AsyncClient, settings: Settings) -> ControlFn | None:
+def _control_fn(
+    http: httpx.AsyncClient, settings: Settings, signer: ProbeSigner, network: int | None
+) -> ControlFn | None:
+    """Asks the control, signing each request with the key of `network` (the ASN the probe is on, as far
+    as it knows before measuring): the key that will sign the measurement when the control agrees."""
     control_url = settings.control.url
     if control_url is None:
         return None
 
-    async def control(url: str, endpoints: list[str]) -> ControlResult:
-        return await ask(http, control_url, url, endpoints, timeout_s=settings.timeouts.control_s)
+    async def control(url: str, endpoints: list[str], uid: str) -> ControlResult:
+        key = signer.key(network, datetime.now(UTC))
+        return await ask(
+            http, control_url, url, endpoints, timeout_s=settings.timeouts.control_s, key=key, uid=uid
+        )
 
     return control
+
+
+async def network_before_run(settings: Settings, http: httpx.AsyncClient) -> int | None:
+    """The ASN whose key signs control requests: probe.asn when set; otherwise the network the control's
+    host sees (GET /api/v1/whoami beside the control URL). Through upload.socks5 the control sees the
+    proxy's exit, never this network: nothing is asked then, and the measurements stay `claimed`."""
+    if settings.probe.asn is not None or settings.control.url is None or settings.upload.socks5:
+        return settings.probe.asn
+    base = settings.control.url.rsplit("/control", 1)[0]
+    try:
+        response = await http.get(f"{base}/whoami", timeout=settings.timeouts.control_s)
+        return WhoAmI.model_validate_json(response.content).asn if response.status_code == 200 else None
+    except (httpx.HTTPError, ValidationError):
+        return None
+
+
+async def enrol_for_control(
+    settings: Settings, store: Store, signer: ProbeSigner, network: int | None
+) -> None:
+    """The collector's control serves enrolled keys only: enrol this network's key first when a collector
+    is set and the key is not known to be enrolled there. A failure is left for the control to report."""
+    url = settings.upload.url
+    if settings.control.url is None or not url:
+        return
+    key = signer.key(network, datetime.now(UTC))
+    if store.is_enrolled(url, key_id(key.public_key())):
+        return
+    with suppress(UploadError):
+        await enrol(settings, store, key)
 
 
 async def run(
@@ -126,7 +171,9 @@ async def run(
         collector_client(settings, timeout_s=settings.timeouts.control_s) if settings.upload.socks5 else None
     )
     async with open_env(settings) as env, proxied or nullcontext(env.services) as control_http:
-        control = _control_fn(control_http, settings)
+        network = await network_before_run(settings, control_http)
+        await enrol_for_control(settings, store, signer, network)
+        control = _control_fn(control_http, settings, signer, network)
 
         async def one(target: TargetRef) -> Measurement:
             facts = UrlFacts(url=target.url, started_at=utc_now())

@@ -86,6 +86,7 @@ class VerifyResult:
     log_key_name: str | None = None
     log_key_from_user: bool = False
     lab_data: bool = False  # the measurement was invented in the lab (provenance.is_lab_payload)
+    trust: str | None = None  # the receipt's network evidence and time bracket, in words (trust_words)
 
     @property
     def ok(self) -> bool:
@@ -118,7 +119,7 @@ class VerifyResult:
                 )
             return (
                 f"verified: signature, receipt, inclusion in checkpoint {self.checkpoint_size} of {self.origin}, "
-                f"checkpoint signature by {self.log_key_name}"
+                f"checkpoint signature by {self.log_key_name}; {self.trust or 'network evidence not recorded'}"
             )
         if self.ok_except_sequencing():
             return (
@@ -307,10 +308,23 @@ def _check_receipt(
     if measurement is not None and receipt.measurement_uid != measurement.measurement_uid:
         checks.add("receipt", False, f"it names measurement {receipt.measurement_uid}, not this one")
         return None
+    words = trust_words(receipt)
+    checks.result.trust = words
     checks.add(
-        "receipt", True, f"{receipt.collector} stored it at {receipt.received_at} (tier {receipt.tier})"
+        "receipt",
+        True,
+        f"{receipt.collector} stored it at {receipt.received_at} (tier {receipt.tier}); {words}",
     )
     return receipt
+
+
+def trust_words(receipt: Receipt) -> str:
+    """What the collector signed about the measurement's network and time (docs/evidence.md)."""
+    if receipt.network_evidence is None:
+        return "network evidence and time bracket not recorded (a receipt from before 2026-12)"
+    bracket = f"[{receipt.time_earliest}, {receipt.received_at}]"
+    where = "inside" if receipt.time_ok else "OUTSIDE (not used for timelines)"
+    return f"network {receipt.network_evidence} ({receipt.network_why}); time bracket {bracket}: started_at {where}"
 
 
 def statement_differences(statement: LogStatement, receipt: Receipt) -> list[str]:

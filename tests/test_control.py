@@ -1,19 +1,29 @@
-"""The control service over real HTTP on loopback, against the lab: its answers, limits and privacy."""
+"""The control service over real HTTP on loopback, against the lab: its answers, limits and privacy.
+
+Requests are signed by a probe key (probe.control.access); this standalone service runs with
+`control.open_to_any_key` as a lab does. The collector's own control, serving enrolled keys only, is
+tested in tests/test_adversary.py."""
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from probe.cli.demo import merge
 from probe.config import Settings
 from probe.control.service import ServerThread, uvicorn_config
 from probe.lab import Lab
 from probe.models.control import ControlResponse
-from probe.sign.dsse import CONTROL_TYPE, Envelope
+from probe.sign.dsse import CONTROL_REQUEST_TYPE, CONTROL_TYPE, Envelope, sign_envelope
+from probe.sign.keys import key_id, raw_public
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +33,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, str
         settings = Settings(
             **merge(
                 lab.control_overrides(),
-                {"control": {"max_in_flight": 4}, "collector": {"data_dir": workdir / "c"}},
+                {
+                    "control": {"max_in_flight": 4, "open_to_any_key": True, "per_key_per_min": 20},
+                    "collector": {"data_dir": workdir / "c"},
+                },
             )
         )
         server = ServerThread(uvicorn_config(settings, "127.0.0.4", 0))
@@ -34,16 +47,31 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, str
             server.stop()
 
 
-def post(url: str, body: object, source: str = "127.0.0.2") -> httpx.Response:
+KEY = Ed25519PrivateKey.generate()
+
+
+def post(
+    url: str, body: dict[str, Any], source: str = "127.0.0.2", key: Ed25519PrivateKey = KEY
+) -> httpx.Response:
+    """`body` signed as a control request by `key` (its key id, public key and a uid filled in)."""
+    kid = key_id(key.public_key())
+    full = {
+        "key_id": kid,
+        "public_key": base64.b64encode(raw_public(key.public_key())).decode(),
+        "measurement_uid": secrets.token_hex(16),
+        **body,
+    }
+    payload = json.dumps(full, sort_keys=True, separators=(",", ":")).encode()
+    envelope = sign_envelope(CONTROL_REQUEST_TYPE, payload, key, kid)
     transport = httpx.HTTPTransport(local_address=source)
     with httpx.Client(transport=transport, timeout=30) as client:
-        return client.post(url, json=body)
+        return client.post(url, content=envelope.model_dump_json())
 
 
 def test_control_measures_the_uncensored_site(service: tuple[Lab, str]) -> None:
     lab, url = service
     target = lab.instance("dns_nxdomain").url  # blocked for the probe, fine for the control
-    response = post(url, {"url": target, "tcp_connect": []})
+    response = post(url, {"url": target, "tcp_connect": [], "measurement_uid": "ab" * 16})
     assert response.status_code == 200
     envelope = Envelope.model_validate_json(response.content)
     assert envelope.payloadType == CONTROL_TYPE  # signed by the service
@@ -56,6 +84,9 @@ def test_control_measures_the_uncensored_site(service: tuple[Lab, str]) -> None:
     # The caller's network, from the lab's ip2asn table; never its address.
     assert answer.client.asn == 38623
     assert "127.0.0.2" not in response.text
+    # The signed answer names who asked and for which measurement, and when it was made.
+    assert answer.request is not None and answer.answered_at
+    assert (answer.request.key_id, answer.request.measurement_uid) == (key_id(KEY.public_key()), "ab" * 16)
 
 
 def test_control_never_connects_to_private_addresses_for_a_caller(service: tuple[Lab, str]) -> None:
@@ -67,12 +98,64 @@ def test_control_never_connects_to_private_addresses_for_a_caller(service: tuple
     assert not any(ep.startswith(("10.", "192.168.", "[fe80")) for ep in answer.tcp_connect)
 
 
+def test_control_measures_only_the_urls_own_port(service: tuple[Lab, str]) -> None:
+    lab, url = service
+    target = lab.instance("https_accessible").url
+    port = httpx.URL(target).port or 443
+    response = post(url, {"url": target, "tcp_connect": [f"127.0.0.1:{port + 1}", "127.0.0.1:22"]})
+    assert response.status_code == 200
+    answer = ControlResponse.model_validate_json(Envelope.model_validate_json(response.content).body())
+    assert all(ep.endswith(f":{port}") for ep in answer.tcp_connect)
+
+
 def test_control_rejects_bad_requests_with_a_reason(service: tuple[Lab, str]) -> None:
+    """Changed in 2026-12 (issue 10/11): invalid requests are 400 (they were 422), and a request must be
+    a signed envelope."""
     _, url = service
     bad = post(url, {"url": 5})
-    assert bad.status_code == 422
-    assert bad.json()["error"] == "invalid_request"
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "bad_request"
     ftp = post(url, {"url": "ftp://example.org/"})
-    assert ftp.status_code == 422
+    assert ftp.status_code == 400 and ftp.json()["error"] == "bad_url"
     large = post(url, {"url": "http://x.lab.test/", "headers": {"x": "y" * 20_000}})
     assert large.status_code == 413
+    with httpx.Client(timeout=30) as client:
+        unsigned = client.post(url, json={"url": "http://x.lab.test/", "tcp_connect": []})
+    assert unsigned.status_code == 400 and unsigned.json()["error"] == "bad_request"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://0177.0.0.1/", "http://[::1", f"http://{'a' * 64}.example/", "http://1.2.3/", "http://:80/"],
+)
+def test_malformed_control_urls_are_400_never_500(service: tuple[Lab, str], target: str) -> None:
+    _, url = service
+    response = post(url, {"url": target})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] in ("bad_url", "bad_request")
+
+
+def test_a_request_signed_by_another_key_than_it_names_is_refused(service: tuple[Lab, str]) -> None:
+    _, url = service
+    other = Ed25519PrivateKey.generate()
+    forged = post(url, {"url": "http://x.lab.test/", "key_id": key_id(other.public_key())})
+    assert forged.status_code in (400, 403)
+
+
+def test_each_key_has_a_limit_per_minute(service: tuple[Lab, str]) -> None:
+    _, url = service
+    key = Ed25519PrivateKey.generate()
+    ok = [post(url, {"url": "http://a.invalid/"}, key=key).status_code for _ in range(21)]
+    assert ok[-1] == 429 and 429 not in ok[:20]
+
+
+def test_control_serve_refuses_to_start_serving_no_one(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from probe.cli.app import app
+
+    config = tmp_path / "probe.toml"
+    config.write_text(f'[collector]\ndata_dir = "{tmp_path}"\n')
+    result = CliRunner().invoke(app, ["control", "serve", "--config", str(config), "--port", "0"])
+    assert result.exit_code != 0
+    assert "control.collector_url" in result.output + str(result.exception)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from probe.cli.demo import DEMO_TIMEOUTS, merge
 from probe.lab import Lab
+from probe.models.evidence import Receipt
 from tests.collector_rig import collector
 from tests.consent import consented
 from tests.test_scenarios import to_toml
@@ -72,6 +74,10 @@ def test_lab_run_upload_fetch_verify(tmp_path: Path) -> None:
     verified = _probe(None, "verify", str(evidence), "--log-key", record.json()["log_key"])
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.startswith("verified")
+    # An honest probe with the collector's control: its network is attested, its time inside the bracket.
+    assert "network attested" in verified.stdout and "started_at inside" in verified.stdout
+    receipt = Receipt.model_validate_json(base64.b64decode(record.json()["receipt"]["payload"]))
+    assert receipt.network_evidence == "attested" and receipt.time_ok is True
     assert record.json()["statement"]["asn"] == 38623  # the network, from the upload's address
     tampered = record.json()
     tampered["statement"]["received_at"] = "2026-01-01T00:00:00.000Z"

@@ -288,3 +288,15 @@ async def test_the_control_is_asked_through_the_proxy_too(tmp_path: Path, proxy:
     assert measured[0].control.response is not None  # the answer came back through the proxy
     assert any(c.host == NAME for c in proxy.connects)
     assert measured[0].probe.asn is None  # not the proxy's network
+    # Through the proxy the collector never sees this probe's network: the measurement is `claimed`, and
+    # says so (the control answer is bound to its key and uid, but names no network of this probe).
+    from probe.collector.attest import network_evidence
+    from probe.collector.signing import CollectorKey
+
+    cfg = control_rig.settings.collector
+    key = CollectorKey.load_or_create(cfg.data_dir, cfg.origin)
+    m = measured[0]
+    assert m.control.response.request is not None
+    assert m.control.response.request.measurement_uid == m.measurement_uid
+    found = network_evidence(m, m.probe.key_id or "", None, {key.key_id: key.private.public_key()})
+    assert found.evidence == "claimed"

@@ -4,6 +4,7 @@ interface, the log sequencer, and the analysis queries on what was stored."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from itertools import pairwise
 from pathlib import Path
@@ -38,9 +39,9 @@ async def checked(
     return out
 
 
-def enrolled(storage: SqlStorage, tmp_path: Path) -> Prober:
+def enrolled(storage: SqlStorage, tmp_path: Path, tier: str = "unverified") -> Prober:
     p = Prober(tmp_path)
-    row = ProbeRow(p.key_id, raw_public(p.key.public_key()), "unverified", utc(), None)
+    row = ProbeRow(p.key_id, raw_public(p.key.public_key()), tier, utc(), None)
     found, created = run(storage.enrol(row))
     assert created and found == row
     return p
@@ -152,7 +153,8 @@ def test_timelines_read_the_same_on_each_backend(make_storage: MakeStorage, tmp_
     storage = make_storage(tmp_path)
     try:
         key = CollectorKey.load_or_create(tmp_path, "test/log")
-        probes = [enrolled(storage, tmp_path / str(i)) for i in range(2)]
+        # Two observed probes are a basis only with a vouched one among them (issue 10: was any two).
+        probes = [enrolled(storage, tmp_path / str(i), ("vouched", "unverified")[i]) for i in range(2)]
         for p in probes:
             run(storage.store(run(checked(storage, key, p, 3))))
         found = run(storage.read(lambda c: timeline(c, Filters.parse(domain="www.rfa.org"), "day")))
@@ -173,8 +175,10 @@ def test_analysis_pages_and_exports_on_each_backend(make_storage: MakeStorage, t
     try:
         with collector(tmp_path, storage=storage, checkpoint_interval_s=0.1) as rig, rig.client() as client:
             probes = [Prober(tmp_path / str(i)) for i in range(2)]
-            for p in probes:
-                assert client.post("/api/v1/probes", json=p.enrol_body()).status_code == 201
+            # One of the two is vouched: two observed unverified probes are no basis (issue 10).
+            run(storage.add_invite(hashlib.sha256(b"invite").hexdigest(), "2026-01-01T00:00:00Z"))
+            for p, token in zip(probes, ("invite", None), strict=True):
+                assert client.post("/api/v1/probes", json=p.enrol_body(token)).status_code == 201
                 batch = {"envelopes": [p.envelope() for _ in range(3)]}
                 assert client.post("/api/v1/measurements", json=batch).status_code == 200
             uid = run(storage.read(lambda c: c.execute("SELECT uid FROM facts LIMIT 1").fetchone()[0]))

@@ -16,7 +16,10 @@ from probe.analysis.facts import Fact, epoch_hour
 from probe.analysis.query import FilterError, Filters, matrix, timeline
 from probe.analysis.rules import decide, probe_excluded
 from probe.analysis.timeline import build
+from probe.collector.signing import CollectorKey
 from probe.collector.storage import SqliteStorage
+from probe.collector.trust import recompute
+from probe.lab.history import DEFAULT_ORIGIN
 from tests.analysis_rig import ASNS, DAYS, RFA_BLOCKED, START, VOD_BLOCKED, VOD_UNBLOCKED
 from tests.collector_rig import collector
 
@@ -34,6 +37,8 @@ def fact(
     category: str | None = "NEWS",
     domain: str = "www.rfa.org",
     tier: str = "vouched",
+    evidence: str = "observed",
+    time_ok: int = 1,
 ) -> Fact:
     iso = datetime.fromtimestamp(hour * 3600 + (seq % 60) * 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return Fact(
@@ -52,6 +57,8 @@ def fact(
         rule_id="test",
         key_id=probe,
         tier=tier,
+        evidence=evidence,
+        time_ok=time_ok,
     )
 
 
@@ -78,11 +85,13 @@ def test_one_confirmed_measurement_makes_the_window_confirmed() -> None:
     assert d.confidence == "confirmed"
 
 
-def test_one_probe_needs_three_separate_hours() -> None:
-    same_hour = [fact(probe="p1", seq=i) for i in range(5)]
-    assert decide(same_hour).rule_id == "window.uncorroborated"
-    three_hours = [fact(probe="p1", hour=H0 + i, seq=i) for i in range(3)]
-    assert decide(three_hours).state == "blocked"
+def test_one_unverified_probe_never_publishes_however_many_hours() -> None:
+    """Changed in 2026-12 (issue 10): one probe in three separate hours used to be enough; now one probe
+    alone publishes only when it is vouched, or with a second attested probe."""
+    alone = [fact(probe="p1", hour=H0 + i, seq=i, tier="unverified", evidence="attested") for i in range(5)]
+    assert decide(alone).rule_id == "window.uncorroborated"
+    vouched = [fact(probe="p1", seq=i) for i in range(3)]
+    assert decide(vouched).state == "blocked"
 
 
 def test_methods_must_agree() -> None:
@@ -165,8 +174,11 @@ def test_blocked_windows_meet_every_threshold(facts: list[Fact]) -> None:
 
 
 @given(st.integers(5, 40))
-def test_a_single_blocked_probe_in_one_hour_never_blocks(n: int) -> None:
-    assert decide([fact(probe="lone", seq=i) for i in range(n)]).state != "blocked"
+def test_a_single_unverified_probe_never_blocks(n: int) -> None:
+    lone = [
+        fact(probe="lone", seq=i, hour=H0 + i % 24, tier="unverified", evidence="attested") for i in range(n)
+    ]
+    assert decide(lone).state != "blocked"
 
 
 # --- events ------------------------------------------------------------------------------------------
@@ -270,6 +282,10 @@ def test_missing_facts_are_rebuilt_when_the_collector_starts(history_dir: Path) 
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM facts WHERE seq % 3 = 0")
     SqliteStorage(db).close()
+    # Rebuilt facts wait for the collector's own records (network evidence, time bracket) at its start.
+    assert connect(history_dir).execute("SELECT count(*) FROM facts WHERE evidence IS NULL").fetchone()[0] > 0
+    with sqlite3.connect(db) as conn:
+        recompute(conn, CollectorKey.load_or_create(history_dir, DEFAULT_ORIGIN))
     assert connect(history_dir).execute("SELECT * FROM facts ORDER BY seq").fetchall() == before
 
 
@@ -336,3 +352,29 @@ def test_the_matrix_tells_a_start_before_its_window_as_the_site_page_does(histor
     assert rfa.since.first_seen.at >= RFA_BLOCKED.isoformat().replace("+00:00", "Z")
     vod = now[("vodkhmer.news", 38623)]
     assert vod.since is not None and vod.since.kind == "blocking_end" and vod.since.start_known
+
+
+outcomes = st.sampled_from(["blocked", "accessible", "down", "inconclusive"])
+
+
+@given(
+    st.lists(st.tuples(outcomes, st.sampled_from(["p1", "p2", "p3"]), st.integers(0, 23)), max_size=12),
+    st.lists(
+        st.tuples(outcomes, st.sampled_from(["x1", "x2", "p1"]), st.sampled_from(["claimed", "out_of_time"])),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_claimed_and_out_of_bracket_measurements_never_change_a_state(
+    counted: list[tuple[str, str, int]], ignored: list[tuple[str, str, str]]
+) -> None:
+    """Issue 10: whatever a probe only claims, or dates outside its bracket, and however many vouched keys
+    send it, the window's state is what the counted measurements say."""
+    base = [fact(o, probe=p, hour=H0 + h, seq=i) for i, (o, p, h) in enumerate(counted)]
+    noise = [
+        fact(o, probe=p, seq=100 + i, **({"evidence": "claimed"} if why == "claimed" else {"time_ok": 0}))
+        for i, (o, p, why) in enumerate(ignored)
+    ]
+    before, after = decide(base), decide([*base, *noise])
+    assert (after.state, after.rule_id, after.method) == (before.state, before.rule_id, before.method)
+    assert after.basis["claimed"] + after.basis["out_of_time"] == len(noise)

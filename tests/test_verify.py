@@ -145,7 +145,8 @@ def test_real_evidence_verifies_every_check(evidence: tuple[EvidenceRecord, Tiny
     assert result.ok, result.checks
     assert result.summary() == (
         f"verified: signature, receipt, inclusion in checkpoint {log.hashes.size} of {ORIGIN}, "
-        f"checkpoint signature by {ORIGIN}"
+        f"checkpoint signature by {ORIGIN}; network evidence and time bracket not recorded (a receipt from "
+        "before 2026-12)"
     )
     assert verify_record(record, log_key=log.vkey).ok
 
@@ -361,7 +362,8 @@ def test_command_prints_one_line_and_exit_codes(
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
         f"verified: signature, receipt, inclusion in checkpoint {log.hashes.size} of {ORIGIN}, "
-        f"checkpoint signature by {ORIGIN}"
+        f"checkpoint signature by {ORIGIN}; network evidence and time bracket not recorded (a receipt from "
+        "before 2026-12)"
     )
     bad = tmp_path / "bad.json"
     bad.write_text(_checkpoint_char(record, 3).model_dump_json())

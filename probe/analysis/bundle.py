@@ -34,32 +34,36 @@ import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from probe.analysis.brackets import Bracket, iso
+from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words, span_words
 from probe.analysis.export import TIMELINE_COLUMNS, CsvWriter, encode
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_of
+from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.provenance import LAB_FIELD, is_lab, is_lab_payload
-from probe.analysis.query import Filters
+from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
-    VERIFY_MD,
     BlockingPeriod,
     Network,
     PdfUnavailable,
     ReportFacts,
+    basis_words,
     render_html,
     render_pdf,
 )
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Timeline, build, excluded_slots
+from probe.analysis.verify_md import VERIFY_MD
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
 from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
+from probe.models.evidence import Receipt
 from probe.models.measurement import Measurement
 from probe.sign.dsse import sign_envelope
 from probe.sign.jcs import canonical
@@ -172,8 +176,6 @@ class Tally:
         self.tiers[fact.key_id] = fact.tier
         self.per_asn[fact.asn] += 1
         self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
-        if m.probe.network_name:
-            self.names.setdefault(fact.asn, Counter())[m.probe.network_name] += 1
         if fact.outcome == "blocked":
             self.blocked_per_asn[fact.asn] += 1
             self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
@@ -196,14 +198,27 @@ class Tally:
         ]
 
 
-def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
+def blocking_periods(
+    tl: Timeline,
+    tally: Tally,
+    brackets: dict[str, Bracket] | None = None,
+    total: int = 0,
+    independent: bool = True,
+) -> list[BlockingPeriod]:
     periods = []
     events = tl.events
+    brackets = brackets or {}
+
+    def uid(seen: Any) -> str | None:
+        return seen.uid if seen is not None else None
+
     for i, e in enumerate(events):
         if e.to_state != "blocked":
             continue
         after = next((x for x in events[i + 1 :] if (x.domain, x.asn) == (e.domain, e.asn)), None)
         said = tally.explanations.get((e.asn, e.method), Counter()).most_common(1)
+        # a state_at_start has no known beginning, whatever measurement came before it
+        before = e.last_contradicting if e.kind != "state_at_start" else None
         periods.append(
             BlockingPeriod(
                 domain=e.domain,
@@ -212,15 +227,32 @@ def blocking_periods(tl: Timeline, tally: Tally) -> list[BlockingPeriod]:
                 method=e.method,
                 confidence=e.confidence,
                 probe_words=said[0][0] if said else None,
-                # a state_at_start has no known beginning, whatever measurement came before it
-                began_after=e.last_contradicting.at
-                if e.last_contradicting and e.kind != "state_at_start"
-                else None,
+                began_after=before.at if before else None,
                 began_by=e.first_seen.at if e.first_seen else None,
                 last_seen=e.last_seen.at if e.last_seen else None,
                 ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
                 ended_by=after.first_seen.at if after and after.first_seen else None,
                 ongoing=after is None,
+                began_words=span_words(
+                    uid(before),
+                    uid(e.first_seen),
+                    brackets,
+                    total,
+                    point=before is None,
+                    independent=independent,
+                ),
+                ended_words=span_words(
+                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
+                )
+                if after is None
+                else span_words(
+                    uid(after.last_contradicting),
+                    uid(after.first_seen),
+                    brackets,
+                    total,
+                    independent=independent,
+                ),
+                basis=basis_words(e.row()),
             )
         )
     return periods
@@ -312,10 +344,18 @@ LAB_REFUSED = (
 
 
 def build_bundle(
-    conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes], *, lab_ok: bool = False
+    conn: Connection,
+    key: CollectorKey,
+    filters: Filters,
+    out: IO[bytes],
+    *,
+    quorum: int = 1,
+    lab_ok: bool = False,
 ) -> Built:
     """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing,
-    or when the data is lab data (provenance) and `lab_ok` was not given: a bundle looks like evidence."""
+    or when the data is lab data (provenance) and `lab_ok` was not given: a bundle looks like evidence.
+
+    `quorum`: the k of the collector's k-of-n witness policy (collector.witness_quorum)."""
     if filters.domain is None:
         raise BundleError("a bundle is about one domain: give --domain")
     lab_db = is_lab(conn)
@@ -348,13 +388,28 @@ def build_bundle(
     writer = _Writer(out)
     hashes = DbHashes(conn)
     tally = Tally()
+    # Names from the collector's own ip2asn table, never from what a probe claims.
+    for number, name in network_names(conn).items():
+        tally.names[number] = Counter({name: 1})
+    countries = {int(n): str(cc) for n, cc in conn.execute("SELECT asn, cc FROM networks").fetchall()}
     facts: list[Fact] = []
     controls: list[Fact] = []
     domain_uids: set[str] = set()
+    dated: list[Dated] = []
 
     def add_measurement(row: Row, *, control: bool) -> None:
         m = Measurement.model_validate_json(_payload(row.envelope))
-        fact = fact_of(m, seq=row.log_index, observed_asn=row.asn, tier=row.tier)
+        anchor = m.time_anchor
+        dated.append(
+            Dated(
+                row.uid,
+                row.log_index,
+                (anchor.tree_size, base64.b64decode(anchor.root_hash)) if anchor is not None else None,
+            )
+        )
+        receipt = Receipt.model_validate_json(_payload(row.receipt))
+        fact = fact_from_receipt(m, seq=row.log_index, receipt=receipt)
+        fact = replace(fact, cc=countries.get(fact.asn)) if fact.asn is not None else fact
         if is_lab_payload(m):
             if not lab_ok:
                 raise LabDataRefused(LAB_REFUSED)
@@ -406,7 +461,10 @@ def build_bundle(
         writer.add(f"keys/{kid}.pem", public_pem(Ed25519PublicKey.from_public_bytes(bytes(raw))).encode())
         index[kid] = {"tier": tier, "enrolled_at": enrolled_at, "revoked_at": revoked_at}
     writer.add("keys/index.json", json_bytes(index))
-    writer.add("checkpoint.txt", head.note.encode())
+    witnessed = dates(conn, head, dated, quorum)
+    writer.add("checkpoint.txt", witnessed.head_note.encode())
+    for name, value in witnessed.files.items():
+        writer.add(name, value.encode() if isinstance(value, str) else json_bytes(value))
     writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
     writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
 
@@ -449,7 +507,9 @@ def build_bundle(
         unverified=sum(t != "vouched" for t in tally.tiers.values()),
         networks=tally.networks(),
         countries=[cc for cc, _ in tally.countries.most_common()],
-        periods=blocking_periods(tl, tally),
+        periods=blocking_periods(
+            tl, tally, witnessed.brackets, len(witnessed.witnesses), witnessed.independent
+        ),
         windows={s: n for s, n in Counter(c.state for c in tl.cells).most_common()},
         manifest_sha256=manifest_sha256,
         origin=checkpoint.origin,
@@ -458,6 +518,10 @@ def build_bundle(
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
         lab=lab,
+        tested_words=measured_words(
+            facts, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
+        ),
+        witnessed_days=tuple(iso(t) for t in measured_bounds(facts, witnessed.brackets)),
     )
     try:
         pdf = render_pdf(report)
@@ -492,13 +556,19 @@ def collector_key(data_dir: Path) -> CollectorKey:
 
 
 def write_bundle(
-    conn: Connection, key: CollectorKey, filters: Filters, path: Path, *, lab_ok: bool = False
+    conn: Connection,
+    key: CollectorKey,
+    filters: Filters,
+    path: Path,
+    *,
+    quorum: int = 1,
+    lab_ok: bool = False,
 ) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:
-            built = build_bundle(conn, key, filters, out, lab_ok=lab_ok)
+            built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

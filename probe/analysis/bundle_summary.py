@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from probe.analysis.provenance import LAB_SOFTWARE_VERSION
+from probe.lab.history import LAB_WITNESS_NAME
 
 CHECKS = {
     "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
@@ -21,6 +22,13 @@ CHECKS = {
     "inclusion": "every inclusion proof against the checkpoint's root",
     "timeline": "timeline.csv and timeline.json recomputed from the payloads",
     "events": "events.json recomputed from the payloads",
+}
+# The dates (probe.analysis.bundle_dates_verify): a failure fails the bundle; an unwitnessed bundle is
+# "not checked" here, which the summary says loudly, but its signatures and proofs still verify.
+DATE_CHECKS = {
+    "consistency": "every checkpoint given is consistent with checkpoint.txt (no fork)",
+    "witness": "the witnesses' cosignatures (cosignature/v1) on the checkpoints",
+    "brackets": "every measurement's witnessed time bracket (brackets.json)",
 }
 MAX_FAILURES_KEPT = 200
 
@@ -44,6 +52,8 @@ class Results:
     passed: Counter[str] = field(default_factory=Counter)  # check -> items that passed
     skipped: Counter[str] = field(default_factory=Counter)  # check -> items not checked (an earlier failure)
     skip_reasons: dict[str, str] = field(default_factory=dict)  # check -> why (the first reason given)
+    # each verified measurement: (uid, ASN, network evidence, time bracket start, receipt time, inside)
+    measured: list[tuple[str, int | None, str, str | None, str, bool]] = field(default_factory=list)
 
     def fail(self, file: str, check: str, message: str) -> None:
         self.failed_count[check] += 1
@@ -62,6 +72,7 @@ class Results:
         for check, because in other.skip_reasons.items():
             self.skip_reasons.setdefault(check, because)
         self.failures.extend(other.failures[: max(0, MAX_FAILURES_KEPT - len(self.failures))])
+        self.measured.extend(other.measured)
 
 
 @dataclass
@@ -81,11 +92,17 @@ class Summary(Results):
     manifest_sha256: str | None = None
     log_key: str | None = None
     log_key_from_user: bool = False
+    witness_keys: list[str] = field(default_factory=list)
+    witness_keys_from_user: bool = False
+    quorum: int = 1
+    event_dates: list[str] = field(default_factory=list)  # each event with its witnessed bracket
     events: int = 0
     blocking_events: int = 0
     elapsed_s: float = 0.0
     lab_measurements: int = 0  # payloads that are lab data (probe.lab.history), found in the payloads
     lab_flag: bool = False  # MANIFEST.json's lab_data
+    evidence: Counter[str] = field(default_factory=Counter)  # measurements by the receipts' network evidence
+    out_of_time: int = 0  # measurements whose started_at lies outside the receipt's time bracket
 
     @property
     def lab_data(self) -> bool:
@@ -94,7 +111,17 @@ class Summary(Results):
 
     @property
     def ok(self) -> bool:
-        return not self.failed_count and not self.skipped and all(self.passed[c] for c in CHECKS)
+        return (
+            not self.failed_count
+            and not any(self.skipped[c] for c in CHECKS)
+            and all(self.passed[c] for c in CHECKS)
+        )
+
+    @property
+    def witnessed(self) -> bool:
+        """Dates vouched for by at least one witness that is not demo-data's throwaway lab witness."""
+        real = [k for k in self.witness_keys if not is_lab_witness(k)]
+        return bool(real) and self.passed["witness"] > 0 and not self.failed_count["witness"]
 
     def check_ok(self, check: str) -> bool:
         return self.failed_count[check] == 0
@@ -107,7 +134,7 @@ class Summary(Results):
 
     def ordered_failures(self) -> list[Failure]:
         """The failures in the order of the checks; files merely added to the zip last."""
-        order = {name: i for i, name in enumerate(CHECKS)}
+        order = {name: i for i, name in enumerate({**CHECKS, **DATE_CHECKS})}
         return sorted(
             self.failures, key=lambda f: (f.message.endswith("it was added"), order.get(f.check, len(order)))
         )
@@ -132,6 +159,51 @@ def lab_line(s: Summary) -> str | None:
     return f"LAB DATA: {found}; it is not evidence of anything"
 
 
+def is_lab_witness(vkey: str) -> bool:
+    return vkey.split("+", 1)[0] == LAB_WITNESS_NAME
+
+
+def trust_lines(s: Summary) -> list[str]:
+    """Which keys this verification trusted, plainly."""
+    if s.witness_keys:
+        origin = "given with --witness-key" if s.witness_keys_from_user else "FROM THE BUNDLE ITSELF"
+        lines = [
+            f"witness      {k} ({origin})"
+            + (" LAB WITNESS: a throwaway of demo-data, not independent" if is_lab_witness(k) else "")
+            for k in s.witness_keys
+        ]
+        lines.append(f"policy       {s.quorum} of {len(s.witness_keys)} witnesses")
+    else:
+        lines = ["witness      none: no independent witness cosigned these checkpoints"]
+    if not s.log_key_from_user or not s.witness_keys_from_user:
+        lines.append(
+            "trust        this bundle vouches for itself: the keys marked FROM THE BUNDLE ITSELF came in the "
+            "same zip; compare them with keys published elsewhere (--log-key, --witness-key)"
+        )
+    return lines
+
+
+def evidence_words(s: Summary) -> str:
+    """How the collector knew the measurements' networks and times, as its receipts sign it: only attested
+    and observed ones inside their time bracket count in the timeline (docs/evidence.md)."""
+    known = ("attested", "observed", "claimed")
+    parts = [f"{s.evidence.get(k, 0)} {k}" for k in known]
+    unknown = sum(n for k, n in s.evidence.items() if k not in known)
+    if unknown:
+        parts.append(f"{unknown} not recorded (receipts from before 2026-12)")
+    return f"networks {', '.join(parts)}; {s.out_of_time} outside their time bracket"
+
+
+def each_measurement(s: Summary) -> list[str]:
+    """One line per verified measurement: its network evidence and time bracket, as its receipt signs."""
+    lines = []
+    for uid, asn, evidence, earliest, received, inside in sorted(s.measured):
+        where = "inside" if inside else "OUTSIDE (not counted)"
+        network = f"AS{asn}" if asn is not None else "AS?"
+        lines.append(f"  {uid} {network} {evidence:<8} time [{earliest or '?'}, {received}] {where}")
+    return lines
+
+
 def describe(s: Summary) -> list[str]:
     """The summary `probe verify` prints, one line each."""
     tiers = ", ".join(f"{n} {t}" for t, n in sorted(s.tiers.items())) or "none"
@@ -145,11 +217,15 @@ def describe(s: Summary) -> list[str]:
         f"probes       {s.probes} ({tiers})",
         f"networks     {len(s.networks)}: {nets}",
         f"period       {s.first_at or '?'} to {s.last_at or '?'}",
+        f"evidence     {evidence_words(s)}",
         f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
         f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
         f"manifest     sha256:{s.manifest_sha256}",
+        f"collector    {s.log_key} ({'given with --log-key' if s.log_key_from_user else 'FROM THE BUNDLE ITSELF'})",
+        *trust_lines(s),
+        *s.event_dates,
     ]
-    for name, what in CHECKS.items():
+    for name, what in {**CHECKS, **DATE_CHECKS}.items():
         why = s.not_checked(name)
         mark = "✗" if not s.check_ok(name) else "–" if why is not None else "✓"
         count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""

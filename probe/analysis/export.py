@@ -61,14 +61,25 @@ def _cols(spec: str) -> tuple[Column, ...]:
 TIMELINE_COLUMNS = _cols(
     "domain asn:int window start:ts end:ts state method confidence rule_id measurements:int probes:int "
     "probes_vouched:int probes_unverified:int blocked:int accessible:int down:int inconclusive:int "
-    "excluded:int first_at:ts last_at:ts complete:bool rules_version lab_data:bool"
+    "excluded:int first_at:ts last_at:ts complete:bool rules_version measurements_attested:int "
+    "measurements_observed:int measurements_claimed:int measurements_out_of_time:int probes_attested:int "
+    "lab_data:bool"
 )
 EVENT_COLUMNS = _cols(
     "domain asn:int window kind from_state to_state method confidence published_at:ts first_seen_at:ts "
     "first_seen_uid last_seen_at:ts last_seen_uid last_contradicting_at:ts last_contradicting_uid "
-    "ongoing:bool start_known:bool rule_id rules_version lab_data:bool"
+    "ongoing:bool start_known:bool rule_id rules_version probes:int probes_vouched:int "
+    "measurements_attested:int measurements_observed:int measurements_claimed:int "
+    "measurements_out_of_time:int probes_attested:int lab_data:bool"
 )
-_FACT_KINDS: dict[str, Kind] = {"seq": "int", "asn": "int", "started_at": "ts", "hour": "int"}
+_FACT_KINDS: dict[str, Kind] = {
+    "seq": "int",
+    "asn": "int",
+    "started_at": "ts",
+    "hour": "int",
+    "time_ok": "int",
+    "key_since": "int",
+}
 MEASUREMENT_COLUMNS = (
     *(Column(name, _FACT_KINDS.get(name, "str")) for name in FACT_COLUMNS),
     *_cols(

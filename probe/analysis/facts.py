@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from probe.models.evidence import Receipt
 from probe.models.measurement import Measurement
 
 CONTROL_CATEGORY = "CTRL"  # Citizen Lab's category for control content: should be reachable everywhere
@@ -30,7 +31,15 @@ FACT_COLUMNS = (
     "rule_id",
     "key_id",
     "tier",
+    "evidence",
+    "time_ok",
+    "key_since",
 )
+
+# How the collector knows a measurement's network (probe.collector.attest); only the first two count as
+# evidence for that network.
+ATTESTED, OBSERVED, CLAIMED = "attested", "observed", "claimed"
+NETWORK_EVIDENCE = (ATTESTED, OBSERVED, CLAIMED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,9 @@ class Fact:
     rule_id: str
     key_id: str
     tier: str  # the enrolment tier when stored: vouched | unverified
+    evidence: str = CLAIMED  # attested | observed | claimed: how the collector knows the network
+    time_ok: int = 1  # 1 when started_at lies in its time bracket; 0: stored and flagged, not in timelines
+    key_since: int = 0  # epoch hour the signing key was enrolled (a fresh key's attestation counts later)
 
     def row(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in FACT_COLUMNS)
@@ -68,9 +80,20 @@ def hour_iso(hour: int) -> str:
     return datetime.fromtimestamp(hour * 3600, UTC).strftime("%Y-%m-%dT%H:00:00Z")
 
 
-def fact_of(m: Measurement, *, seq: int, observed_asn: int | None, tier: str) -> Fact:
-    """The probe's own network claim (signed, and the network its key belongs to) is the ASN of record;
-    the collector's observation stands in when the probe did not know it."""
+def fact_of(
+    m: Measurement,
+    *,
+    seq: int,
+    observed_asn: int | None,
+    tier: str,
+    evidence: str = CLAIMED,
+    time_ok: bool = True,
+    key_since: int = 0,
+    cc: str | None = None,
+) -> Fact:
+    """The probe's network claim (signed, and the network its key belongs to) is the ASN the fact is filed
+    under, with `evidence` saying whether the collector confirmed it; the collector's observation stands
+    in when the probe did not say. `cc` is the collector's own country for that ASN, never the probe's."""
     v = m.verdict
     return Fact(
         seq=seq,
@@ -78,7 +101,7 @@ def fact_of(m: Measurement, *, seq: int, observed_asn: int | None, tier: str) ->
         domain=domain_of(m.target.url),
         url=m.target.url,
         asn=m.probe.asn if m.probe.asn is not None else observed_asn,
-        cc=m.probe.cc,
+        cc=cc,
         category=m.target.category_code,
         started_at=m.started_at,
         hour=epoch_hour(m.started_at),
@@ -88,4 +111,23 @@ def fact_of(m: Measurement, *, seq: int, observed_asn: int | None, tier: str) ->
         rule_id=v.rule_id,
         key_id=m.probe.key_id or "",
         tier=tier,
+        evidence=evidence,
+        time_ok=int(time_ok),
+        key_since=key_since,
+    )
+
+
+def fact_from_receipt(m: Measurement, *, seq: int, receipt: Receipt, cc: str | None = None) -> Fact:
+    """A fact from a measurement and the collector's signed receipt of it (bundles, and `probe verify` of
+    them): the network evidence, time bracket and key enrolment the collector signed. A receipt from
+    before these existed says nothing of them: the measurement is not counted."""
+    return fact_of(
+        m,
+        seq=seq,
+        observed_asn=receipt.observed_asn,
+        tier=receipt.tier,
+        evidence=receipt.network_evidence or "unknown",
+        time_ok=bool(receipt.time_ok),
+        key_since=epoch_hour(receipt.key_enrolled_at) if receipt.key_enrolled_at else 0,
+        cc=cc,
     )

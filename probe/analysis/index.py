@@ -38,6 +38,11 @@ def reindex(conn: Connection, *, rebuild: bool = False, batch: int = 5000) -> in
         for seq, envelope, asn, tier in rows:
             m = Measurement.model_validate_json(payload_of(envelope))
             insert_fact(conn, fact_of(m, seq=seq, observed_asn=asn, tier=tier))
+        # Network evidence and time brackets need the collector's key and records: unknown (NULL, never
+        # counted) until the collector recomputes them at start (probe.collector.trust).
+        conn.executemany(
+            "UPDATE facts SET evidence = NULL, time_ok = NULL WHERE seq = ?", [(row[0],) for row in rows]
+        )
         done += len(rows)
         after = rows[-1][0]
 

@@ -198,3 +198,9 @@ def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS
                 c = Current(c.domain, c.asn, c.state, c.published, pair[-1], c.latest)
         out.append(c)
     return out
+
+
+def network_names(conn: Connection) -> dict[int, str]:
+    """Network names from the collector's own ip2asn table (the `networks` table it fills at start),
+    never from a probe's claim: a probe cannot rename a network on the dashboard or in a report."""
+    return {int(asn): str(name) for asn, name in conn.execute("SELECT asn, name FROM networks").fetchall()}

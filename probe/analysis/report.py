@@ -13,7 +13,15 @@ from pathlib import Path
 
 import jinja2
 
-from probe.analysis.rules import MAX_ACCESSIBLE_SHARE, METHOD_SHARE, MIN_BLOCKED, MIN_PROBES, PUBLISH_AFTER
+from probe.analysis.rules import (
+    MAX_ACCESSIBLE_SHARE,
+    METHOD_SHARE,
+    MIN_ATTESTED_PROBES,
+    MIN_BLOCKED,
+    MIN_VOUCHED_PROBES,
+    PUBLISH_AFTER,
+)
+from probe.analysis.verify_md import VERIFY_MD
 from probe.analysis.wording import install_extra
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,120 +53,8 @@ METHOD_WORDS = {
     "http.diff": "the page returned differs from the one fetched from outside",
 }
 
-VERIFY_MD = """# Verifying this evidence bundle offline
 
-Everything needed is in this zip; no network is used. Unzip it and work in its folder.
-
-## With the Saksi tool
-
-The `probe` command is not published on PyPI: install it from the source repository or the wheel that
-whoever published this bundle points you to, for example
-
-    pip install ./saksi_probe-<version>-py3-none-any.whl    # or: pip install 'git+<repository URL>'
-    probe verify bundle.zip --log-key '<the collector's published verifier key>'
-
-It checks every file's SHA-256 against MANIFEST.json, the collector's signature over MANIFEST.json and
-the reports (SIGNATURE.json), the checkpoint's signature (checkpoint.txt, by the key in log-key.txt),
-every measurement's signature by its probe key (keys/), every receipt's signature by the collector,
-that each receipt names the measurement's SHA-256, that each log statement says what the receipt says,
-every inclusion proof against the checkpoint's root, and it recomputes timeline.csv, timeline.json and
-events.json from the signed measurements with the same rules. It prints a summary and exits 1, naming
-the file and the check, if any byte anywhere was changed. It says LAB DATA when the measurements were
-invented for testing (`probe collector demo-data`): such a bundle is not evidence of anything.
-
-The trust anchor is the collector's key: compare the line in log-key.txt with the one the project
-publishes (GET /api/v1/log/key on the collector, and elsewhere), or pass it with --log-key.
-
-## By hand: openssl 3, jq, sha256sum, and a short Python script
-
-openssl checks every signature; a Merkle inclusion proof needs the short script in step 4 (Python 3,
-standard library only). Temporary files go to a fresh temporary directory, never into this folder:
-
-```sh
-T=$(mktemp -d)
-```
-
-### 1. The collector's key and the signed checkpoint
-
-```sh
-cat log-key.txt   # <name>+<key hash>+<key>: compare with the collector's published key
-# collector.pub.pem is the key in log-key.txt: both lines print the same 32 bytes
-openssl pkey -pubin -in collector.pub.pem -outform DER | tail -c 32 | base64
-cut -d+ -f3- log-key.txt | base64 -d | tail -c 32 | base64
-# checkpoint.txt is a C2SP signed note. The signed text is every line before the blank line (the log's
-# name, the tree size, the root hash), each with its newline; the signature line is
-# "— <name> base64(4-byte key hash || Ed25519 signature)".
-NAME=$(cut -d+ -f1 log-key.txt)
-awk '/^$/ {exit} {print}' checkpoint.txt > "$T/checkpoint.text"
-grep "^— $NAME " checkpoint.txt | awk '{print $NF}' | base64 -d | tail -c +5 > "$T/checkpoint.sig"
-openssl pkeyutl -verify -pubin -inkey collector.pub.pem -rawin -in "$T/checkpoint.text" \\
-  -sigfile "$T/checkpoint.sig"
-sed -n 2p checkpoint.txt   # the tree size
-sed -n 3p checkpoint.txt   # the root hash every inclusion proof must reach
-```
-
-### 2. The bundle's signature and every file
-
-A DSSE envelope is checked by rebuilding the bytes that were signed (its PAE) and verifying the
-signature on them; this function leaves the signed payload in `$T/payload`:
-
-```sh
-dsse() {  # dsse ENVELOPE.json KEY.pem
-  TYPE=$(jq -r .payloadType "$1")
-  jq -r .payload "$1" | base64 -d > "$T/payload"
-  jq -r '.signatures[0].sig' "$1" | base64 -d > "$T/sig"
-  { printf 'DSSEv1 %d %s %d ' ${#TYPE} "$TYPE" "$(stat -c %s "$T/payload")"; cat "$T/payload"; } > "$T/pae"
-  openssl pkeyutl -verify -pubin -inkey "$2" -rawin -in "$T/pae" -sigfile "$T/sig"
-}
-dsse SIGNATURE.json collector.pub.pem
-jq -r .manifest_sha256 "$T/payload"   # the hash the collector signed ...
-sha256sum MANIFEST.json               # ... equals MANIFEST.json's; the reports' hashes are in $T/payload
-jq -r '.files | to_entries[] | "\\(.value.sha256)  \\(.key)"' MANIFEST.json | sha256sum -c --quiet \\
-  && echo "every file matches MANIFEST.json"
-```
-
-### 3. One measurement
-
-```sh
-M=measurements/<uid>
-dsse "$M/envelope.json" "keys/$(jq -r '.signatures[0].keyid' "$M/envelope.json").pem"
-sha256sum "$T/payload"   # equals payload_sha256 in the receipt and in proof.json's statement
-dsse "$M/receipt.json" collector.pub.pem
-jq -r '.payload_sha256, .key_id, .received_at, .observed_asn' "$T/payload"   # proof.json's statement
-```
-
-### 4. Its inclusion proof in the log
-
-openssl cannot check a Merkle proof. Save this as `$T/inclusion.py` and run
-`python3 "$T/inclusion.py" "$M/proof.json" checkpoint.txt`: it hashes the statement as the log's leaf
-(RFC 6962: SHA-256 of 0x00 and the statement's RFC 8785 bytes, which for this statement of plain strings
-and a number are its keys sorted, without spaces) and climbs the proof as RFC 9162 section 2.1.3.2 says,
-up to the root on the third line of checkpoint.txt.
-
-```python
-import base64, hashlib, json, sys
-doc, note = json.load(open(sys.argv[1])), open(sys.argv[2], encoding="utf-8").read().split("\\n")
-statement, proof = doc["statement"], doc["inclusion"]
-leaf = json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-r, fn, sn = hashlib.sha256(b"\\0" + leaf).digest(), proof["leaf_index"], proof["tree_size"] - 1
-for p in (base64.b64decode(h) for h in proof["hashes"]):
-    if sn == 0:
-        sys.exit("inclusion FAILED: the proof is too long")
-    if fn & 1 or fn == sn:
-        r = hashlib.sha256(b"\\1" + p + r).digest()
-        while fn and not fn & 1:
-            fn, sn = fn >> 1, sn >> 1
-    else:
-        r = hashlib.sha256(b"\\1" + r + p).digest()
-    fn, sn = fn >> 1, sn >> 1
-ok = sn == 0 and r == base64.b64decode(note[2]) and proof["tree_size"] == int(note[1])
-print("inclusion OK" if ok else "inclusion FAILED")
-sys.exit(0 if ok else 1)
-```
-
-The timeline and events files are recomputed from the signed measurements by `probe verify` only.
-"""
-
+UNWITNESSED = "(by the probes' own clocks: no independent witness vouches for these dates)"
 
 LAB_BANNER = (
     "LAB DATA — invented by `probe collector demo-data`; NOT evidence of anything. Every measurement in "
@@ -195,6 +91,11 @@ class BlockingPeriod:
     ended_after: str | None
     ended_by: str | None
     ongoing: bool
+    # The same moments as witnessed brackets in plain words (probe.analysis.brackets.say); None when no
+    # independent witness vouches for them, and the probes' own clocks are quoted as such.
+    began_words: str | None = None
+    ended_words: str | None = None
+    basis: str | None = None  # what the publishing window rested on (basis_words)
 
     @property
     def network_label(self) -> str:
@@ -209,15 +110,23 @@ class BlockingPeriod:
 
     @property
     def began(self) -> str:
+        if self.began_words:
+            if self.began_after:
+                return f"began {self.began_words}"
+            return f"was already in place when the data begins (first measurement made {self.began_words})"
         if self.began_after:
-            return f"began between {when(self.began_after)} and {when(self.began_by)}"
-        return f"was already in place when the data begins (first seen {when(self.began_by)})"
+            return f"began between {when(self.began_after)} and {when(self.began_by)} {UNWITNESSED}"
+        return f"was already in place when the data begins (first seen {when(self.began_by)} {UNWITNESSED})"
 
     @property
     def ended(self) -> str:
+        if self.ended_words:
+            if self.ongoing:
+                return f"was still observed at the last measurement, made {self.ended_words}"
+            return f"ended {self.ended_words}"
         if self.ongoing:
-            return f"still observed at the last measurement, {when(self.last_seen)}"
-        return f"ended between {when(self.ended_after)} and {when(self.ended_by)}"
+            return f"still observed at the last measurement, {when(self.last_seen)} {UNWITNESSED}"
+        return f"ended between {when(self.ended_after)} and {when(self.ended_by)} {UNWITNESSED}"
 
 
 @dataclass(frozen=True)
@@ -247,9 +156,12 @@ class ReportFacts:
     rules: list[str] = field(
         default_factory=lambda: [
             f"a day counts as blocked on a network only when at least {MIN_BLOCKED} measurements found it "
-            f"blocked, from at least {MIN_PROBES} distinct probes (or one probe in 3 separate hours), "
-            f"{METHOD_SHARE:.0%} of them by the same method, and at most {MAX_ACCESSIBLE_SHARE:.0%} of "
-            "all measurements that day reached the site;",
+            f"blocked, {METHOD_SHARE:.0%} of them by the same method, and at most "
+            f"{MAX_ACCESSIBLE_SHARE:.0%} of all measurements that day reached the site;",
+            f"a state is published only from whole days and with a basis: at least {MIN_ATTESTED_PROBES} "
+            f"distinct probes whose network the collector attested, or {MIN_VOUCHED_PROBES} vouched probe; "
+            "measurements whose network was only claimed, or whose time lies outside its bracket, are "
+            "shown but never counted;",
             f"a change (blocked, or no longer blocked) is published only after {PUBLISH_AFTER} consecutive "
             "days in the new state;",
             "a probe's results for a day are set aside when its own control sites failed more than 75 % of "
@@ -257,6 +169,16 @@ class ReportFacts:
         ]
     )
     lab: bool = False  # the measurements were invented (probe.lab.history): not evidence of anything
+    # When the measurements were made, as a witnessed bracket in plain words; None: not witnessed
+    tested_words: str | None = None
+    # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
+    witnessed_days: tuple[str | None, ...] = (None, None)
+
+    @property
+    def tested(self) -> str:
+        if self.tested_words:
+            return self.tested_words
+        return f"between {when(self.first_at)} and {when(self.last_at)} {UNWITNESSED}"
 
     @property
     def country(self) -> str:
@@ -265,13 +187,20 @@ class ReportFacts:
 
     @property
     def period_start(self) -> str:
-        return day(self.since.isoformat()) if self.since else day(self.first_at)
+        """The period asked for, else the witnessed first day, else the probes' clocks (marked so)."""
+        if self.since:
+            return day(self.since.isoformat())
+        return (
+            day(self.witnessed_days[0]) if self.witnessed_days[0] else f"{day(self.first_at)} (probe clock)"
+        )
 
     @property
     def period_end(self) -> str:
         if self.until:
             return day((self.until - timedelta(seconds=1)).isoformat())
-        return day(self.last_at)
+        return (
+            day(self.witnessed_days[-1]) if self.witnessed_days[-1] else f"{day(self.last_at)} (probe clock)"
+        )
 
     @property
     def site(self) -> str:
@@ -298,11 +227,22 @@ class ReportFacts:
         blocked_nets = len({p.asn for p in self.periods})
         head = (
             f"{self.measurements} measurements of {self.site} from {self.probes} probes on {nets} "
-            f"network{'s' if nets != 1 else ''} between {self.period_start} and {self.period_end}."
+            f"network{'s' if nets != 1 else ''}, made {self.tested}."
         )
         if blocked_nets:
             return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
         return head + " No corroborated blocking was observed."
+
+
+def basis_words(row: dict[str, object]) -> str:
+    """The basis of a published change (an event row, probe.analysis.timeline.basis_row), in words."""
+    return (
+        f"Published on the basis of {row['probes']} probes ({row['probes_vouched']} vouched, "
+        f"{row['probes_attested']} with networks attested by the collector): {row['measurements_attested']} "
+        f"measurements attested, {row['measurements_observed']} observed from the network; "
+        f"{row['measurements_claimed']} whose network was only claimed and {row['measurements_out_of_time']} "
+        "outside their time bracket were shown but not counted."
+    )
 
 
 def when(iso: str | None) -> str:
@@ -388,8 +328,7 @@ def render_pdf(facts: ReportFacts) -> bytes:
 
     pdf.heading("What was measured")
     pdf.para(
-        f"The site {facts.site} was tested {facts.measurements} times between {when(facts.first_at)} and "
-        f"{when(facts.last_at)} by {facts.probes} probes (distinct signing keys): {facts.vouched} vouched "
+        f"The site {facts.site} was tested {facts.measurements} times {facts.tested} by {facts.probes} probes (distinct signing keys): {facts.vouched} vouched "
         f"for by an invitation, {facts.unverified} unverified (enrolled without one). A probe's key changes "
         f"with each network and each quarter of the year. {facts.controls} measurements of control sites "
         "by the same probes are included, because the rules use them."
@@ -412,6 +351,7 @@ def render_pdf(facts: ReportFacts) -> bytes:
         pdf.para(
             f"{p.domain} on {p.network_label}: blocked by {p.method_words} ({p.confidence or 'likely'}). "
             f"The blocking {p.began}; {p.ended}."
+            + (f" {p.basis}" if p.basis else "")
             + (f' The probes reported: "{p.probe_words}"' if p.probe_words else "")
         )
     pdf.para("How measurements become a finding (timeline rules " + facts.rules_version + "):")
@@ -442,8 +382,12 @@ PROVES = [
     "Each measurement is signed by a probe's key: the signature proves which key produced the record and that "
     "nobody changed a byte of it since.",
     "The collector's signed receipt and the public log prove the record was received no later than the "
-    "checkpoint, and that the collector cannot remove or back-date it without publishing a contradictory "
-    "checkpoint.",
+    "checkpoint. The dates in this report are brackets vouched for by independent witnesses, who cosigned "
+    "the log's checkpoints with the time they saw them: a measurement was made after the witnessed checkpoint "
+    "its probe had seen, and before the first witnessed checkpoint that holds it. The collector cannot "
+    "back-date a record, or show a different log to someone else, without contradicting those "
+    "cosignatures. A date no witness vouches for rests on the collector's word and the probes' clocks alone, "
+    "and this report says so where it gives one.",
     "A signature does not prove the measurement is true: a volunteer's device, or a fake probe, can lie. "
     "That is why this report counts distinct probes and networks, labels each probe's enrolment tier, and "
     "requires corroboration by several measurements and probes before it says 'blocked'.",

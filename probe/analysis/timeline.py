@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, hour_iso
+from probe.analysis.facts import ATTESTED, CONTROL_CATEGORY, OBSERVED, Fact, hour_iso
 from probe.analysis.rules import (
     CONTRADICTS,
     EVENT_RULE,
@@ -84,7 +84,21 @@ class Cell:
             "last_at": self.last_at,
             "complete": self.complete,
             "rules_version": TIMELINE_RULES_VERSION,
+            **basis_row(d),
         }
+
+
+def basis_row(d: Decision) -> dict[str, int]:
+    """What a state rests on, for every cell, event, alert, export row and report: measurements by network
+    evidence (and those outside their time bracket), and probes whose network was attested."""
+    b = d.basis
+    return {
+        "measurements_attested": b.get("attested", 0),
+        "measurements_observed": b.get("observed", 0),
+        "measurements_claimed": b.get("claimed", 0),
+        "measurements_out_of_time": b.get("out_of_time", 0),
+        "probes_attested": b.get("probes_attested", 0),
+    }
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,7 @@ class Event:
     # False for a state_at_start: the state may have begun before `first_seen`, and `last_contradicting`
     # may exist before the data read.
     start_known: bool = True
+    basis: Decision | None = None  # the decision of the window that published the change
 
     def row(self) -> dict[str, Any]:
         def at(s: Seen | None) -> str | None:
@@ -146,6 +161,9 @@ class Event:
             "start_known": self.start_known,
             "rule_id": EVENT_RULE,
             "rules_version": TIMELINE_RULES_VERSION,
+            "probes": self.basis.probes if self.basis else 0,
+            "probes_vouched": self.basis.tiers.get("vouched", 0) if self.basis else 0,
+            **(basis_row(self.basis) if self.basis else basis_row(Decision("inconclusive", ""))),
         }
 
 
@@ -200,13 +218,16 @@ def event_kind(before: str | None, state: str) -> str:
 
 
 def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
-    """Published changes: a state counts once PUBLISH_AFTER consecutive windows with data show it.
-    Inconclusive windows publish nothing and break a run; windows without data are skipped."""
+    """Published changes: a state counts once PUBLISH_AFTER consecutive complete windows with data show it.
+    Inconclusive windows (among them uncorroborated ones) publish nothing and break a run; windows without
+    data are skipped; a window still open is provisional and publishes nothing."""
     changes: list[tuple[str | None, int, int]] = []  # (previous state, run's first cell, publishing cell)
     published: str | None = None
     run_state: str | None = None
     run_first = run_len = 0
     for i, cell in enumerate(cells):
+        if not cell.complete:
+            continue
         if cell.state not in PUBLISHED_STATES:
             run_state, run_len = None, 0
             continue
@@ -218,6 +239,8 @@ def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
             changes.append((published, run_first, i))
             published = cell.state
     events = []
+    # Only counted measurements bound an event's dates: a claimed or out-of-bracket one is no evidence.
+    facts = [f for f in facts if f.time_ok and f.evidence in (ATTESTED, OBSERVED)] if changes else []
     for n, (before, first, at) in enumerate(changes):
         state = cells[at].state
         begin = cells[first].start
@@ -253,6 +276,7 @@ def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
                 else None,
                 ongoing=n + 1 == len(changes),
                 start_known=before is not None,
+                basis=cells[at].decision,
             )
         )
     return events

@@ -23,6 +23,7 @@ from probe.cli import (
     targets,
     upload,
     verify,
+    witness,
 )
 from probe.cli.common import UserError, err
 from probe.config import ConfigError
@@ -56,6 +57,7 @@ app.add_typer(control.app, name="control")
 app.add_typer(collector.app, name="collector")
 app.add_typer(export.app, name="export")
 app.add_typer(ooni_import.app, name="import")
+app.add_typer(witness.app, name="witness")
 
 
 def _version(value: bool) -> None:

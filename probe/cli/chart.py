@@ -102,7 +102,7 @@ def chart(
 
 
 def network_names(conn: Connection) -> dict[str, str]:
-    """Row labels: "AS<n>" -> the network name the latest probe on that ASN reported."""
-    from probe.analysis.dashboard.pages import network_names as names_by_asn
+    """Row labels: "AS<n>" -> the network's name in the collector's own ip2asn table."""
+    from probe.analysis.query import network_names as names_by_asn
 
     return {f"AS{asn}": name for asn, name in names_by_asn(conn).items()}

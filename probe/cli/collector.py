@@ -206,6 +206,61 @@ def _storage_job(config: Path | None, job: Any) -> Any:
         storage.close()
 
 
+@app.command("witnesses")
+def witnesses(config: ConfigOption = None) -> None:
+    """Show each configured witness: the size it last cosigned, its last error, and any fork it reported.
+
+    While a fork report is open the collector signs no checkpoint; `probe collector resume` clears it.
+    """
+    from probe.collector.db import Connection
+
+    s = settings(config)
+
+    def job(conn: Connection) -> tuple[list[Any], list[Any], int]:
+        rows = conn.execute("SELECT witness, size, last_error, attempted_at FROM witness_progress").fetchall()
+        halts = conn.execute(
+            "SELECT id, witness, reason, halted_at FROM signing_halts WHERE cleared_at IS NULL ORDER BY id"
+        ).fetchall()
+        head = conn.execute("SELECT max(size) FROM checkpoints").fetchone()[0]
+        return rows, halts, int(head or 0)
+
+    rows, halts, head = _storage_job(config, job)
+    seen = {str(r[0]): r for r in rows}
+    if not s.collector.witnesses:
+        out.print("no witness is configured (collector.witnesses): checkpoints are not witnessed")
+    for w in s.collector.witnesses:
+        r = seen.get(w.key)
+        state = "never asked" if r is None else f"cosigned up to {r[1]} of {head} entries"
+        problem = f"; last error at {r[3]}: {r[2]}" if r is not None and r[2] else ""
+        out.print(f"{w.url}  {w.key.split('+')[0]}  {state}{problem}", markup=False)
+    for h in halts:
+        out.print(
+            f"SIGNING STOPPED (#{h[0]}, {h[3]}): witness {h[1].split('+')[0]} reported: {h[2]}", markup=False
+        )
+    if halts:
+        raise typer.Exit(1)
+
+
+@app.command("resume")
+def resume(
+    config: ConfigOption = None,
+    note: Annotated[
+        str, typer.Option("--note", help="What the operator found and did (kept with the halt).")
+    ] = "",
+) -> None:
+    """Sign checkpoints again after a witness reported a fork, once an operator has found the cause.
+
+    A fork means a second log signed with this collector's key: rotate the key or stop the other copy
+    first, or the witnesses will refuse every checkpoint again.
+    """
+    from probe.collector.witnessing import resume as clear
+
+    if not note.strip():
+        fail("say what you found and did with --note (it is kept with the fork report)")
+    cleared = _storage_job(config, lambda conn: clear(conn, note.strip()))
+    out.print(f"cleared {cleared} fork report(s); the collector signs checkpoints again")
+
+
 @app.command("subscribe")
 def subscribe(
     url: Annotated[str, typer.Argument(help="Where to POST alerts (http:// or https://).")],

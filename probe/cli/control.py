@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from probe.asn import AsnTable
-from probe.cli.common import ConfigOption, err, settings
+from probe.cli.common import ConfigOption, err, fail, settings
 
 app = typer.Typer(help="The control service (test helper) that probes compare against.", no_args_is_help=True)
 
@@ -21,12 +21,19 @@ def serve(
     """Serve POST /api/v1/control: measure a URL with this machine's own resolvers and network.
 
     Run it somewhere uncensored. Callers' addresses are mapped to a network (control.asn_db) and dropped.
+    It serves probe keys enrolled at control.collector_url (or, in a lab, any signing key with
+    control.open_to_any_key).
     """
     import uvicorn
 
     from probe.control.service import uvicorn_config
 
     s = settings(config)
+    if not s.control.collector_url and not s.control.open_to_any_key:
+        fail(
+            "set control.collector_url to the collector whose enrolled probes this control serves (or, in a "
+            "lab only, control.open_to_any_key = true): otherwise it would refuse every request"
+        )
     if s.control.asn_db:
         AsnTable.load(s.control.asn_db)  # fail now, with the line number, rather than at the first request
     listen_host = host or s.control.listen_host

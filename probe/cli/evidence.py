@@ -67,10 +67,13 @@ def evidence(
     if collector is not None:
         _fetch(collector, filters.as_dict(), output, lab_data)
         return
-    where = data_dir or settings(config).collector.data_dir
+    cfg = settings(config).collector
+    where = data_dir or cfg.data_dir
     with collector_database(config, where) as conn:
         try:
-            built = write_bundle(conn, collector_key(where), filters, output, lab_ok=lab_data)
+            built = write_bundle(
+                conn, collector_key(where), filters, output, quorum=cfg.witness_quorum, lab_ok=lab_data
+            )
         except BundleError as exc:
             fail(str(exc))
         except sqlite3.Error as exc:

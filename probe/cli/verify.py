@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from probe.analysis.provenance import LAB_NOTICE
 from probe.cli.common import err, fail, out
 from probe.verify import VerifyInputError, verify_file
+
+if TYPE_CHECKING:
+    from probe.analysis.bundle_dates_verify import Saved
+    from probe.analysis.bundle_verify import Trust
 
 
 def verify(
@@ -35,7 +39,46 @@ def verify(
             "--allow-unsequenced", help="Exit 0 when all but the log inclusion verifies (not in the log yet)."
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every check, not one line.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show every check, not one line; for a bundle, each measurement's network evidence and time "
+            "bracket.",
+        ),
+    ] = False,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            help="A witness's cosignature/v1 verifier key you trust (repeat for several); bundles only.",
+        ),
+    ] = None,
+    witness_quorum: Annotated[
+        int | None,
+        typer.Option(
+            "--witness-quorum",
+            min=1,
+            help="How many of those witnesses must agree (default: the bundle's policy).",
+        ),
+    ] = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint of this log you saved earlier (repeatable): verify fails if it and the "
+            "bundle's are inconsistent (a fork).",
+        ),
+    ] = None,
+    consistency: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--consistency",
+            help="A consistency proof (the collector's /api/v1/log/proof/consistency answer) linking a "
+            "--checkpoint to the bundle's.",
+        ),
+    ] = None,
 ) -> None:
     """Verify an evidence record or bundle offline: signatures, receipts, log inclusion, checkpoint.
 
@@ -45,8 +88,27 @@ def verify(
     (GET /api/v1/log/key), or pass --log-key.
     """
     if is_bundle(file):
-        verify_bundle_command(file, log_key)
+        from probe.analysis.bundle_verify import Trust
+        from probe.log import NoteError
+        from probe.log.cosignature import CosignatureVerifier
+
+        for vkey in witness_key or ():
+            try:
+                CosignatureVerifier.from_vkey(vkey)
+            except NoteError as exc:
+                fail(f"--witness-key {vkey[:60]!r} is not a witness key: {exc}")
+
+        trust = Trust(
+            log_key=log_key,
+            witness_keys=tuple(witness_key or ()),
+            quorum=witness_quorum,
+            checkpoints=tuple(_saved(p) for p in checkpoint or ()),
+            proofs=tuple(_saved(p) for p in consistency or ()),
+        )
+        verify_bundle_command(file, trust, verbose)
         return
+    if witness_key or checkpoint or consistency:
+        fail("--witness-key, --checkpoint and --consistency apply to bundles (.zip), not to one record")
     pem: bytes | None = None
     if probe_key is not None:
         try:
@@ -87,15 +149,28 @@ def is_bundle(path: Path) -> bool:
         return False
 
 
-def verify_bundle_command(path: Path, log_key: str | None) -> None:
-    from probe.analysis.bundle_summary import describe, lab_line
+def _saved(path: Path) -> Saved:
+    from probe.analysis.bundle_dates_verify import Saved
+
+    try:
+        return Saved(str(path), path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text: give a checkpoint note or a consistency proof (JSON)")
+
+
+def verify_bundle_command(path: Path, trust: Trust, each: bool = False) -> None:
+    from probe.analysis.bundle_summary import describe, each_measurement, lab_line
     from probe.analysis.bundle_verify import BundleInputError, verify_bundle
 
     try:
-        summary = verify_bundle(path, log_key=log_key)
+        summary = verify_bundle(path, trust=trust)
     except BundleInputError as exc:
         fail(str(exc))
     for line in describe(summary):
+        out.print(line, markup=False, highlight=False)
+    for line in each_measurement(summary) if each else []:
         out.print(line, markup=False, highlight=False)
     out.print(f"elapsed      {summary.elapsed_s:.2f} s", markup=False, highlight=False)
     lab = lab_line(summary)
@@ -103,11 +178,24 @@ def verify_bundle_command(path: Path, log_key: str | None) -> None:
         err.print(lab, markup=False)
     if summary.ok:
         verdict = "VERIFIED (lab data: not evidence)" if lab else "VERIFIED"
-        out.print(f"{verdict}: every file and every check above", markup=False, highlight=False)
+        if not summary.witnessed:
+            dates = "DATES NOT WITNESSED: they rest on the collector's word alone"
+        elif summary.witness_keys_from_user:
+            dates = (
+                f"dates witnessed ({summary.quorum} of the {len(summary.witness_keys)} witness keys you gave)"
+            )
+        else:
+            dates = (
+                "dates cosigned by witness keys that came in the bundle itself: compare them with the keys "
+                "the witnesses publish (--witness-key)"
+            )
+        if not summary.log_key_from_user:
+            verdict += " (against the collector key the bundle carries itself)"
+        out.print(f"{verdict}: every file and every check above; {dates}", markup=False, highlight=False)
         if not summary.log_key_from_user:
             err.print(
-                f"note: the log key came from the bundle ({summary.log_key}); compare it with the collector's "
-                "published key, or pass --log-key",
+                f"note: this bundle vouches for itself: the log key came from the bundle ({summary.log_key}); "
+                "compare it with the collector's published key, or pass --log-key",
                 markup=False,
             )
         return

@@ -34,9 +34,12 @@ from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads, Lanes
 from probe.collector.records import evidence
-from probe.collector.sequencer import b64, latest, sequence
+from probe.collector.sequencer import SigningHalted, b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, SqlStorage, Storage, StorageUnavailable, open_storage
+from probe.collector.trust import start_trust
+from probe.collector.wire import WireError, split_envelopes
+from probe.collector.witnessing import Submitter, latest_witnessed
 from probe.config import Settings
 from probe.control.service import ControlEndpoint
 from probe.lists import builtin_lists
@@ -78,9 +81,9 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     asn = AsnTable.load(asn_path) if asn_path.exists() else AsnTable.empty()
     db: Storage = storage or open_storage(cfg)
     keys = KeyCache(db)
-    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db))
+    ingestor = Ingestor(cfg, db, key, keys, RateLimiter(cfg.rate_per_key_per_min, db), asn.country_of)
     metrics = Metrics()
-    control = ControlEndpoint(settings, key, asn)
+    control = ControlEndpoint(settings, key, asn, keys.enrolled)
     clients = ClientKeys(asn)
     enrolments = EnrolLimits(clients, cfg.enrol_per_address_per_hour, cfg.enrol_per_network_per_hour)
     bodies = BodyBudget(cfg.max_body_memory_bytes)
@@ -89,13 +92,28 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     heavy: Storage = HeavyReads(db, cfg.heavy_workers) if isinstance(db, SqlStorage) else db
     offload = heavy.run if isinstance(heavy, HeavyReads) else asyncio.to_thread
     wake = asyncio.Event()
+    witnessed = asyncio.Event()
+    witness_keys = [w.key for w in cfg.witnesses]
+    if len(witness_keys) < cfg.witness_quorum and witness_keys:
+        raise ValueError(
+            f"collector.witness_quorum is {cfg.witness_quorum} but only {len(witness_keys)} witness(es) "
+            "are configured"
+        )
+    halted_logged = False
 
     async def sequencer() -> None:
+        nonlocal halted_logged
         while True:
             try:
                 signed = await db.write(lambda conn: sequence(conn, key))
+                halted_logged = False
                 if signed is not None:
                     metrics.log_size.set(signed.size)
+                    witnessed.set()
+            except SigningHalted as exc:
+                if not halted_logged:
+                    log.error("sequencer: %s", exc)
+                    halted_logged = True
             except StorageUnavailable as exc:
                 log.warning("sequencer: storage unavailable (%s); will retry", exc)
             except Exception:
@@ -123,10 +141,26 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
                     log.exception("alerts: a pass failed; it will run again")
                 await asyncio.sleep(1.0)
 
+    async def witnesser() -> None:
+        """Each new checkpoint to every witness; a witness that failed is asked again after its pause."""
+        async with httpx.AsyncClient(timeout=cfg.webhook_timeout_s, follow_redirects=False) as client:
+            submitter = Submitter(db, cfg.witnesses, cfg.witness_retry_s, client)
+            while True:
+                try:
+                    await submitter.run_once()
+                except Exception:
+                    log.exception("witnesses: a round failed; it will run again")
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(witnessed.wait(), min(cfg.witness_retry_s, 5.0))
+                witnessed.clear()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await start_trust(db, key, asn)
         async with control.running(), asyncio.TaskGroup() as group:
             tasks = [group.create_task(sequencer()), group.create_task(alerter())]
+            if cfg.witnesses:
+                tasks.append(group.create_task(witnesser()))
             try:
                 yield
             finally:
@@ -229,13 +263,14 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
 
     async def ingest_body(request: Request, body: bytes) -> Response:
         try:
-            parsed: Any = await ingestor.cpu(partial(json.loads, body))  # never on the event loop
-        except (ValueError, RecursionError):
+            raws, batch = await ingestor.cpu(partial(split_envelopes, body))  # never on the event loop
+        except WireError as exc:
+            metrics.rejected.labels(exc.reason).inc()
+            return error(400, exc.reason, exc.detail)
+        except RecursionError:
             metrics.rejected.labels("bad_json").inc()
             return error(400, "bad_json", "the body is not JSON")
-        batch = isinstance(parsed, dict) and "envelopes" in parsed
-        raws = parsed["envelopes"] if batch else [parsed]
-        if not isinstance(raws, list) or not raws:
+        if not raws:
             metrics.rejected.labels("bad_envelope").inc()
             return error(400, "bad_envelope", '"envelopes" must be a non-empty list')
         if len(raws) > cfg.max_batch:
@@ -269,9 +304,11 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         return Response(await asyncio.to_thread(found.record.model_dump_json), media_type="application/json")
 
     async def checkpoint(request: Request) -> Response:
-        head = await db.read(latest)
+        """The latest checkpoint; with witnesses configured, the latest that a quorum cosigned, with the
+        cosignatures, so that a probe's time anchor is always a checkpoint already witnessed."""
+        head = await db.read(lambda conn: latest_witnessed(conn, witness_keys, cfg.witness_quorum))
         if head is None:
-            return error(404, "empty_log", "no checkpoint has been signed yet")
+            return error(404, "empty_log", "no checkpoint has been signed (and witnessed) yet")
         return PlainTextResponse(head.note)
 
     async def inclusion(request: Request) -> Response:
@@ -350,7 +387,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
             *analysis_routes(heavy, error),
-            *evidence_routes(heavy, key, error),
+            *evidence_routes(heavy, key, error, cfg.witness_quorum),
             *export_routes(heavy, error),
             *dashboard_routes(heavy, key.verifier_key(), cfg, offload),
         ],

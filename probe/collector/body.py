@@ -130,6 +130,8 @@ async def read_body(
         out += rest
         if len(out) > max_decompressed:
             raise BodyError(413, "too_large", f"the body inflates past {max_decompressed} bytes")
-        if not inflate.eof:
-            raise BodyError(400, "bad_encoding", f"the {encoding} body is truncated")
+        if not inflate.eof or inflate.unused_data:  # strict: one whole member, nothing after it
+            raise BodyError(
+                400, "bad_encoding", f"the {encoding} body is truncated or has bytes after its end"
+            )
     return bytes(out)

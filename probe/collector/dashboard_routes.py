@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from probe.analysis.dashboard import pages
 from probe.analysis.provenance import is_lab
-from probe.analysis.query import FilterError, Filters, parse_when
+from probe.analysis.query import FilterError, Filters, network_names, parse_when
 from probe.collector.headers import attachment
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
@@ -133,7 +133,10 @@ def dashboard_routes(
                 "measurement", "No measurement with this id or payload hash is stored here."
             )
         base = str(request.base_url)
-        context = await offload(partial(pages.measurement_page, found.record, found.row.envelope, base))
+        names = await db.read(network_names)
+        context = await offload(
+            partial(pages.measurement_page, found.record, found.row.envelope, base, names)
+        )
         return await page("measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:

@@ -25,7 +25,9 @@ from probe.collector.storage import Storage
 CHUNK = 256 * 1024
 
 
-def evidence_routes(db: Storage, key: CollectorKey, error: Callable[..., Response]) -> list[Route]:
+def evidence_routes(
+    db: Storage, key: CollectorKey, error: Callable[..., Response], quorum: int = 1
+) -> list[Route]:
     async def evidence(request: Request) -> Response:
         q = request.query_params
         if not q.get("domain"):
@@ -43,7 +45,7 @@ def evidence_routes(db: Storage, key: CollectorKey, error: Callable[..., Respons
             path = Path(name)
             try:
                 with os.fdopen(fd, "wb") as out:
-                    built = build_bundle(conn, key, filters, out, lab_ok=lab_ok)
+                    built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise

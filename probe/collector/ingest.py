@@ -1,15 +1,19 @@
 """The ingestion contract (EVIDENCE.md), one envelope at a time, in its fixed order:
 
-parse envelope -> verify signature (before the payload is parsed) -> key enrolled and not revoked ->
-parse and validate the payload -> observed ASN (from the address, in memory, then dropped) -> time
-checks -> insert keyed on SHA-256(payload) -> durable commit -> signed receipt.
+parse envelope (exactly one signature) -> key enrolled and not revoked -> verify signature (before the
+payload is parsed) -> payload bytes: UTF-8, no duplicate keys, within bounds, RFC 8785 canonical ->
+strict validation (no coercion, ranges) -> observed ASN (from the address, in memory, then dropped) ->
+time checks -> network evidence and time bracket (probe.collector.attest) -> insert keyed on
+SHA-256(payload), the envelope stored as the exact bytes received -> durable commit -> signed receipt.
 
-Every rejection is an `IngestResult` with a status and a machine-readable reason.
+Every rejection is an `IngestResult` with a 4xx status and a machine-readable reason (429 and 503 ask
+the probe to retry).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import math
@@ -23,14 +27,18 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from probe.analysis.facts import fact_of
+from probe.analysis.facts import epoch_hour, fact_of
+from probe.collector.attest import network_evidence, time_bracket
 from probe.collector.db import Connection, is_postgres
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
+from probe.collector.wire import Received, WireError, check_payload
 from probe.config import CollectorSettings
 from probe.models.evidence import IngestResult, Receipt
-from probe.models.measurement import Measurement
+from probe.models.measurement import Measurement, TimeAnchor
 from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
+
+CountryOf = Callable[[int], str | None]  # ASN -> country code, from the collector's own ip2asn table
 
 FUTURE_SLACK = timedelta(hours=1)
 T = TypeVar("T")
@@ -63,6 +71,11 @@ class KeyCache:
             found = (now, Ed25519PublicKey.from_public_bytes(row.public_key), row)
             self._keys[key_id] = found
         return found[1], found[2]
+
+    async def enrolled(self, key_id: str) -> Ed25519PublicKey | None:
+        """The key when it is enrolled and not revoked (what the collector's control serves)."""
+        found = await self.get(key_id)
+        return found[0] if found is not None and found[1].revoked_at is None else None
 
     def forget(self, key_id: str) -> None:
         self._keys.pop(key_id, None)
@@ -172,16 +185,25 @@ def asn_problem(m: Measurement) -> str | None:
 class Signed:
     """An envelope whose signature verified: what the rest of the checks need."""
 
-    raw: dict[str, Any]
+    received: Received
     key_id: str
     body: bytes
-    tier: str
+    row: ProbeRow
+
+
+@dataclass
+class Valid:
+    """A measurement whose payload passed every check: what its receipt and fact need."""
+
+    signed: Signed
+    m: Measurement
 
 
 class Ingestor:
     """The contract's checks for a batch, in stages: what costs CPU (parsing envelopes, verifying
-    signatures, validating payloads, signing receipts) runs on a worker thread, one call per stage for the
-    whole batch, so the event loop only waits for it; key lookups and the rate limit run between stages."""
+    signatures, validating payloads, signing receipts) runs on ingest's own threads, one call per stage for
+    the whole batch, so the event loop only waits for it; key lookups, the rate limit and the time anchors'
+    signing times (database reads) run between stages."""
 
     def __init__(
         self,
@@ -190,16 +212,20 @@ class Ingestor:
         key: CollectorKey,
         keys: KeyCache,
         limiter: RateLimiter,
+        country_of: CountryOf | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
         self.key = key
         self.keys = keys
         self.limiter = limiter
+        self.country_of = country_of or (lambda asn: None)
+        self.control_keys = {key.key_id: key.private.public_key()}
         self.log_within_s = max(5, math.ceil(settings.checkpoint_interval_s * 5))
         self.max_payload_b64 = 4 * -(-settings.max_measurement_bytes // 3)
         # Ingest's own threads: its CPU work never queues behind page rendering or other thread work.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="collector-ingest")
+        self._anchors: dict[tuple[int, str], str | None] = {}  # checkpoints never change: cached
 
     async def cpu(self, job: Callable[[], T]) -> T:
         """Run CPU-bound work of ingest on its own threads, off the event loop."""
@@ -208,16 +234,41 @@ class Ingestor:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    async def anchor_signed_at(self, anchor: TimeAnchor | None) -> str | None:
+        """When this collector signed the checkpoint a measurement names as its time anchor; None when it
+        names none, or one this collector never signed (then it bounds nothing)."""
+        if anchor is None:
+            return None
+        slot = (anchor.tree_size, anchor.root_hash)
+        if slot not in self._anchors:
+
+            def job(conn: Any) -> str | None:
+                row = conn.execute(
+                    "SELECT root, signed_at FROM checkpoints WHERE size = ?", [anchor.tree_size]
+                ).fetchone()
+                if row is None or base64.b64encode(bytes(row[0])).decode() != anchor.root_hash:
+                    return None
+                return str(row[1])
+
+            found = await self.storage.read(job)
+            if found is None:
+                return None  # not cached: the checkpoint may be signed a moment later
+            if len(self._anchors) > 10_000:
+                self._anchors.clear()
+            self._anchors[slot] = found
+        return self._anchors[slot]
+
     async def check(
-        self, raw: Any, observed_asn: int | None, received_at: str
+        self, received: Received | Any, observed_asn: int | None, received_at: str
     ) -> IngestResult | NewMeasurement:
-        """Every check before storage, in the contract's order."""
-        return (await self.check_all([raw], observed_asn, received_at))[0]
+        """Every check before storage, in the contract's order. `received`: the envelope's JSON and exact
+        bytes (a bare JSON value is re-serialised: only for callers inside the collector)."""
+        return (await self.check_all([received], observed_asn, received_at))[0]
 
     async def check_all(
-        self, raws: list[Any], observed_asn: int | None, received_at: str
+        self, items: list[Received | Any], observed_asn: int | None, received_at: str
     ) -> list[IngestResult | NewMeasurement]:
-        envelopes = await self.cpu(lambda: [self.envelope_of(raw) for raw in raws])
+        envelopes = await self.cpu(lambda: [self.envelope_of(item) for item in items])
         keys: dict[str, tuple[Ed25519PublicKey, ProbeRow] | None] = {}
         for i, e in enumerate(envelopes):
             if isinstance(e, tuple) and e[1].signatures[0].keyid not in keys:
@@ -236,9 +287,24 @@ class Ingestor:
                 wait = await self.limiter.take(item.key_id)
                 if wait > 0:
                     signed[i] = reject(429, "rate_limited", f"retry after {math.ceil(wait)} s")
-        return await self.cpu(lambda: [self.finish(item, observed_asn, received_at) for item in signed])
+        valid = await self.cpu(lambda: [self.validate(item, received_at) for item in signed])
+        anchors = [
+            await self.anchor_signed_at(v.m.time_anchor) if isinstance(v, Valid) else None for v in valid
+        ]
+        return await self.cpu(
+            lambda: [
+                self.finish(v, observed_asn, received_at, anchor)
+                for v, anchor in zip(valid, anchors, strict=True)
+            ]
+        )
 
-    def envelope_of(self, raw: Any) -> IngestResult | tuple[dict[str, Any], Envelope]:
+    def envelope_of(self, item: Received | Any) -> IngestResult | tuple[Received, Envelope]:
+        received = (
+            item
+            if isinstance(item, Received)
+            else Received(item, json.dumps(item, separators=(",", ":")).encode())
+        )
+        raw = received.value
         if not isinstance(raw, dict):
             return reject(
                 400, "bad_envelope", "an envelope is a JSON object with payloadType, payload, signatures"
@@ -249,21 +315,23 @@ class Ingestor:
                 413, "too_large", f"a measurement is at most {self.settings.max_measurement_bytes} bytes"
             )
         try:
-            envelope = Envelope.model_validate(raw)
+            envelope = Envelope.model_validate(raw, strict=True)
         except ValidationError as exc:
             return reject(400, "bad_envelope", f"{exc.error_count()} invalid fields")
         if envelope.payloadType != MEASUREMENT_TYPE:
             return reject(415, "wrong_type", f"payloadType must be {MEASUREMENT_TYPE}")
-        return raw, envelope
+        if len(envelope.signatures) != 1:
+            return reject(400, "signatures", "a measurement carries exactly one signature, by its probe key")
+        return received, envelope
 
     def verify(
         self,
-        item: IngestResult | tuple[dict[str, Any], Envelope],
+        item: IngestResult | tuple[Received, Envelope],
         keys: dict[str, tuple[Ed25519PublicKey, ProbeRow] | None],
     ) -> IngestResult | Signed:
         if isinstance(item, IngestResult):
             return item
-        raw, envelope = item
+        received, envelope = item
         key_id = envelope.signatures[0].keyid
         known = keys.get(key_id)
         if known is None:
@@ -276,20 +344,24 @@ class Ingestor:
         except SignatureError as exc:
             reason = "bad_base64" if "base64" in str(exc) else "bad_signature"
             return reject(400, reason, str(exc))
-        return Signed(raw, key_id, body, row.tier)
+        return Signed(received, key_id, body, row)
 
-    def finish(
-        self, item: IngestResult | Signed, observed_asn: int | None, received_at: str
-    ) -> IngestResult | NewMeasurement:
-        """The payload's checks, then the receipt, for an envelope whose signature verified."""
+    def validate(self, item: IngestResult | Signed, received_at: str) -> IngestResult | Valid:
+        """The payload's checks, for an envelope whose signature verified."""
         if isinstance(item, IngestResult):
             return item
         key_id, body = item.key_id, item.body
         try:
-            m = Measurement.model_validate_json(body)
+            check_payload(body)
+        except WireError as exc:
+            return reject(422, exc.reason, exc.detail)
+        try:
+            m = Measurement.model_validate_json(body, strict=True, context={"ingest": True})
         except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
             return reject(
-                422, "bad_payload", f"{exc.error_count()} invalid fields, first: {exc.errors()[0]['msg']}"
+                422, "bad_payload", f"{exc.error_count()} invalid fields, first: {where}: {first['msg']}"
             )
         if m.probe.key_id != key_id:
             return reject(422, "bad_payload", "probe.key_id does not name the key that signed the envelope")
@@ -301,12 +373,26 @@ class Ingestor:
         except (ValueError, OverflowError, OSError):
             return reject(422, "bad_payload", "started_at is not an ISO 8601 time")
         now = datetime.fromisoformat(received_at.replace("Z", "+00:00"))
-        if started.tzinfo is None:
-            return reject(422, "bad_payload", "started_at must carry a UTC offset")
         if started > now + FUTURE_SLACK:
             return reject(422, "future_start", f"started_at {m.started_at} is more than an hour ahead")
         if started < now - timedelta(days=self.settings.max_age_days):
             return reject(422, "too_old", f"started_at is more than {self.settings.max_age_days} days old")
+        return Valid(item, m)
+
+    def finish(
+        self,
+        item: IngestResult | Valid,
+        observed_asn: int | None,
+        received_at: str,
+        anchor_signed_at: str | None,
+    ) -> IngestResult | NewMeasurement:
+        """Network evidence, time bracket and the signed receipt, for a measurement that passed."""
+        if isinstance(item, IngestResult):
+            return item
+        m, key_id, body, row = item.m, item.signed.key_id, item.signed.body, item.signed.row
+        attestation = network_evidence(m, key_id, observed_asn, self.control_keys)
+        bracket = time_bracket(m.started_at, received_at, row.enrolled_at, anchor_signed_at, attestation)
+        asn_of_record = m.probe.asn if m.probe.asn is not None else observed_asn
         digest = hashlib.sha256(body).hexdigest()
         receipt, _ = self.key.sign_model(
             RECEIPT_TYPE,
@@ -317,8 +403,13 @@ class Ingestor:
                 key_id=key_id,
                 received_at=received_at,
                 observed_asn=observed_asn,
-                tier=item.tier,
+                tier=row.tier,
                 log_within_s=self.log_within_s,
+                network_evidence=attestation.evidence,
+                network_why=attestation.why,
+                time_earliest=bracket.earliest,
+                time_ok=bracket.inside,
+                key_enrolled_at=row.enrolled_at,
             ),
         )
         return NewMeasurement(
@@ -326,17 +417,26 @@ class Ingestor:
             uid=m.measurement_uid,
             key_id=key_id,
             asn=observed_asn,
-            tier=item.tier,
+            tier=row.tier,
             received_at=received_at,
             started_at=m.started_at,
-            envelope=json.dumps(item.raw, separators=(",", ":")),  # validated: exactly the DSSE fields
+            envelope=item.signed.received.raw.decode("utf-8"),  # the exact bytes received
             receipt=receipt.model_dump_json(),
             url=m.target.url,
-            fact=fact_of(m, seq=0, observed_asn=observed_asn, tier=item.tier),
+            fact=fact_of(
+                m,
+                seq=0,
+                observed_asn=observed_asn,
+                tier=row.tier,
+                evidence=attestation.evidence,
+                time_ok=bracket.inside,
+                key_since=epoch_hour(row.enrolled_at),
+                cc=self.country_of(asn_of_record) if asn_of_record is not None else None,
+            ),
         )
 
     async def ingest(
-        self, raws: list[Any], observed_asn: int | None
+        self, raws: list[Received], observed_asn: int | None
     ) -> list[tuple[IngestResult, str | None]]:
         """Results in order, each with the stored receipt's exact JSON text when there is one."""
         received_at = utc_now()

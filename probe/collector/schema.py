@@ -128,6 +128,23 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        3,
+        "network evidence and time brackets of facts; network names from the collector's own table",
+        [
+            # NULL for facts stored before: probe.collector.trust recomputes them when the collector starts.
+            "ALTER TABLE facts ADD COLUMN evidence TEXT",
+            "ALTER TABLE facts ADD COLUMN time_ok INTEGER",
+            "ALTER TABLE facts ADD COLUMN key_since INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS facts_unchecked ON facts(seq) WHERE evidence IS NULL",
+            """CREATE TABLE IF NOT EXISTS networks (
+                asn INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                cc TEXT NOT NULL,
+                PRIMARY KEY (asn)
+            ) STRICT""",
+        ],
+    ),
+    (
         13,
         "OONI imports: OONI's failure and scores, identity by content, Saksi's second opinion (issue 13)",
         [
@@ -147,6 +164,37 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 )
             ),
             "CREATE UNIQUE INDEX IF NOT EXISTS ooni_content ON ooni_measurements(content_sha256)",
+        ],
+    ),
+    (
+        14,
+        "witness cosignatures of checkpoints, each witness's progress, and the signing halt (issue 14)",
+        [
+            # Every cosignature/v1 a configured witness returned, verified before it was stored.
+            """CREATE TABLE IF NOT EXISTS cosignatures (
+                size INTEGER NOT NULL,
+                witness TEXT NOT NULL,
+                timestamp INTEGER NOT NULL,
+                line TEXT NOT NULL,
+                PRIMARY KEY (size, witness)
+            ) STRICT""",
+            "CREATE INDEX IF NOT EXISTS cosignatures_witness ON cosignatures(witness, size)",
+            """CREATE TABLE IF NOT EXISTS witness_progress (
+                witness TEXT PRIMARY KEY,
+                size INTEGER NOT NULL,
+                last_error TEXT,
+                attempted_at TEXT
+            ) STRICT""",
+            # A witness reported a fork: no checkpoint is signed while a row here is not cleared.
+            """CREATE TABLE IF NOT EXISTS signing_halts (
+                id INTEGER PRIMARY KEY,
+                witness TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                evidence TEXT NOT NULL,
+                halted_at TEXT NOT NULL,
+                cleared_at TEXT,
+                cleared_note TEXT
+            ) STRICT""",
         ],
     ),
 ]

@@ -4,7 +4,8 @@ One job, run by the storage's single writer (on PostgreSQL, by the one collector
 advisory lock): read the statements not yet in the log (by row number; a row that several collectors
 committed out of that order simply joins the next round),
 append their leaves (storing every completed subtree hash), compute the new root, check a consistency
-proof from the previous checkpoint, sign the new checkpoint, and commit all of it in one transaction.
+proof from the previous checkpoint, sign the new checkpoint, and commit all of it in one transaction. While a witness's fork report is
+open (table signing_halts, probe.collector.witnessing) it signs nothing.
 The log can therefore never sign a checkpoint inconsistent with one it signed before.
 """
 
@@ -38,6 +39,10 @@ class DbHashes:
         return bytes(row[0])
 
 
+class SigningHalted(Exception):
+    """A witness reported a fork; the sequencer signs nothing until an operator clears the halt."""
+
+
 @dataclass(frozen=True)
 class SignedCheckpoint:
     size: int
@@ -61,6 +66,12 @@ def sequence(conn: Connection, key: CollectorKey) -> SignedCheckpoint | None:
     holds the sequencer's lock (PostgreSQL). Runs inside a transaction."""
     if not take_sequencer(conn):
         return None
+    halted = conn.execute("SELECT 1 FROM signing_halts WHERE cleared_at IS NULL LIMIT 1").fetchone()
+    if halted is not None:
+        raise SigningHalted(
+            "a witness reported a fork of this log: no checkpoint is signed until an operator runs "
+            "`probe collector resume` (see `probe collector witnesses`)"
+        )
     rows = conn.execute(
         "SELECT seq, payload_sha256, key_id, asn, received_at FROM measurements WHERE log_index IS NULL "
         "ORDER BY seq LIMIT ?",

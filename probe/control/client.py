@@ -1,22 +1,47 @@
-"""The probe's side of the control: ask, and record the answer or why there is none."""
+"""The probe's side of the control: ask (signed by the measurement's key, naming its uid), and record the
+answer or why there is none."""
 
 from __future__ import annotations
 
+import base64
+
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from probe.models.control import ControlRequest, ControlResponse, ControlResult
-from probe.sign.dsse import CONTROL_TYPE, Envelope, SignatureError
+from probe.models.control import MAX_ENDPOINTS, ControlRequest, ControlResponse, ControlResult
+from probe.sign.dsse import CONTROL_REQUEST_TYPE, CONTROL_TYPE, Envelope, SignatureError, sign_envelope
+from probe.sign.jcs import canonical
+from probe.sign.keys import key_id, raw_public
+
+
+def signed_request(url: str, endpoints: list[str], key: Ed25519PrivateKey, uid: str) -> bytes:
+    """The control request as sent: a DSSE envelope signed by the key that will sign the measurement."""
+    kid = key_id(key.public_key())
+    request = ControlRequest(
+        url=url,
+        tcp_connect=endpoints[:MAX_ENDPOINTS],
+        key_id=kid,
+        public_key=base64.b64encode(raw_public(key.public_key())).decode(),
+        measurement_uid=uid,
+    )
+    return sign_envelope(CONTROL_REQUEST_TYPE, canonical(request), key, kid).model_dump_json().encode()
 
 
 async def ask(
-    client: httpx.AsyncClient, control_url: str, url: str, endpoints: list[str], *, timeout_s: float
+    client: httpx.AsyncClient,
+    control_url: str,
+    url: str,
+    endpoints: list[str],
+    *,
+    timeout_s: float,
+    key: Ed25519PrivateKey,
+    uid: str,
 ) -> ControlResult:
-    request = ControlRequest(url=url, tcp_connect=endpoints[:64])
     try:
         response = await client.post(
             control_url,
-            content=request.model_dump_json(),
+            content=signed_request(url, endpoints, key, uid),
             headers={"content-type": "application/json"},
             timeout=timeout_s,
         )
@@ -25,7 +50,7 @@ async def ask(
             url=control_url, failure=f"unreachable: {type(exc).__name__}: {exc}".rstrip(": ")
         )
     if response.status_code != 200:
-        return ControlResult(url=control_url, failure=f"bad_response: HTTP {response.status_code}")
+        return ControlResult(url=control_url, failure=f"refused: HTTP {response.status_code}{_why(response)}")
     try:
         envelope = Envelope.model_validate_json(response.content)
         body = envelope.body()
@@ -37,3 +62,12 @@ async def ask(
     except (ValidationError, SignatureError) as exc:
         return ControlResult(url=control_url, failure=f"bad_response: {type(exc).__name__}")
     return ControlResult(url=control_url, response=answer, envelope=envelope)
+
+
+def _why(response: httpx.Response) -> str:
+    """The control's machine-readable reason, when it gave one."""
+    try:
+        reason = response.json().get("error")
+    except (ValueError, AttributeError):
+        return ""
+    return f" ({reason[:64]})" if isinstance(reason, str) else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 
 import httpx
 
@@ -26,6 +27,39 @@ from probe.models.control import (
 )
 
 
+class BadTarget(ValueError):
+    """The URL cannot be measured; the message says why in one sentence."""
+
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def control_target(raw: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an http(s) URL the control may measure. Raises BadTarget for anything
+    else: a host that is not a DNS name or an IP literal in its one standard form (`0177.0.0.1`, `1.2.3`
+    are refused, not guessed at), an unclosed `[`, a label longer than 63 characters, a bad port."""
+    try:
+        url = httpx.URL(raw)
+        scheme, host, port = url.scheme, url.host, url.port
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise BadTarget("url is not a valid URL") from None
+    if scheme not in ("http", "https"):
+        raise BadTarget("url must be http:// or https://")
+    if not host:
+        raise BadTarget("url has no host")
+    if port is not None and not 0 < port < 65536:
+        raise BadTarget("url has a port outside 1..65535")
+    literal = _parse_endpoint(f"{host}:0")
+    if literal is None:
+        name = host.rstrip(".").lower()
+        labels = name.split(".")
+        if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+            raise BadTarget("url's host is not a DNS name (labels of 1..63 letters, digits, hyphens)")
+        if labels[-1].isdigit():
+            raise BadTarget("url's host looks like an IP address but is not one in standard form")
+    return scheme, host, port or (443 if scheme == "https" else 80)
+
+
 def _parse_endpoint(value: str) -> tuple[str, int] | None:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit():
@@ -40,8 +74,7 @@ def _parse_endpoint(value: str) -> tuple[str, int] | None:
 async def control_measure(
     env: Env, request: ControlRequest, asn: AsnTable, client_address: str | None
 ) -> ControlResponse:
-    url = httpx.URL(request.url)
-    host, port = url.host, url.port or (443 if url.scheme == "https" else 80)
+    scheme, host, port = control_target(request.url)
     clock = Clock()
     literal = _parse_endpoint(f"{host}:0")
     lookups = [] if literal else await resolve(env, host, clock)
@@ -55,13 +88,14 @@ async def control_measure(
     endpoints: list[tuple[str, int]] = [(ip, port) for ip in own]
     for raw in request.tcp_connect:
         parsed = _parse_endpoint(raw)
-        # Never connect to private or bogon space for a caller (that would probe our own network).
-        if parsed and parsed not in endpoints and not env.bogon(parsed[0]):
+        # Only the URL's own port, and never private or bogon space for a caller (that would make the
+        # control a port scanner of other hosts, or of our own network).
+        if parsed and parsed[1] == port and parsed not in endpoints and not env.bogon(parsed[0]):
             endpoints.append(parsed)
 
     tcp = await asyncio.gather(*(connect(env, ip, p, clock) for ip, p in endpoints))
     tls: dict[str, ControlTls] = {}
-    if url.scheme == "https":
+    if scheme == "https":
         reachable = [(t.ip, t.port) for t in tcp if t.failure is None]
         for group in await asyncio.gather(
             *(measure_endpoint(env, ip, p, host, clock) for ip, p in reachable)

@@ -1,7 +1,9 @@
 """The control service over HTTP: POST /api/v1/control. The caller's address is mapped to a network
 and dropped; it is never logged (uvicorn's access log is off) nor returned.
 
-Too much work in flight gets 503 with Retry-After, as OONI's helpers refuse work above their limit.
+Requests are signed by an enrolled probe key (probe.control.access); each key has a limit per minute,
+every answer an overall deadline, and too much work in flight gets 503 with Retry-After, as OONI's
+helpers refuse work above their limit. Every refusal is a 4xx/5xx with {"error": reason, "detail": ...}.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
+import httpx
 import uvicorn
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -22,9 +25,11 @@ from starlette.routing import Route
 from probe.asn import AsnTable
 from probe.collector.signing import CollectorKey
 from probe.config import Settings
-from probe.control.measure import control_measure
+from probe.control.access import CollectorKeys, KeyLookup, PerKeyLimit, Refusal, verified_request
+from probe.control.measure import BadTarget, control_measure, control_target
 from probe.measure.env import Env, open_env
-from probe.models.control import ControlRequest
+from probe.models.control import ControlEcho
+from probe.models.evidence import WhoAmI
 from probe.sign.dsse import CONTROL_TYPE
 
 MAX_BODY_BYTES = 16 * 1024
@@ -37,10 +42,12 @@ class ControlEndpoint:
     so a measurement can carry its control with proof of who measured it.
     """
 
-    def __init__(self, settings: Settings, key: CollectorKey, asn: AsnTable) -> None:
+    def __init__(self, settings: Settings, key: CollectorKey, asn: AsnTable, keys: KeyLookup | None) -> None:
         self.settings = settings
         self.key = key
         self.asn = asn
+        self.keys = keys  # enrolled probe keys; None: only `control.open_to_any_key` can serve anyone
+        self.limit = PerKeyLimit(settings.control.per_key_per_min)
         self.gate = asyncio.Semaphore(settings.control.max_in_flight)
         self.env: Env | None = None
 
@@ -56,38 +63,72 @@ class ControlEndpoint:
                 self.env = None
 
     async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "body_too_large"}, status_code=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return refuse(413, "body_too_large", f"a control request is at most {MAX_BODY_BYTES} bytes")
+        cfg = self.settings.control
+        query = await verified_request(bytes(body), self.keys, any_key=cfg.open_to_any_key)
+        if isinstance(query, Refusal):
+            return refuse(query.status, query.reason, query.detail)
         try:
-            query = ControlRequest.model_validate_json(body)
-        except ValidationError as exc:
-            return JSONResponse(
-                {"error": "invalid_request", "detail": exc.errors(include_url=False)[:5]}, 422
-            )
-        if not query.url.startswith(("http://", "https://")):
-            return JSONResponse({"error": "invalid_request", "detail": "url must be http(s)"}, 422)
+            control_target(query.url)
+        except BadTarget as exc:
+            return refuse(400, "bad_url", str(exc))
+        if not self.limit.take(query.key_id):
+            return refuse(429, "rate_limited", f"at most {cfg.per_key_per_min} requests a minute per key", 60)
         if self.gate.locked() or self.env is None:
-            return JSONResponse({"error": "busy"}, status_code=503, headers={"retry-after": "5"})
+            return refuse(503, "busy", "too many control requests in flight", 5)
+        answered_at = utc_now()
         async with self.gate:
             client = request.client.host if request.client else None
-            answer = await control_measure(self.env, query, self.asn, client)
+            try:
+                async with asyncio.timeout(cfg.deadline_s):
+                    answer = await control_measure(self.env, query, self.asn, client)
+            except TimeoutError:
+                return refuse(504, "deadline", f"the control measurement took longer than {cfg.deadline_s} s")
+        echo = ControlEcho(key_id=query.key_id, measurement_uid=query.measurement_uid)
+        answer = answer.model_copy(update={"request": echo, "answered_at": answered_at})
         envelope, _ = self.key.sign_model(CONTROL_TYPE, answer)
         return Response(envelope.model_dump_json(), media_type="application/json")
 
 
+def refuse(status: int, reason: str, detail: str, retry_after: int | None = None) -> Response:
+    headers = {"retry-after": str(retry_after)} if retry_after else None
+    return JSONResponse({"error": reason, "detail": detail}, status_code=status, headers=headers)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def create_app(settings: Settings) -> Starlette:
-    asn = AsnTable.load(settings.control.asn_db) if settings.control.asn_db else AsnTable.empty()
+    """The standalone service: it serves the keys enrolled at `control.collector_url` (or, in a lab,
+    any key that signs its request, with `control.open_to_any_key`)."""
+    cfg = settings.control
+    asn = AsnTable.load(cfg.asn_db) if cfg.asn_db else AsnTable.empty()
     key = CollectorKey.load_or_create(settings.collector.data_dir, settings.collector.origin)
-    endpoint = ControlEndpoint(settings, key, asn)
+    client = httpx.AsyncClient(timeout=10, follow_redirects=False)
+    keys = CollectorKeys(cfg.collector_url, client) if cfg.collector_url else None
+    endpoint = ControlEndpoint(settings, key, asn, keys)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with endpoint.running():
+        async with client, endpoint.running():
             yield
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
+
+    async def whoami(request: Request) -> Response:
+        found = asn.lookup(request.client.host) if request.client else None
+        who = (
+            WhoAmI(asn=found.asn, network_name=found.name, cc=found.cc)
+            if found
+            else WhoAmI(asn=None, network_name=None, cc=None)
+        )
+        return JSONResponse(who.model_dump())
 
     async def verifier_key(request: Request) -> Response:
         return PlainTextResponse(key.verifier_key() + "\n")
@@ -96,6 +137,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/api/v1/control", endpoint.handle, methods=["POST"]),
             Route("/api/v1/log/key", verifier_key),
+            Route("/api/v1/whoami", whoami),
             Route("/healthz", health),
         ],
         lifespan=lifespan,

@@ -20,6 +20,7 @@ from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, SqliteStorage
 from probe.config import CollectorSettings
+from probe.log import Checkpoint
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
 from probe.models.observation import Observations
 from probe.models.verdict import Verdict
@@ -167,7 +168,9 @@ async def _generate(
     storage = SqliteStorage(data_dir / "collector.db")
     key = CollectorKey.load_or_create(data_dir, origin)
     settings = CollectorSettings(data_dir=data_dir, origin=origin, max_age_days=history.days + 400)
-    ingestor = Ingestor(settings, storage, key, KeyCache(storage), RateLimiter(10**9, storage))
+    ingestor = Ingestor(
+        settings, storage, key, KeyCache(storage), RateLimiter(10**9, storage), country_of=lambda _: "KH"
+    )
     enrolled: set[str] = set()
     stored = 0
 
@@ -181,6 +184,15 @@ async def _generate(
         )
 
     await storage.write(mark)
+
+    def names(conn: Any) -> None:
+        # The lab collector's own table of names (a real collector fills it from its ip2asn table).
+        conn.executemany(
+            "INSERT INTO networks (asn, name, cc) VALUES (?, ?, 'KH') ON CONFLICT (asn) DO NOTHING",
+            [(asn, NETWORKS.get(asn, f"AS{asn}")) for asn in history.asns],
+        )
+
+    await storage.write(names)
     batch: list[NewMeasurement] = []
     try:
         for asn, n, when in history.runs():
@@ -218,6 +230,7 @@ async def _generate(
                 stored += await _flush(storage, batch)
         stored += await _flush(storage, batch)
         await _sequence(storage, key)
+        await storage.write(lambda conn: witness_lab_log(conn, key, data_dir))
     finally:
         storage.close()
     return stored
@@ -234,3 +247,41 @@ async def _sequence(storage: SqliteStorage, key: CollectorKey) -> None:
 
     while await storage.write(lambda conn: sequence(conn, key)) is not None:
         pass
+
+
+LAB_WITNESS_NAME = "lab-witness.invalid/throwaway"  # never an independent witness: `probe verify` says so
+
+
+def witness_lab_log(conn: Any, key: CollectorKey, data_dir: Path) -> int:
+    """Have every checkpoint of the lab log cosigned, now, by a throwaway witness kept in
+    data_dir/lab-witness/ (a real WitnessState, so the bundle's dates go through every real check).
+
+    Its times are when demo-data ran, not the invented dates, and its key name says it is a lab witness,
+    so nothing here can pass for witnessed real data. Returns the cosignatures stored."""
+    from probe.collector.sequencer import DbHashes
+    from probe.log import consistency_proof
+    from probe.witness.protocol import AddCheckpoint
+    from probe.witness.server import load_signer
+    from probe.witness.state import WitnessState
+
+    folder = data_dir / "lab-witness"
+    signer = load_signer(folder, LAB_WITNESS_NAME, create=True)
+    state = WitnessState(folder / "witness.db", signer, [key.notes.verifier()])
+    stored, old = 0, 0
+    try:
+        rows = conn.execute("SELECT size, note FROM checkpoints ORDER BY size").fetchall()
+        for size, note in rows:
+            checkpoint = Checkpoint.parse(str(note).split("\n\n", 1)[0] + "\n")
+            proof = consistency_proof(old, int(size), DbHashes(conn)) if 0 < old < int(size) else []
+            answer = state.add_checkpoint(AddCheckpoint(old, tuple(proof), str(note), checkpoint))
+            if answer.status != 200:
+                raise RuntimeError(f"the lab witness refused checkpoint {size}: {answer.body.strip()}")
+            found = signer.verifier().verify(str(note) + answer.body)
+            conn.execute(
+                "INSERT INTO cosignatures VALUES (?,?,?,?)",
+                [int(size), signer.verifier_key(), found.timestamp, found.line],
+            )
+            old, stored = int(size), stored + 1
+    finally:
+        state.close()
+    return stored

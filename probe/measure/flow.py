@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +30,9 @@ from probe.models.observation import (
     TlsObservation,
 )
 
-# Asks the control service about a URL and the endpoints we saw: (url, ["ip:port", ...]) -> result.
-ControlFn = Callable[[str, list[str]], Awaitable[ControlResult]]
+# Asks the control service about a URL and the endpoints we saw, for one measurement:
+# (url, ["ip:port", ...], measurement uid) -> result.
+ControlFn = Callable[[str, list[str], str], Awaitable[ControlResult]]
 
 
 def utc_now() -> str:
@@ -42,6 +44,8 @@ class UrlFacts:
     url: str
     started_at: str
     finished_at: str = ""
+    # chosen before measuring: the control's signed answer names it, binding the answer to this measurement
+    uid: str = field(default_factory=lambda: secrets.token_hex(16))
     dns: list[DnsObservation] = field(default_factory=list)
     tcp: list[TcpObservation] = field(default_factory=list)
     tls: list[TlsObservation] = field(default_factory=list)
@@ -73,7 +77,7 @@ async def _run(env: Env, facts: UrlFacts, control: ControlFn | None, clock: Cloc
 
     async def ask_control() -> None:
         assert control is not None
-        facts.control = await control(facts.url, [endpoint(ip, port) for ip in addresses])
+        facts.control = await control(facts.url, [endpoint(ip, port) for ip in addresses], facts.uid)
 
     async def redirect_address(new_host: str) -> str | None:
         literal_ip = _ip_literal(new_host)

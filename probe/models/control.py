@@ -10,13 +10,31 @@ from pydantic import Field
 
 from probe.failures import Failure
 from probe.models.base import Wire
+from probe.models.types import KeyId, Uid, UtcTime
 from probe.sign.dsse import Envelope
+
+MAX_ENDPOINTS = 64
 
 
 class ControlRequest(Wire):
-    url: str
-    headers: dict[str, str] = Field(default_factory=dict)
-    tcp_connect: list[str] = Field(default_factory=list, max_length=64)  # "ip:port" endpoints
+    """What the probe asks, sent as a DSSE envelope (application/vnd.saksi.control-request.v1+json)
+    signed by the enrolled key that will sign the measurement: the control serves enrolled probes only,
+    and its signed answer echoes `key_id` and `measurement_uid`, which binds the answer to one
+    measurement of one key (a copied answer names another)."""
+
+    url: str = Field(max_length=2048)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=32)
+    tcp_connect: list[str] = Field(default_factory=list, max_length=MAX_ENDPOINTS)  # "ip:port" endpoints
+    key_id: KeyId
+    public_key: str = Field(max_length=64)  # base64 of the raw Ed25519 key: key_id is its SHA-256
+    measurement_uid: Uid
+
+
+class ControlEcho(Wire):
+    """Who asked, as the control verified it: the signing key and the measurement it is for."""
+
+    key_id: KeyId
+    measurement_uid: Uid
 
 
 class ControlDns(Wire):
@@ -66,6 +84,8 @@ class ControlResponse(Wire):
     http_request: ControlHttp
     ip_info: dict[str, IpInfo] = Field(default_factory=dict)
     client: ClientInfo = Field(default_factory=ClientInfo)
+    request: ControlEcho | None = None  # who asked (the verified request); None in answers before 2026-12
+    answered_at: UtcTime | None = None  # when the control saw the request, by its own clock
 
 
 class ControlResult(Wire):
@@ -74,4 +94,5 @@ class ControlResult(Wire):
     url: str  # the control service asked
     response: ControlResponse | None = None
     envelope: Envelope | None = None  # the signed answer, as received (its payload is `response`)
-    failure: str | None = None  # why no answer: "unreachable: ...", "bad_response: ..."
+    # why no answer: "unreachable: ...", "refused: HTTP 403 (unknown_key)", "bad_response: ..."
+    failure: str | None = None

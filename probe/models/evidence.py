@@ -64,6 +64,14 @@ class Receipt(Wire):
     observed_asn: int | None
     tier: Tier
     log_within_s: int  # the statement will be in a signed checkpoint within this many seconds
+    # How the collector knows the measurement's network (attested | observed | claimed), and why;
+    # and its time bracket [time_earliest, received_at] with whether started_at lies in it. None in
+    # receipts from before 2026-12.
+    network_evidence: Literal["attested", "observed", "claimed"] | None = None
+    network_why: str | None = None
+    time_earliest: str | None = None
+    time_ok: bool | None = None
+    key_enrolled_at: str | None = None  # when the collector enrolled the key (its age counts in the rules)
 
 
 class IngestResult(Wire):

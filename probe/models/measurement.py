@@ -5,11 +5,12 @@ It never holds an IP address of the volunteer: `probe` names the network (ASN), 
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
 from probe.models.base import Wire
 from probe.models.control import ControlResult
 from probe.models.observation import Observations
+from probe.models.types import ingest_problem
 from probe.models.verdict import Verdict
 
 SCHEMA_VERSION = 1
@@ -21,6 +22,9 @@ class Software(Wire):
 
 
 class ProbeInfo(Wire):
+    """What the probe says of its network: a claim. The collector records how it knows the network
+    (attested, observed, claimed); the names and countries it shows come from its own table."""
+
     asn: int | None = None
     network_name: str | None = None
     cc: str | None = None
@@ -52,3 +56,14 @@ class Measurement(Wire):
     observations: Observations
     control: ControlResult | None = None
     verdict: Verdict
+
+    @model_validator(mode="after")
+    def _ingest_ranges(self, info: ValidationInfo) -> Measurement:
+        """At ingest (validation context {"ingest": True}) the wire contract's ranges and forms
+        (probe.models.types.ingest_problem). Stored measurements are read without them, so a record that
+        an older, more lenient collector accepted stays readable."""
+        if info.context and info.context.get("ingest"):
+            problem = ingest_problem(self)
+            if problem is not None:
+                raise ValueError(problem)
+        return self

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 MEASUREMENT_TYPE = "application/vnd.saksi.measurement.v1+json"
 RECEIPT_TYPE = "application/vnd.saksi.receipt.v1+json"
 CONTROL_TYPE = "application/vnd.saksi.control.v1+json"
+CONTROL_REQUEST_TYPE = "application/vnd.saksi.control-request.v1+json"
 ALERT_TYPE = "application/vnd.saksi.alert.v1+json"
 
 

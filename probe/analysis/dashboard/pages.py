@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from probe.analysis.chart import COLOURS, STATE_LABELS, Row, extent, rows, spans
 from probe.analysis.facts import CONTROL_CATEGORY, hour_iso
-from probe.analysis.query import MATRIX_DAYS, Filters, matrix, timeline
+from probe.analysis.query import MATRIX_DAYS, Filters, matrix, network_names, timeline
 from probe.analysis.rules import EVENT_RULES, PUBLISH_AFTER, TIMELINE_RULES_VERSION, WINDOW_RULES
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Event, Seen
 from probe.collector.db import Connection
@@ -118,18 +118,6 @@ def suggest_domains(conn: Connection, text: str) -> list[dict[str, str]]:
         longest = max(labels, key=len, default="")
         found = [d for d in domains if len(longest) >= 3 and longest in d]
     return [{"link": f"/domain/{quote(d)}", "text": d} for d in found][:20]
-
-
-def network_names(conn: Connection) -> dict[int, str]:
-    """The network name the latest measurement on each ASN reported (probe.network_name), where it did."""
-    names: dict[int, str] = {}
-    latest = conn.execute("SELECT asn, max(seq) FROM measurements WHERE asn IS NOT NULL GROUP BY asn")
-    for asn, seq in latest.fetchall():
-        row = conn.execute("SELECT envelope FROM measurements WHERE seq = ?", [seq]).fetchone()
-        name = payload_of(row[0]).get("probe", {}).get("network_name") if row else None
-        if isinstance(name, str) and name:
-            names[int(asn)] = name
-    return names
 
 
 def payload_of(envelope_json: str) -> dict[str, Any]:
@@ -550,9 +538,11 @@ def pretty(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def measurement_page(record: Any, envelope_text: str, base_url: str) -> dict[str, Any]:
+def measurement_page(
+    record: Any, envelope_text: str, base_url: str, names: dict[int, str] | None = None
+) -> dict[str, Any]:
     """`record` is the measurement's EvidenceRecord (probe.collector.records), `envelope_text` the
-    envelope as stored."""
+    envelope as stored, `names` the collector's own network names (never the probe's claim)."""
     payload = payload_of(envelope_text)
     receipt = payload_of(record.receipt.model_dump_json())
     uid = str(payload.get("measurement_uid", ""))
@@ -570,6 +560,9 @@ def measurement_page(record: Any, envelope_text: str, base_url: str) -> dict[str
         "verdict": verdict,
         "target": target,
         "probe": probe,
+        "network_name": (names or {}).get(probe["asn"]) if isinstance(probe.get("asn"), int) else None,
+        "network_evidence": receipt.get("network_evidence") or "not recorded",
+        "network_why": receipt.get("network_why"),
         "started_at": payload.get("started_at"),
         "rules_version_probe": payload.get("rules_version"),
         "domain": (target.get("url", "").split("/")[2:3] or [""])[0].lower(),

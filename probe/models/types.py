@@ -1,0 +1,106 @@
+"""Value types shared by wire models, with the ranges the collector enforces at ingest."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, Field
+
+ASN_MAX = 2**32 - 1  # AS numbers are 32-bit (RFC 6793)
+
+KeyId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Uid = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
+
+
+def _exists(value: str) -> str:
+    """An RFC 3339 UTC time that names a real instant (no 2026-02-30, no hour 24)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real time") from None
+    return value
+
+
+UtcTime = Annotated[str, Field(pattern=_UTC, max_length=40), AfterValidator(_exists)]
+
+if TYPE_CHECKING:
+    from probe.models.measurement import Measurement
+
+_KEY_ID = re.compile(r"^[0-9a-f]{64}$")
+_CC = re.compile(r"^[A-Z]{2}$")
+MAX_URL = 2048
+MAX_NAME = 256  # network names, software names and versions, rules versions, categories, list names
+
+
+def _asn_ok(value: int | None) -> bool:
+    return value is None or 0 <= value <= ASN_MAX
+
+
+def _time_problem(name: str, value: str) -> str | None:
+    if not re.fullmatch(_UTC, value):
+        return f"{name} must be an RFC 3339 UTC time like 2026-12-01T10:00:00.000Z"
+    try:
+        _exists(value)
+    except ValueError:
+        return f"{name} {value!r} is not a real time"
+    return None
+
+
+def country_code(value: str | None) -> str | None:
+    """`value` when it is an ISO 3166-1 alpha-2 code (ip2asn tables also say "None" or "Unknown")."""
+    return value if value is not None and _CC.match(value) else None
+
+
+def ingest_problem(m: Measurement) -> str | None:
+    """The first way `m` breaks the ingest contract's ranges and forms (docs/collector-api.md, "Strict
+    ingest"), or None. Checked at ingest only (Measurement's validation context), so records stored by an
+    older collector stay readable."""
+    if m.schema_version != 1:
+        return "schema_version must be 1"
+    for name, value in (
+        ("probe.asn", m.probe.asn),
+        ("probe.resolver_asn", m.probe.resolver_asn),
+        (
+            "control.response.client.asn",
+            m.control.response.client.asn if m.control and m.control.response else None,
+        ),
+    ):
+        if not _asn_ok(value):
+            return f"{name} must be an AS number in 0..{ASN_MAX}"
+    if (
+        m.control
+        and m.control.response
+        and not all(_asn_ok(i.asn) for i in m.control.response.ip_info.values())
+    ):
+        return f"control.response.ip_info: AS numbers must be in 0..{ASN_MAX}"
+    if m.probe.key_id is not None and not _KEY_ID.match(m.probe.key_id):
+        return "probe.key_id must be 64 lower-case hex digits"
+    if m.probe.cc is not None and not _CC.match(m.probe.cc):
+        return "probe.cc must be two capital letters (ISO 3166-1 alpha-2)"
+    for name, when in (("started_at", m.started_at), ("finished_at", m.finished_at)):
+        problem = _time_problem(name, when)
+        if problem:
+            return problem
+    if len(m.target.url) > MAX_URL:
+        return f"target.url is longer than {MAX_URL} characters"
+    for name, text in (
+        ("probe.network_name", m.probe.network_name),
+        ("software.name", m.software.name),
+        ("software.version", m.software.version),
+        ("rules_version", m.rules_version),
+        ("target.category_code", m.target.category_code),
+        ("target.list", m.target.list),
+    ):
+        if text is not None and len(text) > MAX_NAME:
+            return f"{name} is longer than {MAX_NAME} characters"
+    if m.time_anchor is not None and not 1 <= m.time_anchor.tree_size <= 2**53 - 1:
+        return "time_anchor.tree_size is out of range"
+    return None
+
+
+def parse_utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
