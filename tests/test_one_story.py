@@ -126,7 +126,7 @@ def test_every_output_tells_the_same_events(story: Path, tmp_path: Path) -> None
     _, chunks = export(connect(story), "timeline", "csv", Filters.parse(domain=DOMAIN))
     assert table == b"".join(chunks)  # the bundle's table is the export's, byte for byte (`true`, not `True`)
     assert b",True," not in table and b",False," not in table
-    assert "already in place when the data begins" in html and "began between" in html
+    assert "already in place when the data begins" in html and "The blocking began" in html
 
     with collector(tmp_path) as rig, rig.client() as client:
         api = client.get("/api/v1/events", params={"domain": DOMAIN}).json()

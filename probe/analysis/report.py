@@ -22,35 +22,36 @@ from probe.analysis.rules import (
     PUBLISH_AFTER,
 )
 from probe.analysis.verify_md import VERIFY_MD
-from probe.analysis.wording import install_extra
+from probe.analysis.wording import install_extra, plural
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 COUNTRIES = {"KH": "Cambodia", "TH": "Thailand", "VN": "Vietnam", "LA": "Laos", "MM": "Myanmar"}
 
 # Each blocking method in words a reader without networking knowledge can follow.
+# Each phrase completes "blocked by ...": noun phrases, never clauses (tests/test_report_words.py).
 METHOD_WORDS = {
-    "dns.nxdomain": "the network's DNS said the site does not exist, while an independent resolver found it",
-    "dns.servfail": "the network's DNS failed to answer for the site (SERVFAIL), while other names resolved",
-    "dns.refused": "the network's DNS refused to answer for the site",
-    "dns.timeout": "the network's DNS did not answer for the site, while it answered for other names",
-    "dns.no_answer": "the network's DNS gave an empty answer for the site",
+    "dns.nxdomain": "DNS answers saying the site does not exist, while an independent resolver found it",
+    "dns.servfail": "DNS failures (SERVFAIL) for the site, while other names resolved",
+    "dns.refused": "the network's DNS refusing to answer for the site",
+    "dns.timeout": "the network's DNS staying silent for the site, while it answered for other names",
+    "dns.no_answer": "empty DNS answers for the site",
     "dns.bogon": "DNS answers pointing to a private address instead of the site's servers",
     "dns.blockpage_ip": "DNS answers pointing to a known block-page server",
     "dns.injection": "forged DNS answers injected on the path, arriving before the real one",
     "dns.inconsistent": "DNS answers that differ from those seen from outside the country",
-    "tcp.timeout": "connections to the site's servers timed out, while the control connected",
-    "tcp.reset": "connections to the site's servers were cut (reset)",
-    "tcp.refused": "connections to the site's servers were refused",
-    "tls.reset": "the secure (TLS) connection was cut as soon as the site's name was sent",
-    "tls.timeout": "the secure (TLS) connection stalled after the site's name was sent",
-    "tls.eof": "the secure (TLS) connection was closed after the site's name was sent",
-    "tls.mitm": "the secure connection was intercepted with a certificate the site does not use",
-    "http.blockpage": "the page returned was a known block page",
-    "http.reset": "the web request was cut (reset)",
-    "http.timeout": "the web request stalled",
-    "http.eof": "the web request was closed without an answer",
-    "http.diff": "the page returned differs from the one fetched from outside",
+    "tcp.timeout": "connections to the site's servers timing out, while the control connected",
+    "tcp.reset": "connections to the site's servers being cut (reset)",
+    "tcp.refused": "connections to the site's servers being refused",
+    "tls.reset": "cutting the secure (TLS) connection as soon as the site's name was sent",
+    "tls.timeout": "stalling the secure (TLS) connection after the site's name was sent",
+    "tls.eof": "closing the secure (TLS) connection after the site's name was sent",
+    "tls.mitm": "intercepting the secure connection with a certificate the site does not use",
+    "http.blockpage": "a known block page returned instead of the site",
+    "http.reset": "cutting the web request (reset)",
+    "http.timeout": "stalling the web request",
+    "http.eof": "closing the web request without an answer",
+    "http.diff": "a page returned that differs from the one fetched from outside",
 }
 
 
@@ -208,8 +209,25 @@ class ReportFacts:
 
     @property
     def title(self) -> str:
-        what = "Blocking" if self.periods else "Measurements"
-        title = f"{what} of {self.site} in {self.country}, {self.period_start} to {self.period_end}"
+        """What the data shows and no more: the hosts found blocked (not every host measured), on the
+        network(s) where they were, and a country only when more than one network is named."""
+        if self.periods:
+            hosts = sorted({p.domain for p in self.periods})
+            asns = sorted({p.asn for p in self.periods}, key=lambda a: a or 0)
+            where = (
+                next(p.network_label for p in self.periods)
+                if len(asns) == 1
+                else f"{len(asns)} networks in {self.country}"
+            )
+            title = f"Blocking of {', '.join(hosts)} on {where}"
+        else:
+            where = (
+                self.networks[0].label
+                if len(self.networks) == 1
+                else f"{plural(len(self.networks), 'network')} in {self.country}"
+            )
+            title = f"Measurements of {self.site} on {where}"
+        title += f", {self.period_start} to {self.period_end}"
         return f"LAB DATA (not evidence): {title}" if self.lab else title
 
     @property
@@ -226,8 +244,8 @@ class ReportFacts:
         nets = len(self.networks)
         blocked_nets = len({p.asn for p in self.periods})
         head = (
-            f"{self.measurements} measurements of {self.site} from {self.probes} probes on {nets} "
-            f"network{'s' if nets != 1 else ''}, made {self.tested}."
+            f"{plural(self.measurements, 'measurement')} of {self.site} from {plural(self.probes, 'probe')} "
+            f"on {plural(nets, 'network')}, made {self.tested}."
         )
         if blocked_nets:
             return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
@@ -237,7 +255,7 @@ class ReportFacts:
 def basis_words(row: dict[str, object]) -> str:
     """The basis of a published change (an event row, probe.analysis.timeline.basis_row), in words."""
     return (
-        f"Published on the basis of {row['probes']} probes ({row['probes_vouched']} vouched, "
+        f"Published on the basis of {plural(int(str(row['probes'])), 'probe')} ({row['probes_vouched']} vouched, "
         f"{row['probes_attested']} with networks attested by the collector): {row['measurements_attested']} "
         f"measurements attested, {row['measurements_observed']} observed from the network; "
         f"{row['measurements_claimed']} whose network was only claimed and {row['measurements_out_of_time']} "
