@@ -60,7 +60,7 @@ __all__ = [
     "verify_record",
 ]
 
-CHECK_NAMES = ("signature", "measurement", "receipt", "statement", "inclusion", "checkpoint")
+CHECK_NAMES = ("signature", "measurement", "verdict", "receipt", "statement", "inclusion", "checkpoint")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 

@@ -25,6 +25,7 @@ from probe.analysis.bundle_summary import Results
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.analysis.query import Filters
+from probe.classify.recheck import recheck
 from probe.log import Checkpoint, LogError, leaf_hash, verify_inclusion
 from probe.models.evidence import InclusionProof, LogStatement, Receipt
 from probe.models.measurement import Measurement
@@ -248,6 +249,14 @@ def _measurement(b: Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         fail(env_name, "signature", str(exc) if isinstance(exc, SignatureError) else "not a DSSE envelope")
     if is_lab_payload(measurement) if measurement is not None else _looks_lab(envelope_bytes):
         part.lab += 1
+    if measurement is not None:
+        found = recheck(measurement)
+        if found.agrees:
+            part.passed["verdict"] += 1
+        elif found.agrees is None:
+            part.skip("verdict", found.message)
+        else:
+            fail(env_name, "verdict", found.message)
 
     # The receipt.
     receipt: Receipt | None = None

@@ -30,6 +30,9 @@ DATE_CHECKS = {
     "witness": "the witnesses' cosignatures (cosignature/v1) on the checkpoints",
     "brackets": "every measurement's witnessed time bracket (brackets.json)",
 }
+# The verdicts recomputed (probe.classify.recheck): a different verdict fails the bundle; one that cannot be
+# recomputed (lab data, other rules) is "not checked", with the reason.
+VERDICT_CHECKS = {"verdict": "every verdict recomputed from its signed observations, with its rules version"}
 MAX_FAILURES_KEPT = 200
 
 
@@ -225,7 +228,7 @@ def describe(s: Summary) -> list[str]:
         *trust_lines(s),
         *s.event_dates,
     ]
-    for name, what in {**CHECKS, **DATE_CHECKS}.items():
+    for name, what in {**CHECKS, **VERDICT_CHECKS, **DATE_CHECKS}.items():
         why = s.not_checked(name)
         mark = "✗" if not s.check_ok(name) else "–" if why is not None else "✓"
         count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""
