@@ -222,9 +222,15 @@ def describe(s: Summary) -> list[str]:
         f"period       {s.first_at or '?'} to {s.last_at or '?'}",
         f"evidence     {evidence_words(s)}",
         f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
-        f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
-        f"manifest     sha256:{s.manifest_sha256}",
-        f"collector    {s.log_key} ({'given with --log-key' if s.log_key_from_user else 'FROM THE BUNDLE ITSELF'})",
+        f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}"
+        if s.checkpoint_size is not None
+        else "checkpoint   unknown: checkpoint.txt could not be read",
+        f"manifest     sha256:{s.manifest_sha256}"
+        if s.manifest_sha256
+        else "manifest     unknown: MANIFEST.json could not be read",
+        f"collector    {s.log_key} ({'given with --log-key' if s.log_key_from_user else 'FROM THE BUNDLE ITSELF'})"
+        if s.log_key
+        else "collector    unknown: log-key.txt could not be read",
         *trust_lines(s),
         *s.event_dates,
     ]
