@@ -166,6 +166,9 @@ class Tally:
     keys_per_asn: dict[int | None, set[str]] = field(default_factory=dict)
     blocked_per_asn: Counter[int | None] = field(default_factory=Counter)
     explanations: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
+    fingerprints: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
+    per_domain: Counter[str] = field(default_factory=Counter)
+    blocked_per_domain: Counter[str] = field(default_factory=Counter)
     countries: Counter[str] = field(default_factory=Counter)
     domains: set[str] = field(default_factory=set)
     first_at: str | None = None
@@ -179,6 +182,10 @@ class Tally:
         if fact.outcome == "blocked":
             self.blocked_per_asn[fact.asn] += 1
             self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
+            self.blocked_per_domain[fact.domain] += 1
+            if m.verdict.fingerprint:
+                self.fingerprints.setdefault((fact.asn, fact.method), Counter())[m.verdict.fingerprint] += 1
+        self.per_domain[fact.domain] += 1
         if fact.cc:
             self.countries[fact.cc] += 1
         self.domains.add(fact.domain)
@@ -193,6 +200,8 @@ class Tally:
                 measurements=n,
                 probes=len(self.keys_per_asn[asn]),
                 blocked=self.blocked_per_asn[asn],
+                vouched=sum(self.tiers.get(k) == "vouched" for k in self.keys_per_asn[asn]),
+                unverified=sum(self.tiers.get(k) != "vouched" for k in self.keys_per_asn[asn]),
             )
             for asn, n in sorted(self.per_asn.items(), key=lambda kv: kv[0] or 0)
         ]
@@ -217,6 +226,7 @@ def blocking_periods(
             continue
         after = next((x for x in events[i + 1 :] if (x.domain, x.asn) == (e.domain, e.asn)), None)
         said = tally.explanations.get((e.asn, e.method), Counter()).most_common(1)
+        matched = tally.fingerprints.get((e.asn, e.method), Counter()).most_common(1)
         # a state_at_start has no known beginning, whatever measurement came before it
         before = e.last_contradicting if e.kind != "state_at_start" else None
         periods.append(
@@ -253,6 +263,7 @@ def blocking_periods(
                     independent=independent,
                 ),
                 basis=basis_words(e.row()),
+                fingerprint=matched[0][0] if matched else None,
             )
         )
     return periods
@@ -518,6 +529,7 @@ def build_bundle(
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
         lab=lab,
+        hosts=[(h, n, tally.blocked_per_domain[h]) for h, n in sorted(tally.per_domain.items())],
         tested_words=measured_words(
             facts, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
         ),

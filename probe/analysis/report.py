@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+from probe.analysis.report_doc import Block, blocks
 from probe.analysis.rules import (
     MAX_ACCESSIBLE_SHARE,
     METHOD_SHARE,
@@ -21,7 +23,6 @@ from probe.analysis.rules import (
     MIN_VOUCHED_PROBES,
     PUBLISH_AFTER,
 )
-from probe.analysis.verify_md import VERIFY_MD
 from probe.analysis.wording import install_extra, plural
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,6 +72,8 @@ class Network:
     measurements: int
     probes: int
     blocked: int
+    vouched: int = 0  # probes vouched for by an invitation
+    unverified: int = 0
 
     @property
     def label(self) -> str:
@@ -97,6 +100,7 @@ class BlockingPeriod:
     began_words: str | None = None
     ended_words: str | None = None
     basis: str | None = None  # what the publishing window rested on (basis_words)
+    fingerprint: str | None = None  # the blockpage fingerprint the blocked measurements matched, most common
 
     @property
     def network_label(self) -> str:
@@ -170,6 +174,7 @@ class ReportFacts:
         ]
     )
     lab: bool = False  # the measurements were invented (probe.lab.history): not evidence of anything
+    hosts: list[tuple[str, int, int]] = field(default_factory=list)  # (host, measurements, found blocked)
     # When the measurements were made, as a witnessed bracket in plain words; None: not witnessed
     tested_words: str | None = None
     # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
@@ -284,7 +289,7 @@ def _environment() -> jinja2.Environment:
 
 def render_html(facts: ReportFacts) -> bytes:
     template = _environment().get_template("report.html.j2")
-    return template.render(r=facts, proves=PROVES, verify_md=VERIFY_MD, lab_banner=LAB_BANNER).encode()
+    return template.render(r=facts, blocks=blocks(facts)).encode()
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
@@ -302,7 +307,8 @@ class PdfUnavailable(Exception):
 
 
 def render_pdf(facts: ReportFacts) -> bytes:
-    """The PDF report. fpdf2 is part of the `analysis` extra, so it is imported here, not by the collector."""
+    """The PDF report, from the same blocks as the HTML. fpdf2 is part of the `analysis` extra, so it is
+    imported here, not by the collector."""
     try:
         from fpdf import FPDF
     except ImportError:
@@ -310,90 +316,57 @@ def render_pdf(facts: ReportFacts) -> bytes:
             f"report.pdf needs fpdf2: install the analysis extra ({install_extra('analysis')})"
         ) from None
 
-    class _Pdf(FPDF):
-        def heading(self, text: str) -> None:
-            self.ln(3)
-            self.set_font("helvetica", "B", 13)
-            self.multi_cell(0, 7, _latin(text), new_x="LMARGIN", new_y="NEXT")
-            self.set_font("helvetica", "", 10)
-
-        def para(self, text: str, *, mono: bool = False) -> None:
-            self.set_font("courier" if mono else "helvetica", "", 8 if mono else 10)
-            self.multi_cell(0, 4 if mono else 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
-            self.set_font("helvetica", "", 10)
-            self.ln(1)
-
-        def bullet(self, text: str) -> None:
-            self.multi_cell(0, 5, _latin("- " + text), new_x="LMARGIN", new_y="NEXT")
-
-    pdf = _Pdf()
+    pdf = FPDF()
     created = datetime.fromisoformat(facts.created_at.replace("Z", "+00:00"))
     pdf.set_creation_date(created)  # fixed, so the same facts give the same bytes
     pdf.set_title(_latin(facts.title))
     pdf.set_author("Saksi measurement network")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
-    if facts.lab:
+    for b in blocks(facts):
+        _pdf_block(pdf, b)
+    return bytes(pdf.output())
+
+
+def _pdf_block(pdf: Any, b: Block) -> None:
+    def cell(height: float, text: str, **kw: Any) -> None:
+        pdf.multi_cell(0, height, _latin(text), new_x="LMARGIN", new_y="NEXT", **kw)
+
+    if b.kind == "lab":
         pdf.set_text_color(180, 0, 0)
-        pdf.set_font("helvetica", "B", 14)
-        pdf.multi_cell(0, 7, _latin(LAB_BANNER), border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "B", 12)
+        cell(6, b.text, border=1)
         pdf.set_text_color(0, 0, 0)
         pdf.ln(3)
-    pdf.set_font("helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _latin(facts.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 10)
-    pdf.para(facts.summary)
-
-    pdf.heading("What was measured")
-    pdf.para(
-        f"The site {facts.site} was tested {facts.measurements} times {facts.tested} by {facts.probes} probes (distinct signing keys): {facts.vouched} vouched "
-        f"for by an invitation, {facts.unverified} unverified (enrolled without one). A probe's key changes "
-        f"with each network and each quarter of the year. {facts.controls} measurements of control sites "
-        "by the same probes are included, because the rules use them."
-    )
-    if facts.not_in_log:
-        pdf.para(
-            f"{facts.not_in_log} further measurements in this period had been received but were not yet in "
-            "the signed log at this checkpoint; they are left out of this bundle."
-        )
-    pdf.heading("Networks")
-    for n in facts.networks:
-        pdf.bullet(
-            f"{n.label}: {n.measurements} measurements from {n.probes} probes, {n.blocked} found the site blocked"
-        )
-
-    pdf.heading("What was observed")
-    if not facts.periods:
-        pdf.para("No period of corroborated blocking was observed under the rules below.")
-    for p in facts.periods:
-        pdf.para(
-            f"{p.domain} on {p.network_label}: blocked by {p.method_words} ({p.confidence or 'likely'}). "
-            f"The blocking {p.began}; {p.ended}."
-            + (f" {p.basis}" if p.basis else "")
-            + (f' The probes reported: "{p.probe_words}"' if p.probe_words else "")
-        )
-    pdf.para("How measurements become a finding (timeline rules " + facts.rules_version + "):")
-    for rule in facts.rules:
-        pdf.bullet(rule)
-
-    pdf.heading("What this does and does not prove")
-    for line in PROVES:
-        pdf.bullet(line)
-
-    pdf.heading("Citation: do not cite" if facts.lab else "Suggested citation")
-    pdf.para(facts.citation, mono=not facts.lab)
-
-    pdf.heading("How to verify")
-    pdf.para(
-        "Everything needed is in the bundle; no network is used. Run `probe verify bundle.zip` (compare the "
-        "collector key in log-key.txt with the one the project publishes), or follow VERIFY.md with openssl "
-        "and a short script. Any changed byte in any file makes verification fail and name the file."
-    )
-    pdf.para(
-        f"Bundle: MANIFEST.json sha256:{facts.manifest_sha256}. Log checkpoint: {facts.origin}, size "
-        f"{facts.checkpoint_size}, root {facts.checkpoint_root}"
-    )
-    return bytes(pdf.output())
+    elif b.kind == "title":
+        pdf.set_font("helvetica", "B", 16)
+        cell(8, b.text)
+    elif b.kind == "heading":
+        pdf.ln(3)
+        pdf.set_font("helvetica", "B", 13)
+        cell(7, b.text)
+    elif b.kind == "bullet":  # indented, with no mark of its own: the text is the HTML's, word for word
+        pdf.set_font("helvetica", "", 10)
+        pdf.set_x(pdf.l_margin + 5)
+        pdf.multi_cell(0, 5, _latin(b.text), new_x="LMARGIN", new_y="NEXT")
+    elif b.kind == "mono":
+        pdf.set_font("courier", "", 8)
+        cell(4, b.text)
+        pdf.ln(1)
+    elif b.kind == "table":
+        pdf.set_font("helvetica", "", 9)
+        # the first column (a network's or a host's name) wide enough for one line, so text reads in order
+        widths = (3.2, *([1.3] * (len(b.rows[0]) - 1)))
+        with pdf.table(first_row_as_headings=True, line_height=5, col_widths=widths) as table:
+            for row in b.rows:
+                line = table.row()
+                for value in row:
+                    line.cell(_latin(value))
+        pdf.ln(1)
+    else:  # summary, para, muted
+        pdf.set_font("helvetica", "", 9 if b.kind == "muted" else 10)
+        cell(5, b.text)
+        pdf.ln(1)
 
 
 PROVES = [
