@@ -1,3 +1,3 @@
-from probe.cli.app import main
+from probe.cli.entry import main
 
 main()

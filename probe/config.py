@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from probe.netio.browser import DEFAULT_ACCEPT_LANGUAGE, DEFAULT_USER_AGENT
 
@@ -207,6 +207,27 @@ class StoreSettings(Section):
         return self.keys_dir or self.path.parent / "keys"
 
 
+def plain_http_problem(url: str) -> str | None:
+    """Why `url` must not be used without upload.allow_http: plain http:// to another machine (anyone on the
+    path could read and change what the collector sends, such as the test lists). None when fine."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return None
+    host = (parts.hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    if loopback:
+        return None
+    return (
+        f"{url} is plain http://: use https:// (plain http is accepted only on this machine, or with "
+        "upload.allow_http = true for a lab)"
+    )
+
+
 class UploadSettings(Section):
     url: str | None = Field(
         default=None,
@@ -214,6 +235,16 @@ class UploadSettings(Section):
         "local (they wait in the outbox).",
     )
     token: str | None = Field(default=None, description="An invite token for enrolment (tier vouched).")
+    spare_tokens: list[str] = Field(
+        default_factory=list,
+        description="More single-use invite tokens, one for the key of each new network (its tier does not carry "
+        "over from another network's key: docs/evidence.md).",
+    )
+    allow_http: bool = Field(
+        default=False,
+        description="Accept plain http:// for upload.url and control.url on another machine (a lab only): "
+        "anyone on the path could read and change what the collector sends.",
+    )
     log_key: str | None = Field(
         default=None,
         description="The collector's verifier key (vkey line). None trusts the key the collector presents the "
@@ -513,7 +544,10 @@ class WitnessSettings(Section):
 
 class ProbeSettings(Section):
     asn: int | None = Field(
-        default=None, description="This network's ASN when known; otherwise the control tells."
+        default=None,
+        ge=1,
+        le=4294967295,
+        description="This network's ASN when known; otherwise the control tells.",
     )
     network_name: str | None = Field(default=None, description="This network's name when known.")
     cc: str | None = Field(default=None, description="Country code when known.")
@@ -530,6 +564,21 @@ class TargetSettings(Section):
         description='Only these category codes (e.g. ["NEWS", "HUMR"]); None measures every non-sensitive '
         "category. A sensitive category is measured only when named here or with include_sensitive.",
     )
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: builtins.list[str] | None) -> builtins.list[str] | None:
+        from probe.lists.categories import CATEGORIES, unknown_categories
+
+        if value is None:
+            return None
+        unknown = unknown_categories(value)
+        if unknown:
+            # A typo would otherwise select nothing, silently.
+            raise ValueError(
+                f"unknown category code {', '.join(unknown)}; the codes are {', '.join(CATEGORIES)}"
+            )
+        return [c.upper() for c in value]
 
 
 def default_config_path() -> Path:
@@ -559,6 +608,15 @@ class Settings(BaseModel):
     witness: WitnessSettings = Field(default_factory=WitnessSettings)
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
+
+    @model_validator(mode="after")
+    def _https_only(self) -> Settings:
+        if not self.upload.allow_http:
+            for name, url in (("upload.url", self.upload.url), ("control.url", self.control.url)):
+                problem = plain_http_problem(url) if url else None
+                if problem:
+                    raise ValueError(f"{name}: {problem}")
+        return self
 
 
 # PROBE_* variables that are not settings: where the config file is, and the test suite's guard.
@@ -626,17 +684,25 @@ def _merged(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def settings_file(path: Path | None = None) -> tuple[Path | None, str]:
+    """The settings file in force and where its name came from: `path` (--config), else PROBE_CONFIG, else
+    the file `probe init` wrote when it exists; (None, "") when there is none."""
+    if path is not None:
+        return path, "--config"
+    if os.environ.get("PROBE_CONFIG"):
+        return Path(os.environ["PROBE_CONFIG"]), "PROBE_CONFIG"
+    if default_config_path().is_file():
+        return default_config_path(), "the file `probe init` wrote"
+    return None, ""
+
+
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings: defaults, then the TOML file (`path`, PROBE_CONFIG, or the file `probe init`
     wrote), then PROBE_* variables, then `overrides`.
 
     Raises ConfigError with a one-sentence message a person can act on.
     """
-    origin = "--config"
-    if path is None and os.environ.get("PROBE_CONFIG"):
-        path, origin = Path(os.environ["PROBE_CONFIG"]), "PROBE_CONFIG"
-    if path is None and default_config_path().is_file():
-        path, origin = default_config_path(), "the file `probe init` wrote"
+    path, origin = settings_file(path)
     if path is not None and not path.exists():
         raise ConfigError(f"config file {path} (from {origin}) does not exist; name an existing TOML file")
     if path is not None and not path.is_file():

@@ -7,7 +7,7 @@ benchmarks call it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import nullcontext, suppress
 from datetime import UTC, datetime
 
@@ -19,6 +19,7 @@ from probe.classify import RULES_VERSION, Context, classify
 from probe.classify.fingerprints import FingerprintSet
 from probe.config import Settings
 from probe.control.client import ask
+from probe.i18n import t
 from probe.lists.builtin import builtin_fingerprints
 from probe.measure.env import open_env
 from probe.measure.flow import ControlFn, UrlFacts, measure_url, utc_now
@@ -154,7 +155,7 @@ async def enrol_for_control(
 
 async def run(
     settings: Settings, targets: Sequence[TargetRef], store: Store, *, concurrency: int | None = None
-) -> AsyncIterator[Measurement]:
+) -> AsyncGenerator[Measurement, None]:
     """Measure `targets`; each measurement is signed and committed to `store` (and its outbox) before it is
     yielded."""
     fingerprints = fingerprint_set(store)
@@ -180,8 +181,10 @@ async def run(
             try:
                 await measure_url(env, facts, control)
             except asyncio.CancelledError:
-                # A measurement that started is stored, whatever happened: keep what was observed.
-                store.save(*sealed(facts, target))
+                # Stopped (Ctrl-C, SIGTERM): what was observed is kept here, marked interrupted, but never
+                # signed or queued: an unfinished test is not evidence of anything.
+                partial = build_measurement(facts, target, settings, fingerprints, time_anchor=anchor)
+                store.save(partial, interrupted=True)
                 raise
             m, envelope, digest = sealed(facts, target)
             await store.save_async(m, envelope, digest)
@@ -189,3 +192,17 @@ async def run(
 
         async for measurement in sweep(list(targets), one, concurrency or settings.network.concurrency):
             yield measurement
+
+
+def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
+    """One sentence when the run could not measure anything meaningful (no network, control down)."""
+    if not measurements:
+        return None
+    if all(
+        all(o.failure is not None for o in m.observations.dns) and m.observations.dns for m in measurements
+    ):
+        return t("offline")
+    if s.control.url and all(m.control is not None and m.control.failure for m in measurements):
+        reason = measurements[0].control.failure if measurements[0].control else ""
+        return t("control_down", url=s.control.url, reason=reason)
+    return None

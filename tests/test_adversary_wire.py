@@ -31,7 +31,8 @@ ASN = 38623
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with collector(tmp_path_factory.mktemp("adversary")) as r:
+    # Many attackers enrol from one loopback address here; the enrolment limit is tested on its own.
+    with collector(tmp_path_factory.mktemp("adversary"), enrol_per_address_per_hour=10_000) as r:
         yield r
 
 

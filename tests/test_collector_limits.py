@@ -32,6 +32,7 @@ from probe.collector.storage import NewMeasurement
 from probe.config import Settings
 from probe.control.service import ServerThread
 from probe.sign.dsse import MEASUREMENT_TYPE, sign_envelope
+from probe.sign.jcs import canonical
 from tests.collector_rig import Prober, collector
 from tests.storage_backends import MakeStorage
 
@@ -133,7 +134,11 @@ def test_a_client_that_disconnects_mid_body_costs_one_log_line(
 def signed_raw(p: Prober, **changes: Any) -> dict[str, Any]:
     """An envelope over a payload the probe's own signer would refuse to make, validly signed."""
     payload = {**p.measurement().model_dump(mode="json"), **changes}
-    return sign_envelope(MEASUREMENT_TYPE, json.dumps(payload).encode(), p.key, p.key_id).model_dump()
+    try:
+        body = canonical(payload)  # strict ingest takes RFC 8785 only: the poison must be in the values
+    except (ValueError, OverflowError):  # beyond what RFC 8785 can write (an integer past 2^53)
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return sign_envelope(MEASUREMENT_TYPE, body, p.key, p.key_id).model_dump()
 
 
 def test_a_poisoned_envelope_fails_alone_and_its_group_is_stored(tmp_path: Path) -> None:
@@ -148,7 +153,8 @@ def test_a_poisoned_envelope_fails_alone_and_its_group_is_stored(tmp_path: Path)
         batch = [*good[:3], bad, big, impossible, nul, *good[3:]]
         r = http.post("/api/v1/measurements", json={"envelopes": batch})
         statuses = [(x["status"], x["reason"]) for x in r.json()["results"]]
-        assert statuses[:5] == [(201, None)] * 3 + [(422, "out_of_range"), (413, "too_large")]
+        # 2^63 cannot even be written as RFC 8785 JSON (integers past 2^53): strict ingest refuses its form.
+        assert statuses[:5] == [(201, None)] * 3 + [(422, "not_canonical"), (413, "too_large")]
         assert statuses[5][0] == statuses[6][0] == 422
         assert statuses[7:] == [(201, None)] * 2
 

@@ -21,7 +21,7 @@ from probe.models.measurement import Measurement
 from probe.models.target import TargetEntry
 from probe.store import Store
 from tests.collector_rig import collector
-from tests.consent import consented
+from tests.consent import consented, consented_settings
 from tests.test_scenarios import to_toml
 
 ASN_TABLE = (
@@ -93,12 +93,12 @@ async def test_network_change_switches_the_signing_key(tmp_path: Path, silent_se
     with collector(tmp_path / "c", asn_table=ASN_TABLE) as rig:
         settings = Settings(**_settings(tmp_path, silent_server, upload={"url": rig.url}))
         _import_list(settings, silent_server, 1)
+        consented_settings(settings, networks=[38623, 17976])
         with Store(settings.store.path) as store:
             daemon = Daemon(settings, store)
             await daemon.check_network()
             await daemon._measure("full")
-            moved = settings.network.model_copy(update={"source_address": "127.0.0.9"})
-            daemon.settings = settings.model_copy(update={"network": moved})
+            daemon.settings = _moved(settings, "127.0.0.9")
             await daemon.check_network()
             assert daemon.scheduler.get_job("full") is not None  # measures soon after the change
             await daemon._measure("full")
@@ -110,6 +110,60 @@ async def test_network_change_switches_the_signing_key(tmp_path: Path, silent_se
     assert [m.probe.asn for m in payloads] == [38623, 17976]
     assert payloads[0].probe.key_id != payloads[1].probe.key_id
     assert uploaded == {"uploaded": 2}
+
+
+def _moved(settings: Settings, source: str) -> Settings:
+    """The same probe on another network: the lab's collector maps each loopback source to an ASN."""
+    return settings.model_copy(
+        update={"network": settings.network.model_copy(update={"source_address": source})}
+    )
+
+
+async def test_a_roaming_daemon_measures_nothing_on_a_network_not_approved(
+    tmp_path: Path, silent_server: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Problem 1: a laptop joined another network; before, the daemon measured there 30 s later."""
+    with collector(tmp_path / "c", asn_table=ASN_TABLE) as rig:
+        settings = Settings(**_settings(tmp_path, silent_server, upload={"url": rig.url}))
+        _import_list(settings, silent_server, 1)
+        consented_settings(settings, networks=[38623])  # "this network" at init
+        with Store(settings.store.path) as store:
+            daemon = Daemon(settings, store)
+            await daemon.check_network()
+            await daemon._measure("full")
+            assert store.count() == 1
+            daemon.settings = _moved(settings, "127.0.0.9")  # the network-change signal: whoami says AS17976
+            await daemon.check_network()
+            assert daemon.scheduler.get_job("full") is None  # no run is brought forward there
+            await daemon._measure("full")  # nor does the regular schedule measure there
+            assert store.count() == 1
+            assert "AS17976" in store.problems()["network"]
+            assert "probe networks allow AS17976" in caplog.text
+            # Back home, it measures again, with the home network's key, and the problem clears.
+            daemon.settings = settings
+            await daemon._measure("full")
+            assert store.count() == 2
+            assert "network" not in store.problems()
+            asns = {
+                Measurement.model_validate_json(r[0]).probe.asn
+                for r in store.db.execute("SELECT payload FROM measurements")
+            }
+    assert asns == {38623}
+
+
+async def test_an_unknown_network_is_not_approved(tmp_path: Path, silent_server: int) -> None:
+    """No collector answer (offline, or through a proxy) is no approval, unless any network was approved."""
+    settings = Settings(**_settings(tmp_path, silent_server))
+    _import_list(settings, silent_server, 1)
+    consented_settings(settings, networks=[38623])
+    with Store(settings.store.path) as store:
+        daemon = Daemon(settings, store)
+        await daemon._measure("full")
+        assert store.count() == 0
+        assert "cannot tell which network" in store.problems()["network"]
+        consented_settings(settings)  # any network
+        await daemon._measure("full")
+        assert store.count() == 1
 
 
 def _start(config: Path) -> subprocess.Popen[str]:
@@ -175,10 +229,37 @@ def test_kill_9_mid_run_repeatedly_keeps_the_store_consistent(tmp_path: Path, si
         assert measured[0] == measured[1] > 0
         in_outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
         signed = conn.execute("SELECT count(*) FROM envelopes").fetchone()[0]
-        assert in_outbox == signed == measured[0]
+        cut = conn.execute("SELECT count(*) FROM measurements WHERE interrupted = 1").fetchone()[0]
+        assert in_outbox == signed == measured[0] - cut  # the URLs in flight at SIGTERM are kept, unsigned
         states = {r[0] for r in conn.execute("SELECT state FROM runs")}
         assert "running" not in states  # the clean stop closed its own run, the restarts the killed ones
         interrupted = conn.execute("SELECT count(*) FROM runs WHERE state = 'interrupted'").fetchone()[0]
         assert interrupted >= 3
         counted = conn.execute("SELECT sum(measured) FROM runs WHERE state != 'running'").fetchone()[0]
         assert counted <= measured[0]  # never counted twice
+
+
+async def test_a_move_in_the_middle_of_a_run_stops_it_and_nothing_is_uploaded(
+    tmp_path: Path, silent_server: int
+) -> None:
+    """The network was approved when the run began; the control then sees the probe on another one."""
+    from probe.daemon import jobs
+    from probe.models.measurement import TargetRef
+
+    with collector(tmp_path / "c", asn_table=ASN_TABLE) as rig:
+        values = _settings(tmp_path, silent_server, upload={"url": rig.url})
+        values["control"] = {"url": f"{rig.url}/api/v1/control"}
+        values["timeouts"] = {"http_s": 1.0, "tcp_connect_s": 1.0, "tls_handshake_s": 1.0, "control_s": 10}
+        # Checked on AS38623 (probe.asn), but the packets now leave from the AS17976 address.
+        values["probe"] = {"asn": 38623}
+        values["network"] = {**values["network"], "source_address": "127.0.0.9"}  # type: ignore[dict-item]
+        settings = Settings(**values)  # type: ignore[arg-type]
+        targets = [TargetRef(url=f"{rig.url}/api/v1/whoami", list="watch")]
+        with Store(settings.store.path) as store:
+            with pytest.raises(jobs.NetworkMoved, match="AS17976"):
+                await jobs.measure(settings, store, targets, "full", approved=lambda asn: asn == 38623)
+            assert store.count() == 1
+            assert store.outbox_counts() == {}  # kept here only, never queued for the public log
+            row = store.db.execute("SELECT interrupted FROM measurements").fetchone()
+            envelopes = store.db.execute("SELECT count(*) FROM envelopes").fetchone()[0]
+    assert row[0] == 1 and envelopes == 0

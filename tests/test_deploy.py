@@ -27,7 +27,7 @@ EXAMPLES = DEPLOY / "examples"
 
 INSTALLED_PROBE = "/opt/saksi/venv/bin/probe"
 UNITS = {
-    "saksi-probe.service": f"{INSTALLED_PROBE} daemon --config /etc/saksi/probe.toml",
+    "saksi-probe.service": f"{INSTALLED_PROBE} daemon --config /var/lib/saksi-probe/probe.toml",
     "saksi-collector.service": f"{INSTALLED_PROBE} collector serve --config /etc/saksi/collector.toml",
 }
 
@@ -35,7 +35,6 @@ UNITS = {
 HARDENING = {
     "Type": "exec",
     "DynamicUser": "yes",
-    "ConfigurationDirectory": "saksi",
     "ProtectSystem": "strict",
     "ProtectHome": "yes",
     "PrivateTmp": "yes",
@@ -62,6 +61,7 @@ PER_UNIT = {
     },
     "saksi-collector.service": {
         "StateDirectory": "saksi-collector",
+        "ConfigurationDirectory": "saksi",
         "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
         "Environment": "PROBE_COLLECTOR__DATA_DIR=/var/lib/saksi-collector",
     },
@@ -268,3 +268,24 @@ def test_readme_covers_every_case() -> None:
     for path in sorted(DEPLOY.rglob("*")):
         if path.is_file() and path.name != "README.md":
             assert path.name in readme, f"deploy/README.md does not mention {path.relative_to(DEPLOY)}"
+
+
+def test_the_probe_unit_reads_the_settings_file_init_writes() -> None:
+    """Issue 12, problem 8: `saksi init` wrote /var/lib/saksi-probe/init.toml while the unit read
+    /etc/saksi/probe.toml, so the categories and schedule chosen at init had no effect."""
+    service = unit_directives(SYSTEMD / "saksi-probe.service")["Service"]
+    read = re.search(r"--config (\S+)", service["ExecStart"][0])
+    assert read is not None
+    readme = (DEPLOY / "README.md").read_text()
+    helper = re.search(r"saksi\(\) \{(.*?)\}", readme, re.S)
+    assert helper is not None
+    written = re.findall(r"--config ([^\s;]+)", helper.group(1))
+    assert written == [read.group(1)]  # every command, init included, uses the file the unit reads
+    assert "cfg=" not in helper.group(1)  # no other file for some commands
+    state = f"/var/lib/{service['StateDirectory'][0]}/"
+    assert read.group(1).startswith(state)  # the service can read it, and `saksi init` can write it
+    assert f"PROBE_STORE__PATH={state}probe.db" in helper.group(1)
+    assert f"PROBE_STORE__KEYS_DIR={state}keys" in helper.group(1)
+    assert f"Environment=PROBE_STORE__KEYS_DIR={state}keys" in (SYSTEMD / "saksi-probe.service").read_text()
+    for doc in (readme, (ROOT / "docs" / "volunteer.md").read_text()):
+        assert "init.toml" not in doc and "/etc/saksi/probe.toml" not in doc

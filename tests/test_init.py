@@ -172,13 +172,16 @@ def test_english_wrong_answers_are_explained_and_asked_again(
     t.answer("Do you want to run Saksi on this network, knowing all this?", "y")
     t.answer("Collector URL", f"http://127.0.0.1:{port}/")
     t.answer("Invite token", "")
-    t.answer("Categories to test, separated by commas (all = NEWS, HUMR", "news,PORN")
+    t.answer("Categories to test, separated by commas (all = NEWS News, HUMR Human rights", "news,PORN")
     t.answer("PORN is a sensitive category", "news,humr")
     t.answer("Also test the sensitive categories", "")
     t.answer("Test every how many hours?", "0")
     t.answer("choose between 1 and 168", "12")
     t.answer("Send uploads through a SOCKS5 proxy", "")
+    t.answer("Where may Saksi test? this = only the network you are on now", "AS-5")
+    t.answer("is not a network number", "this")
     t.expect("Consent recorded in")
+    t.expect("No network is approved yet, so Saksi tests nothing")  # the collector did not say which
     t.expect("The key is not enrolled yet (the collector at")
     t.expect("It will be enrolled at the first upload.")
     assert t.finish() == 0, t.screen
@@ -198,6 +201,7 @@ def test_english_wrong_answers_are_explained_and_asked_again(
     assert str(consent["agreed_at"]).startswith(datetime.now(UTC).date().isoformat())
     assert chosen(s, consent, "targets.categories") == ["NEWS", "HUMR"]
     assert chosen(s, consent, "daemon.every_hours") == 12
+    assert consent["networks"] == [] and consent["any_network"] is False
     assert (s.store.path.parent / "consent.json").stat().st_mode & 0o077 == 0
     require_consent(s)
 
@@ -227,7 +231,9 @@ def test_khmer_wrong_answer_explained_in_khmer_then_settings_written(
     t.answer("សាកល្បងប្រភេទរសើប", "y")
     t.answer("សាកល្បងរៀងរាល់ប៉ុន្មានម៉ោងម្ដង?", "")
     t.answer("បញ្ជូនលទ្ធផលតាមប្រូកស៊ី SOCKS5", "127.0.0.1:9050")
+    t.answer("តើ Saksi អាចសាកល្បងនៅបណ្ដាញណា?", "any")
     t.expect("ការយល់ព្រមត្រូវបានកត់ត្រាក្នុង")
+    t.expect("Saksi អាចសាកល្បងនៅគ្រប់បណ្ដាញ")
     t.expect(f"probe run --config {config}")
     assert t.finish() == 0, t.screen
 
@@ -239,6 +245,7 @@ def test_khmer_wrong_answer_explained_in_khmer_then_settings_written(
     assert chosen(s, consent, "targets.categories") is None  # all categories
     assert chosen(s, consent, "daemon.every_hours") == 6
     assert chosen(s, consent, "upload.socks5") == "127.0.0.1:9050"
+    assert consent["any_network"] is True
     assert not (tmp_path / "config").exists()  # --config was honoured
     require_consent(s)
 
@@ -304,6 +311,8 @@ def test_flags_for_servers_record_consent_and_keep_other_settings(
     assert chosen(s, consent, "targets.categories") == ["NEWS", "HUMR", "DATE", "LGBT", "PORN", "REL", "XED"]
     assert chosen(s, consent, "daemon.every_hours") == 3
     assert chosen(s, consent, "upload.socks5") == "127.0.0.1:9050"
+    # Through a proxy the collector cannot tell this network: none is approved until the volunteer says.
+    assert consent["any_network"] is False and consent["networks"] == []
     require_consent(s)
 
 
@@ -327,7 +336,10 @@ def test_without_a_terminal_or_the_flag_it_says_what_to_do(home: dict[str, str])
 @pytest.mark.parametrize(
     ("flag", "value", "says"),
     [
-        ("--collector", "ftp://collector.example", "is not an http:// or https:// URL"),
+        ("--collector", "ftp://collector.example", "is not an https:// URL"),
+        ("--collector", "http://collector.example", "is plain http://: use https://"),
+        ("--network", "AS-5", "is not a network number"),
+        ("--categories", "NEWZ", "'NEWZ' is not a category code; the codes are"),
         ("--categories", "NEWS,PORN", "PORN is a sensitive category"),
         ("--socks5", "localhost", "is not host:port"),
         ("--every-hours", "0", "between 1 and 168"),

@@ -25,7 +25,8 @@ from probe.consent import (
     record_consent,
     require_consent,
 )
-from probe.consent.record import MISSING, version_key
+from probe.consent.record import version_key
+from probe.i18n import t
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 KHMER = re.compile(r"[\u1780-\u17FF]")
@@ -40,8 +41,9 @@ def test_no_record_refuses_with_one_line_pointing_to_init(tmp_path: Path) -> Non
     assert load_consent(s) is None
     with pytest.raises(ConsentMissing) as caught:
         require_consent(s)
-    assert str(caught.value) == MISSING
-    assert "\n" not in MISSING and "`probe init`" in MISSING
+    missing = t("consent_missing")
+    assert str(caught.value) == missing
+    assert "\n" not in missing and "`probe init`" in missing
 
 
 def test_a_record_of_the_current_text_lets_the_probe_run(tmp_path: Path) -> None:
@@ -81,7 +83,7 @@ def test_a_damaged_record_refuses_and_says_so(tmp_path: Path) -> None:
 
 
 def test_versions_sort_by_date_then_number() -> None:
-    assert version_key(CONSENT_VERSION) == (2026, 11, 24, 1)
+    assert version_key(CONSENT_VERSION) == (2026, 12, 6, 1)
     assert version_key("2026-11-24.10") > version_key("2026-11-24.9")  # type: ignore[operator]
     assert version_key("2026-11-24") is None
 

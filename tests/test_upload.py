@@ -38,6 +38,7 @@ from probe.upload.client import stamp
 from probe.upload.identity import pin_key_name
 from probe.verify import verify_file
 from tests.collector_rig import Rig, collector
+from tests.consent import consented
 from tests.shared_data import require_tools
 from tests.test_verify import _recipe
 
@@ -273,6 +274,9 @@ async def test_a_key_the_collector_forgot_is_enrolled_again(rig: Rig, tmp_path: 
 
 def test_enrol_and_keys_show_commands(rig: Rig, tmp_path: Path) -> None:
     config = _config(tmp_path, rig.url)
+    refused = _cli(enrol_command, "--config", str(config))
+    assert refused.exit_code != 0 and not (tmp_path / "keys").exists()  # no device key without consent
+    consented(config)
     result = _cli(enrol_command, "--config", str(config))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("enrolled: key ") and "tier unverified" in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.core import TyperOption
 
 from probe import __version__
 from probe.asn import AsnTableError
@@ -17,6 +18,7 @@ from probe.cli import (
     export,
     init,
     keys,
+    networks,
     ooni_import,
     results,
     run,
@@ -25,12 +27,12 @@ from probe.cli import (
     verify,
     witness,
 )
-from probe.cli.common import UserError, err
+from probe.cli.common import UserError, err, say
 from probe.config import ConfigError
 from probe.consent import ConsentMissing
 from probe.lists import ListFormatError
 from probe.sign.keys import KeyFileError
-from probe.store import StoreError
+from probe.store import StoreBusy, StoreError
 
 app = typer.Typer(
     name="probe",
@@ -51,6 +53,7 @@ app.command("enrol")(upload.enrol_command)
 app.command("verify")(verify.verify)
 app.command("evidence")(evidence.evidence)
 app.add_typer(keys.app, name="keys")
+app.add_typer(networks.app, name="networks")
 app.add_typer(results.app, name="results")
 app.add_typer(targets.app, name="targets")
 app.add_typer(control.app, name="control")
@@ -58,6 +61,17 @@ app.add_typer(collector.app, name="collector")
 app.add_typer(export.app, name="export")
 app.add_typer(ooni_import.app, name="import")
 app.add_typer(witness.app, name="witness")
+
+
+_display_type = TyperOption.display_type_rich
+
+
+def _flag_type(self: TyperOption, ctx: typer.Context) -> str | None:
+    """A flag takes no value: show none in --help (typer shows `<bool>`, which cannot be given)."""
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign,assignment]
 
 
 def _version(value: bool) -> None:
@@ -71,18 +85,41 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of the messages: en or km (Khmer). Default: the locale (LANG=km_KH.UTF-8 gives Khmer).",
+        show_default=False,
+    ),
 ) -> None:
     """Saksi (សាក្សី): measure whether websites are blocked on this network, and keep the evidence."""
+    from probe.i18n import set_lang
+
+    try:
+        set_lang(lang)
+    except ValueError as exc:
+        raise UserError(f"--lang: {exc}") from None
 
 
-EXPECTED = (UserError, ConfigError, StoreError, ListFormatError, AsnTableError, KeyFileError, ConsentMissing)
+EXPECTED = (
+    UserError,
+    ConfigError,
+    StoreError,
+    StoreBusy,
+    ListFormatError,
+    AsnTableError,
+    KeyFileError,
+    ConsentMissing,
+)
 
 
 def main() -> None:
     try:
         app()
     except EXPECTED as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        from probe.i18n import t
+
+        say(err, str(exc), prefix=t("error") + " ", style="bold red")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; every measurement finished before this was stored")

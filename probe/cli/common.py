@@ -27,6 +27,23 @@ ConfigOption = Annotated[
 ]
 
 
+def say(console: Console, text: str, *, prefix: str = "", style: str = "") -> None:
+    """Print `text`, wrapped to the terminal's width at word and letter-cluster boundaries (never tearing a
+    Khmer vowel sign from its consonant); piped output is printed as it is, one line per message."""
+    from rich.text import Text
+
+    if not console.is_terminal:
+        console.print(Text(prefix, style=style) + Text(text))
+        return
+    from probe.i18n import current
+    from probe.i18n.wrap import wrap
+
+    hanging = " " * min(len(prefix), 8)
+    for number, line in enumerate(wrap(text, console.width, lang=current(), indent=prefix, hanging=hanging)):
+        head = line[: len(prefix)] if number == 0 and prefix else ""
+        console.print(Text(head, style=style) + Text(line[len(head) :]))
+
+
 class UserError(Exception):
     """An expected condition a person must act on: printed as one sentence, exit status 2."""
 

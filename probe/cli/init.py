@@ -23,17 +23,27 @@ import typer
 from pydantic import BaseModel
 from rich.text import Text
 
-from probe.cli.common import UserError, err, fail, out
-from probe.config import ConfigError, Settings, StoreSettings, default_config_path, load_settings
+from probe.cli.common import UserError, err, fail, out, say
+from probe.config import (
+    ConfigError,
+    Settings,
+    StoreSettings,
+    default_config_path,
+    load_settings,
+    plain_http_problem,
+)
 from probe.consent import configfile
+from probe.consent.networks import NETWORK_CHECK_S, network_now, parse_asn
 from probe.consent.record import Choice, consent_path, record_consent
 from probe.consent.texts import CONSENT_VERSION, LANGS, ConsentText, Lang, parse_yes_no, text_for
+from probe.i18n import current, set_lang, t
 from probe.lists import builtin_lists
+from probe.lists.categories import CATEGORIES, category_name
 from probe.models.target import SENSITIVE_CATEGORIES
 from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError
 from probe.sign.signer import ProbeSigner
 from probe.store import Store, StoreError
-from probe.upload import UploadError, enrol, whoami
+from probe.upload import UploadError, enrol
 
 T = TypeVar("T")
 
@@ -70,14 +80,23 @@ def has_setting(dotted: str) -> bool:
 # checks: each returns the value to keep, or raises ValueError with a sentence ------------------------------
 
 
-def check_collector(value: str) -> str:
+def check_collector(value: str, *, allow_http: bool = False) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ValueError(
-            f"{value!r} is not an http:// or https:// URL (for example https://collector.example)"
-        )
+        raise ValueError(f"{value!r} is not an https:// URL (for example https://collector.example)")
+    problem = None if allow_http else plain_http_problem(url)
+    if problem:
+        raise ValueError(problem)
     return url
+
+
+def check_network(value: str) -> tuple[bool, list[int]]:
+    """`this` -> (False, []) (resolved later), `any` -> (True, []), `AS1,AS2` -> (False, [1, 2])."""
+    word = value.strip().lower()
+    if word in ("this", "any"):
+        return word == "any", []
+    return False, [parse_asn(part) for part in value.split(",") if part.strip()] or [parse_asn(value)]
 
 
 def check_socks5(value: str) -> str:
@@ -93,8 +112,10 @@ def check_categories(value: str) -> list[str] | None:
     if not codes or codes == ["ALL"]:
         return None
     for code in codes:
-        if not _CATEGORY.fullmatch(code):
-            raise ValueError(f"{code!r} is not a category code (such as NEWS or HUMR)")
+        if not _CATEGORY.fullmatch(code) or code not in CATEGORIES:
+            lang = current()
+            known = (f"{c} ({category_name(c, lang)})" for c in CATEGORIES if c not in SENSITIVE_CATEGORIES)
+            raise ValueError(t("bad_category", code=code, codes=", ".join(known)))
         if code in SENSITIVE_CATEGORIES:
             raise ValueError(
                 f"{code} is a sensitive category: they are chosen all together, with --include-sensitive "
@@ -107,9 +128,9 @@ def check_hours(value: str | int) -> int:
     try:
         hours = int(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a whole number of hours") from None
+        raise ValueError(t("bad_hours", value=value)) from None
     if not 1 <= hours <= 168:
-        raise ValueError(f"{hours} hours: choose between 1 and 168 (a week)")
+        raise ValueError(t("hours_range", hours=hours))
     return hours
 
 
@@ -152,7 +173,7 @@ def show(text: ConsentText) -> None:
         out.print()
         out.print(Text(part.title, style="bold underline"))
         for line in part.lines:
-            out.print(Text(f"  • {line}"))
+            say(out, line, prefix="  • ")
     out.print()
 
 
@@ -176,11 +197,11 @@ def _optional(check: Callable[[str], T]) -> Callable[[str], T | None]:
     return wrapped
 
 
-def _list_categories() -> str:
+def _list_categories(lang: str) -> str:
     """The non-sensitive categories of the built-in list, for the prompt: `all = NEWS, HUMR, ...`."""
     entries = builtin_lists().get("kh", [])
     codes = dict.fromkeys(e.category_code for e in entries if e.category_code not in SENSITIVE_CATEGORIES)
-    return "all = " + ", ".join(codes)
+    return "all = " + ", ".join(f"{c} {category_name(c, lang)}" for c in codes)
 
 
 def converse(text: ConsentText, given: Answers, existing: dict[str, Any]) -> Answers:
@@ -203,7 +224,9 @@ def converse(text: ConsentText, given: Answers, existing: dict[str, Any]) -> Ans
     if answers.categories is None:
         now = current("targets", "categories")
         default = ",".join(now) if isinstance(now, list) else "all"
-        answers.categories = ask(f"{ui.categories} ({_list_categories()})", check_categories, default)
+        answers.categories = ask(
+            f"{ui.categories} ({_list_categories(text.lang)})", check_categories, default
+        )
         if answers.categories is None:
             answers.cleared.add("targets.categories")
     if answers.include_sensitive is None:
@@ -256,10 +279,20 @@ def updates_for(answers: Answers, existing: dict[str, Any]) -> tuple[dict[str, A
     return updates, future
 
 
-def _enrol(s: Settings, token: str | None, now: datetime) -> tuple[str | None, str | None]:
-    """(tier, None) once enrolled, or (None, why not)."""
+def _this_network(s: Settings) -> int | None:
+    """The network the probe is on now (probe.asn, else the collector's answer), said while it waits."""
+    if s.probe.asn is None and s.upload.url and not s.upload.socks5:
+        wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
+        say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
+    return asyncio.run(network_now(s))
+
+
+def _enrol(s: Settings, token: str | None, now: datetime, asn: int | None) -> tuple[str | None, str | None]:
+    """(tier, None) once the key of network `asn` is enrolled, or (None, why not)."""
+    if asn is None:
+        return None, f"the collector at {s.upload.url} did not say which network this is"
     try:
-        asn = s.probe.asn if s.probe.asn is not None else asyncio.run(whoami(s)).asn
+        say(err, t("enrolling", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
         key = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE)).key(asn, now)
         with Store(s.store.path) as store:
             record, _new = asyncio.run(enrol(s, store, key, token=token))
@@ -333,6 +366,23 @@ def init(
     no_enrol: Annotated[
         bool, typer.Option("--no-enrol", help="Do not enrol the key now (the first upload does it).")
     ] = False,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            help="Where the probe may measure: `this` (only the network it is on now; the default), `any` "
+            "(any network it joins), or network numbers such as AS38623,AS17976. `probe networks` changes it.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-http",
+            help="Accept a plain http:// collector that is not on this machine (upload.allow_http): anyone on "
+            "the path could then read and change what it sends. Only for a lab.",
+        ),
+    ] = False,
 ) -> None:
     """Set up this probe: what it does and the risks, a short quiz, then the settings and enrolment.
 
@@ -342,25 +392,29 @@ def init(
     was done for the current version of the text.
     """
     interactive = not yes_i_understand
+    if lang is not None and lang.strip().lower() in LANGS:
+        set_lang(lang)  # so that a refused flag is explained in the language asked for
     if interactive and not sys.stdin.isatty():
         fail(
             "`probe init` asks questions and needs a terminal; on a server, read docs/volunteer.md and pass "
             "--yes-i-understand with the answers as flags"
         )
     given = Answers(
-        collector=_flag("--collector", collector, check_collector),
+        collector=_flag("--collector", collector, lambda v: check_collector(v, allow_http=allow_http)),
         token=(token.strip() or None) if token is not None else None,
         categories=_flag("--categories", categories, check_categories),
         include_sensitive=include_sensitive,
         every_hours=_flag("--every-hours", None if every_hours is None else str(every_hours), check_hours),
         socks5=_flag("--socks5", socks5, check_socks5),
     )
+    chosen_network = _flag("--network", network, check_network)
     path = (config or default_config_path()).expanduser()
     try:
         existing = configfile.read(path)
     except configfile.ConfigFileError as exc:
         fail(str(exc))
     chosen = _pick_lang(lang, interactive)
+    set_lang(chosen)
     text = text_for(chosen)
 
     if interactive:
@@ -370,10 +424,14 @@ def init(
             out.print(text.ui.declined)
             raise typer.Exit(1)
         answers = converse(text, given, existing)
+        if chosen_network is None:
+            chosen_network = ask(text.ui.networks, check_network, "this")
     else:
         answers = given
 
     updates, future = updates_for(answers, existing)
+    if allow_http:
+        updates["upload.allow_http"] = True
     try:
         document = configfile.merge(existing, updates)
         configfile.write(path, configfile.dumps(document), _validate)
@@ -381,12 +439,31 @@ def init(
         fail(str(exc))
     s = _validate(path)
     now = datetime.now(UTC)
+    any_network, networks = chosen_network or (False, [])
+    wants_enrol = bool(s.upload.url) and not no_enrol and not (s.upload.socks5 and s.probe.asn is None)
+    this = _this_network(s) if wants_enrol or not (any_network or networks) else None
+    if not any_network and not networks:
+        networks = [this] if this is not None else []
     consent = record_consent(
-        s, chosen, CONSENT_VERSION, now, method="quiz" if interactive else "flag", choices=future
+        s,
+        chosen,
+        CONSENT_VERSION,
+        now,
+        method="quiz" if interactive else "flag",
+        choices=future,
+        networks=networks,
+        any_network=any_network,
     )
     out.print(text.ui.config_written.format(path=path))
     out.print(
         text.ui.consent_recorded.format(path=consent_path(s), version=consent.version, date=consent.agreed_at)
+    )
+    out.print(
+        text.ui.networks_any
+        if any_network
+        else text.ui.networks_listed.format(networks=", ".join(f"AS{n}" for n in networks))
+        if networks
+        else text.ui.networks_none
     )
     if future:
         listed = "; ".join(f"{k} = {','.join(v) if isinstance(v, list) else v}" for k, v in future.items())
@@ -401,7 +478,7 @@ def init(
             later = "through the SOCKS5 proxy the collector cannot tell which network this is"
             out.print(text.ui.enrol_later.format(why=later))
         else:
-            tier, why = _enrol(s, s.upload.token, now)
+            tier, why = _enrol(s, s.upload.token, now, this)
             if tier is not None:
                 out.print(text.ui.enrolled.format(url=s.upload.url, tier=tier))
             else:

@@ -30,7 +30,8 @@ app = typer.Typer(help="This probe's signing keys (one per network and quarter).
 def show(
     config: ConfigOption = None,
     asn: Annotated[
-        int | None, typer.Option("--asn", help="The network's AS number (default: probe.asn).")
+        int | None,
+        typer.Option("--asn", help="The network's AS number (default: probe.asn).", min=1, max=4294967295),
     ] = None,
 ) -> None:
     """Show the public key that signs this network's measurements this quarter.

@@ -12,12 +12,16 @@ OUTCOME_STYLE = {"accessible": "green", "blocked": "bold red", "down": "yellow",
 
 
 def verdict_table(measurements: Iterable[Measurement], title: str | None = None) -> Table:
+    """The verdicts; the headings follow the language (probe.i18n), the values and explanations are the
+    measurement's own (what is signed and published, in English)."""
+    from probe.i18n import t
+
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("URL", overflow="fold")
-    table.add_column("outcome")
-    table.add_column("method")
-    table.add_column("confidence")
-    table.add_column("explanation", overflow="fold", ratio=1)
+    table.add_column(t("col_outcome"))
+    table.add_column(t("col_method"))
+    table.add_column(t("col_confidence"))
+    table.add_column(t("col_explanation"), overflow="fold", ratio=1)
     for m in measurements:
         v = m.verdict
         style = OUTCOME_STYLE.get(v.outcome.value, "")
@@ -35,5 +39,11 @@ def summary_line(measurements: list[Measurement]) -> str:
     counts: dict[str, int] = {}
     for m in measurements:
         counts[m.verdict.outcome.value] = counts.get(m.verdict.outcome.value, 0) + 1
-    parts = [f"{counts[k]} {k}" for k in ("blocked", "accessible", "down", "inconclusive") if k in counts]
-    return f"{len(measurements)} measured: " + ", ".join(parts)
+    from probe.i18n import t
+
+    parts = [
+        f"{counts[k]} {t('outcome_' + k)}"
+        for k in ("blocked", "accessible", "down", "inconclusive")
+        if k in counts
+    ]
+    return t("measured", count=len(measurements)) + ", ".join(parts)

@@ -27,7 +27,7 @@ def results(
     since: Annotated[
         str | None, typer.Option(help="Only measurements started at or after this UTC date/time.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 50,
+    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.", min=1)] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
 ) -> None:
     """List stored measurements, newest first."""
@@ -35,6 +35,13 @@ def results(
         return
     if outcome and outcome not in OUTCOME_STYLE:
         fail(f"--outcome must be one of {', '.join(OUTCOME_STYLE)}")
+    if method:
+        from probe.i18n import t
+        from probe.models.verdict import Method
+
+        known = sorted({m.value for m in Method} | {m.value.split(".")[0] for m in Method})
+        if method not in known:
+            fail(t("bad_method", value=method, known=", ".join(known)))
     since_at = parse_since(since) if since else None
     s = settings(config)
     if not s.store.path.exists():

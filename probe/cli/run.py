@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import resource
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,15 +13,18 @@ from urllib.parse import urlsplit
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from probe.addresses import is_bogon, is_ip_literal
-from probe.cli.common import ConfigOption, err, fail, open_store, out, settings
+from probe.addresses import is_bogon, is_ip_literal, is_local_name
+from probe.cli.common import ConfigOption, err, fail, open_store, out, say, settings
 from probe.cli.output import summary_line, verdict_table
 from probe.config import Settings
-from probe.consent import require_consent
+from probe.consent import Consent, require_consent
+from probe.i18n import t
 from probe.lists import builtin_lists, read_citizenlab_csv, select, url_problem
+from probe.lists.categories import CATEGORIES, unknown_categories
 from probe.models.measurement import Measurement, TargetRef
+from probe.runner import offline_reason
 from probe.runner import run as run_targets
-from probe.store import Store
+from probe.store import Store, StoreLock
 
 
 def choose_targets(
@@ -33,17 +37,16 @@ def choose_targets(
 ) -> list[TargetRef]:
     if urls:
         if list_arg:
-            fail("use either --url or --list, not both")
+            fail(t("url_or_list"))
         for url in urls:
             problem = url_problem(url)
             if problem:
                 fail(f"--url: {problem}")
             host = urlsplit(url).hostname or ""
+            if is_local_name(host, s.network.bogon_ranges):
+                fail(t("local_name", url=url, host=host))
             if is_ip_literal(host) and is_bogon(host, s.network.bogon_ranges):
-                fail(
-                    f"--url {url}: {host} is a private or reserved address (network.bogon_ranges); the probe "
-                    "never connects to those, as that would probe this machine's own network"
-                )
+                fail(t("private_address", url=url, host=host))
         return [TargetRef(url=u, list="cli") for u in dict.fromkeys(urls)]
     name = list_arg or s.targets.list
     if list_arg and Path(list_arg).suffix == ".csv":
@@ -52,15 +55,19 @@ def choose_targets(
     else:
         known = {**builtin_lists(), **store.lists()}
         if name not in known:
-            fail(f"no list named {name!r}; known lists: {', '.join(sorted(known))} (or pass a CSV path)")
+            fail(t("no_list", name=name, known=", ".join(sorted(known))))
         entries = known[name]
+    asked = {c.upper() for c in categories}
+    unknown = unknown_categories(asked, {e.category_code for e in entries})
+    if unknown:
+        fail(t("unknown_categories", codes=", ".join(unknown), known=", ".join(CATEGORIES)))
     chosen = select(
         entries,
-        categories=set(categories) or (set(s.targets.categories) if s.targets.categories else None),
+        categories=asked or (set(s.targets.categories) if s.targets.categories else None),
         include_sensitive=include_sensitive or s.targets.include_sensitive,
     )
     if not chosen:
-        fail(f"list {name!r} has no URL in the categories asked for ({', '.join(categories) or 'all'})")
+        fail(t("empty_selection", name=name, categories=", ".join(categories) or "all"))
     return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
 
 
@@ -92,14 +99,44 @@ def upload_after_run(s: Settings, store: Store) -> None:
     from probe.cli.upload import report_lines
     from probe.upload import UploadError, upload
 
+    say(err, t("uploading", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
     try:
         report = asyncio.run(upload(s, store))
     except UploadError as exc:
-        err.print(f"[bold yellow]note:[/] not uploaded: {exc}")
+        say(err, f"not uploaded: {exc}", prefix=t("note") + " ", style="bold yellow")
         return
     err.print(report_lines(report)[0])
     if report.error:
-        err.print(f"[bold yellow]note:[/] {report.error}")
+        say(err, report.error, prefix=t("note") + " ", style="bold yellow")
+
+
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
+    """The settings to measure with, once this network is known to be approved; else refuse in one sentence.
+
+    The network is asked of the collector (bounded wait, said first) unless probe.asn names it; it signs
+    the measurements with that network's key.
+    """
+    from probe.consent.networks import NETWORK_CHECK_S, network_now, refusal
+    from probe.daemon.jobs import ASN_KEY
+
+    asn = s.probe.asn
+    if asn is None and s.upload.url and not s.upload.socks5:
+        wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
+        say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
+        asn = asyncio.run(network_now(s))
+    why = refusal(consent, asn)
+    if why is not None:
+        store.note_problem("network", why)
+        fail(why)
+    store.clear_problem("network")
+    if asn is None:
+        return s
+    store.kv_set(ASN_KEY, str(asn))
+    return s.model_copy(update={"probe": s.probe.model_copy(update={"asn": asn})})
 
 
 def raise_open_file_limit() -> None:
@@ -108,26 +145,6 @@ def raise_open_file_limit() -> None:
     wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
     if soft != resource.RLIM_INFINITY and soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-def offline_reason(measurements: list[Measurement], s: Settings) -> str | None:
-    """One sentence when the run could not measure anything meaningful (no network, control down)."""
-    if not measurements:
-        return None
-    if all(
-        all(o.failure is not None for o in m.observations.dns) and m.observations.dns for m in measurements
-    ):
-        return (
-            "no resolver answered for any URL: this machine seems to have no network; "
-            "the measurements were stored as they are"
-        )
-    if s.control.url and all(m.control is not None and m.control.failure for m in measurements):
-        reason = measurements[0].control.failure if measurements[0].control else ""
-        return (
-            f"the control service at {s.control.url} could not be reached ({reason}); verdicts used local "
-            "evidence only: check control.url or the network"
-        )
-    return None
 
 
 def run(
@@ -156,31 +173,36 @@ def run(
     Every measurement is stored in the local store (store.path) before it is shown.
     """
     s = settings(config)
-    require_consent(s)
-    with open_store(s) as store:
+    consent = require_consent(s)
+    with StoreLock(s.store.path, "`probe run`"), open_store(s) as store:
         targets = choose_targets(s, store, list_, url or [], category or [], include_sensitive)
+        s = approved_network(s, consent, store)
         raise_open_file_limit()
+        control = t("control_wait", seconds=f"{s.timeouts.control_s:g}") if s.control.url else ""
+        say(err, t("measuring", count=len(targets), seconds=f"{s.timeouts.url_s:g}", control=control))
+        run_id = store.start_run("cli", len(targets))
+        signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # SIGTERM stops a run as Ctrl-C does
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))
         except KeyboardInterrupt:
-            err.print(
-                f"interrupted: {store.count()} measurements in {s.store.path}; the URLs in flight were kept "
-                "as inconclusive"
-            )
+            store.finish_run(run_id, "interrupted")
+            say(err, t("interrupted", count=store.count(), path=s.store.path))
             raise typer.Exit(130) from None
+        store.finish_run(run_id, "done")
+        reason = offline_reason(measurements, s)
+        if reason:
+            store.note_problem("run", f"probe run: {reason}")
+        else:
+            store.clear_problem("run")
         if s.upload.url:
             upload_after_run(s, store)
     if not as_json:
         order = {t.url: i for i, t in enumerate(targets)}
         measurements.sort(key=lambda m: order.get(m.target.url, 0))
         out.print(verdict_table(measurements))
-        out.print(summary_line(measurements) + f"; stored in {s.store.path}")
+        say(out, summary_line(measurements) + t("stored_in", path=s.store.path))
     if s.control.url is None:
-        err.print(
-            "note: no control.url is set, so verdicts rest on local evidence only and the network (ASN) is "
-            "unknown; see docs/configuration.md"
-        )
-    reason = offline_reason(measurements, s)
+        say(err, t("no_control"), prefix=t("note") + " ")
     if reason:
-        err.print(f"[bold red]error:[/] {reason}")
+        say(err, reason, prefix=t("error") + " ", style="bold red")
         raise typer.Exit(1)

@@ -17,6 +17,7 @@ from probe.lists import (
     select,
 )
 from probe.models.target import SENSITIVE_CATEGORIES
+from probe.store.db import LIST_ORIGIN_PREFIX
 
 app = typer.Typer(help="Show the test lists; import lists and blockpage fingerprints.", no_args_is_help=True)
 
@@ -96,6 +97,7 @@ def import_(
     with open_store(s) as store:
         earlier = len(store.lists().get(list_name, []))
         count = store.import_list(list_name, parsed.entries)
+        store.kv_delete(LIST_ORIGIN_PREFIX + list_name)  # the volunteer's: the collector never replaces it
     if earlier:
         out.print(f"replaced the earlier import of {list_name!r} ({earlier} URLs)")
     sensitive = sum(1 for e in parsed.entries if e.category_code in SENSITIVE_CATEGORIES)

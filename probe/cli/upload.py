@@ -13,6 +13,7 @@ from probe.config import Settings
 from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id, quarter_of
 from probe.sign.signer import ProbeSigner
 from probe.upload import UploadError, UploadReport, enrol, upload, whoami
+from probe.upload.identity import previous_vouched_key
 
 NO_URL = (
     "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
@@ -49,6 +50,10 @@ def upload_command(config: ConfigOption = None) -> None:
     s = settings(config)
     if not s.upload.url:
         fail(NO_URL)
+    from probe.cli.common import say
+    from probe.i18n import t
+
+    say(err, t("uploading", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
     with open_store(s) as store:
         try:
             report = asyncio.run(upload(s, store))
@@ -77,16 +82,25 @@ def enrol_command(
     `probe upload` enrols keys by itself; this is for checking an invite token or the setup early. The
     network is probe.asn, else the one the collector sees this machine on.
     """
+    from probe.consent import require_consent
+
     s = settings(config)
     if not s.upload.url:
         fail(NO_URL)
+    require_consent(
+        s
+    )  # enrolling is taking part: never a new device key without `probe init` (or after wipe)
     now = datetime.now(UTC)
     try:
         asn = _current_asn(s)
         signer = ProbeSigner(DeviceSeed(s.store.seed_folder / SEED_FILE))
         key = signer.key(asn, now)
         with open_store(s) as store:
-            record, new = asyncio.run(enrol(s, store, key, token=token))
+            # A spent invite is not sent again: the same network's vouched key of an earlier quarter vouches.
+            earlier = previous_vouched_key(
+                store, s.upload.url, lambda q: signer.key_in(asn, q), quarter_of(now)
+            )
+            record, new = asyncio.run(enrol(s, store, key, token=token, predecessor=earlier))
     except (UploadError, KeyFileError) as exc:
         fail(str(exc))
     state = "enrolled" if new else "already enrolled"

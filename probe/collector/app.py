@@ -34,6 +34,7 @@ from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads, Lanes
 from probe.collector.records import evidence
+from probe.collector.renewal import RenewalRefused, carried_tier
 from probe.collector.sequencer import SigningHalted, b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, SqlStorage, Storage, StorageUnavailable, open_storage
@@ -46,6 +47,8 @@ from probe.lists import builtin_lists
 from probe.log import LogError, check_public_key, consistency_proof, inclusion_proof
 from probe.log.merkle import HashSource
 from probe.models.evidence import ENROL_CONTEXT, EnrolRequest, ProbeKey, WhoAmI
+from probe.sign.dsse import LISTS_TYPE, sign_envelope
+from probe.sign.jcs import canonical
 from probe.sign.keys import key_id, public_pem
 
 log = logging.getLogger("saksi.collector")
@@ -224,7 +227,12 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         kid = key_id(public)
         tier = "unverified"
         now = utc_now()
-        if req.token:
+        if req.renewal is not None:
+            try:
+                tier = await carried_tier(db, req.renewal, req.public_key, kid, now)
+            except RenewalRefused as exc:
+                return error(403, exc.reason, str(exc))
+        elif req.token:
             if not await db.use_invite(hashlib.sha256(req.token.encode()).hexdigest(), kid, now):
                 return error(403, "bad_token", "the invite token is unknown or was already used")
             tier = "vouched"
@@ -367,7 +375,10 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             name: sorted(entries, key=lambda e: measured.get(str(e["url"]), 0))
             for name, entries in lists.items()
         }
-        return JSONResponse({"version": version, "asn": caller, "lists": ordered})
+        body = {"version": version, "asn": caller, "lists": ordered}
+        # Signed by the log key, so that a probe takes only lists its pinned collector made (probe.daemon.jobs).
+        signed = sign_envelope(LISTS_TYPE, canonical(body), key.private, key.key_id)
+        return JSONResponse({**body, "envelope": signed.model_dump()})
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type="text/plain; version=0.0.4")

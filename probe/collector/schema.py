@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from probe.collector.alerts import SCHEMA as ALERT_SCHEMA
 from probe.collector.db import MIGRATION_LOCK, Connection
+from probe.collector.renewal import SCHEMA as RENEWAL_SCHEMA
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS probes (
@@ -144,6 +145,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             ) STRICT""",
         ],
     ),
+    # 12: numbered after its issue so that migrations added alongside (3, 4, ...) do not collide.
+    (12, "key renewals: a probe's next key inherits its enrolled predecessor's tier", RENEWAL_SCHEMA),
     (
         13,
         "OONI imports: OONI's failure and scores, identity by content, Saksi's second opinion (issue 13)",

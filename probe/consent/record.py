@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from probe import SOFTWARE_NAME, __version__
 from probe.config import Settings
 from probe.consent.texts import CONSENT_VERSION, Lang
+from probe.i18n import t
 from probe.sign.keys import write_private
 
 CONSENT_FILE = "consent.json"
-MISSING = "no consent on record: run `probe init` first (it explains what the probe does and the risks)"
 
 Choice = str | int | float | bool | list[str] | None
 _VERSION_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.(\d+)")
@@ -48,6 +48,14 @@ class Consent(BaseModel):
         description="Answers to `probe init` that no setting holds yet, by their future setting name "
         "(e.g. daemon.every_hours).",
     )
+    networks: list[int] = Field(
+        default_factory=list,
+        description="The networks (ASNs) the volunteer approved; the probe measures on no other "
+        "(probe.consent.networks). `probe networks allow` adds one.",
+    )
+    any_network: bool = Field(
+        default=False, description="The volunteer approved measuring on any network it joins."
+    )
 
 
 def version_key(version: str) -> tuple[int, int, int, int] | None:
@@ -68,6 +76,8 @@ def record_consent(
     *,
     method: Literal["quiz", "flag"] = "quiz",
     choices: dict[str, Choice] | None = None,
+    networks: list[int] | None = None,
+    any_network: bool = False,
 ) -> Consent:
     """Write the consent record (atomically, owner-only) and return it."""
     consent = Consent(
@@ -76,9 +86,16 @@ def record_consent(
         agreed_at=now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         method=method,
         choices=choices or {},
+        networks=sorted(set(networks or [])),
+        any_network=any_network,
     )
-    write_private(consent_path(settings), (consent.model_dump_json(indent=2) + "\n").encode())
+    save_consent(settings, consent)
     return consent
+
+
+def save_consent(settings: Settings, consent: Consent) -> None:
+    """Replace the consent record with `consent` (atomically, owner-only)."""
+    write_private(consent_path(settings), (consent.model_dump_json(indent=2) + "\n").encode())
 
 
 def load_consent(settings: Settings) -> Consent | None:
@@ -104,11 +121,11 @@ def load_consent(settings: Settings) -> Consent | None:
         ) from None
 
 
-def require_consent(settings: Settings) -> None:
-    """Return if the volunteer consented to the current text (or a newer one); else raise ConsentMissing."""
+def require_consent(settings: Settings) -> Consent:
+    """The consent on record when it is for the current text (or a newer one); else raise ConsentMissing."""
     consent = load_consent(settings)
     if consent is None:
-        raise ConsentMissing(MISSING)
+        raise ConsentMissing(t("consent_missing"))
     given, current = version_key(consent.version), version_key(CONSENT_VERSION)
     assert current is not None
     if given is None or given < current:
@@ -116,3 +133,4 @@ def require_consent(settings: Settings) -> None:
             f"the consent on record is for an older text ({consent.version}): run `probe init` again (what "
             "the probe does or its risks were explained anew)"
         )
+    return consent

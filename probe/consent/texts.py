@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CONSENT_VERSION = "2026-11-24.1"
+CONSENT_VERSION = "2026-12-06.1"
 
 Lang = Literal["en", "km"]
 LANGS: tuple[Lang, ...] = ("en", "km")
@@ -58,6 +58,10 @@ class Ui:
     enrolled: str
     enrol_later: str
     next_step: str
+    networks: str
+    networks_any: str
+    networks_listed: str
+    networks_none: str
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,12 @@ ENGLISH = ConsentText(
                 'when) for 180 days. It would also punish "false information".',
                 "We cannot promise that running Saksi is safe. Think about your own situation. If you are not "
                 "sure, do not run it, or ask someone you trust.",
-                "Run it only on a network you are allowed to use. On a work or school network, the results name "
-                "that network.",
+                "Saksi tests only on the networks you approve. A laptop joins many networks: approve only those "
+                "you are allowed to use. On a work or school network, the results name that network.",
                 "Sensitive categories (pornography, sex education, dating, LGBT, religion) are not tested "
                 "unless you choose them. They can carry more risk.",
-                "You can stop at any time and delete everything: see docs/volunteer.md.",
+                "You can stop at any time. `probe wipe` deletes everything on this device. Results already "
+                "uploaded are public and cannot be deleted.",
             ),
         ),
     ),
@@ -164,6 +169,12 @@ ENGLISH = ConsentText(
         enrolled="This network's key is enrolled at {url} (tier {tier}).",
         enrol_later="The key is not enrolled yet ({why}). It will be enrolled at the first upload.",
         next_step="Next: {command}",
+        networks="Where may Saksi test? this = only the network you are on now; any = any network this device "
+        "joins (a laptop joins many); or network numbers such as AS38623",
+        networks_any="Saksi may test on any network this device joins.",
+        networks_listed="Saksi tests only on: {networks}. Add others with `probe networks allow`.",
+        networks_none="No network is approved yet, so Saksi tests nothing: run `probe networks allow this` on a "
+        "network you may use.",
     ),
 )
 
@@ -211,11 +222,13 @@ KHMER = ConsentText(
                 "វាក៏នឹងដាក់ទោសចំពោះ «ព័ត៌មានមិនពិត» ផងដែរ។",
                 "យើងមិនអាចសន្យាថា ការដំណើរការ Saksi មានសុវត្ថិភាពទេ។ សូមគិតអំពីស្ថានភាពរបស់អ្នកផ្ទាល់។ "
                 "បើអ្នកមិនប្រាកដ សូមកុំដំណើរការវា ឬសួរអ្នកដែលអ្នកទុកចិត្ត។",
-                "សូមដំណើរការវា តែលើបណ្ដាញដែលអ្នកមានសិទ្ធិប្រើប៉ុណ្ណោះ។ "
+                "Saksi សាកល្បងតែនៅលើបណ្ដាញដែលអ្នកអនុញ្ញាតប៉ុណ្ណោះ។ កុំព្យូទ័រយួរដៃភ្ជាប់បណ្ដាញច្រើន៖ "
+                "សូមអនុញ្ញាតតែបណ្ដាញដែលអ្នកមានសិទ្ធិប្រើ។ "
                 "នៅលើបណ្ដាញកន្លែងធ្វើការ ឬសាលារៀន លទ្ធផលនឹងមានឈ្មោះបណ្ដាញនោះ។",
                 "ប្រភេទរសើប (អាសអាភាស ការអប់រំផ្លូវភេទ ការណាត់ជួប LGBT សាសនា) មិនត្រូវបានសាកល្បងទេ "
                 "លុះត្រាតែអ្នកជ្រើសរើសវា។ វាអាចមានហានិភ័យច្រើនជាង។",
-                "អ្នកអាចឈប់នៅពេលណាក៏បាន ហើយលុបអ្វីៗទាំងអស់៖ សូមមើល docs/volunteer.md។",
+                "អ្នកអាចឈប់នៅពេលណាក៏បាន។ `probe wipe` លុបអ្វីៗទាំងអស់នៅលើឧបករណ៍នេះ។ "
+                "លទ្ធផលដែលបានបញ្ជូនរួច ជាសាធារណៈ ហើយមិនអាចលុបបានទេ។",
             ),
         ),
     ),
@@ -263,6 +276,12 @@ KHMER = ConsentText(
         enrolled="កូនសោរបស់បណ្ដាញនេះ ត្រូវបានចុះឈ្មោះនៅ {url} (កម្រិត {tier})។",
         enrol_later="កូនសោមិនទាន់ត្រូវបានចុះឈ្មោះទេ ({why})។ វានឹងត្រូវបានចុះឈ្មោះ នៅពេលបញ្ជូនលទ្ធផលលើកដំបូង។",
         next_step="បន្ទាប់៖ {command}",
+        networks="តើ Saksi អាចសាកល្បងនៅបណ្ដាញណា? this = តែបណ្ដាញដែលអ្នកនៅឥឡូវនេះ; "
+        "any = គ្រប់បណ្ដាញដែលឧបករណ៍នេះភ្ជាប់; ឬលេខបណ្ដាញ ដូចជា AS38623",
+        networks_any="Saksi អាចសាកល្បងនៅគ្រប់បណ្ដាញ ដែលឧបករណ៍នេះភ្ជាប់។",
+        networks_listed="Saksi សាកល្បងតែនៅ៖ {networks}។ បន្ថែមបណ្ដាញផ្សេងទៀតដោយ `probe networks allow`។",
+        networks_none="មិនទាន់មានបណ្ដាញណាត្រូវបានអនុញ្ញាតទេ ដូច្នេះ Saksi មិនសាកល្បងអ្វីទេ៖ "
+        "ដំណើរការ `probe networks allow this` នៅលើបណ្ដាញដែលអ្នកមានសិទ្ធិប្រើ។",
     ),
 )
 

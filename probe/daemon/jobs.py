@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+from collections.abc import Callable
 
-import httpx
+from pydantic import ValidationError
 
 from probe.config import Settings
 from probe.lists import builtin_lists, select
-from probe.models.measurement import TargetRef
+from probe.models.measurement import Measurement, TargetRef
 from probe.models.target import TargetEntry
 from probe.runner import run
+from probe.sign.dsse import LISTS_TYPE, Envelope, SignatureError, verify_envelope
 from probe.store import Store
-from probe.upload import UploadError, UploadReport, collector_client, upload, whoami
+from probe.store.db import LIST_ORIGIN_PREFIX
+from probe.upload import UploadError, UploadReport, collector_client, upload
+from probe.upload.identity import collector_keys, pin_log_key
 
 log = logging.getLogger("saksi.daemon")
 
@@ -27,18 +33,44 @@ def targets(settings: Settings, store: Store) -> list[TargetRef]:
     return [TargetRef(url=e.url, category_code=e.category_code, list=name) for e in chosen]
 
 
-async def measure(settings: Settings, store: Store, chosen: list[TargetRef], kind: str) -> int:
-    """One run over `chosen`; each measurement is committed as it finishes. Returns how many were stored."""
+class NetworkMoved(Exception):
+    """The control saw this probe on a network the volunteer did not approve, in the middle of a run."""
+
+    def __init__(self, asn: int) -> None:
+        super().__init__(
+            f"the network changed to AS{asn} during the run, which is not approved; the run stopped"
+        )
+        self.asn = asn
+
+
+async def measure(
+    settings: Settings,
+    store: Store,
+    chosen: list[TargetRef],
+    kind: str,
+    approved: Callable[[int], bool] | None = None,
+) -> list[Measurement]:
+    """One run over `chosen`; each measurement is committed as it finishes. Returns them.
+
+    With `approved`, a measurement whose control saw the probe on a network that is not approved (the laptop
+    moved during the run) is kept on this device only, never uploaded, and the run stops (NetworkMoved).
+    """
     run_id = store.start_run(kind, len(chosen))
-    count = 0
+    done: list[Measurement] = []
     try:
-        async for _ in run(settings, chosen, store):
-            count += 1
+        async with contextlib.aclosing(run(settings, chosen, store)) as measured:
+            async for m in measured:
+                seen = m.control.response.client.asn if m.control and m.control.response else None
+                moved = seen is not None and seen != settings.probe.asn and not settings.upload.socks5
+                if moved and approved is not None and seen is not None and not approved(seen):
+                    store.keep_local(m.measurement_uid)
+                    raise NetworkMoved(seen)
+                done.append(m)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise
     store.finish_run(run_id, "done")
-    return count
+    return done
 
 
 async def drain(settings: Settings, store: Store) -> UploadReport | None:
@@ -47,37 +79,47 @@ async def drain(settings: Settings, store: Store) -> UploadReport | None:
     try:
         return await upload(settings, store)
     except UploadError as exc:
-        log.warning("upload: %s", exc)
+        log.error("upload: %s", exc)
+        store.note_problem("upload", str(exc))
         return None
 
 
 async def refresh_lists(settings: Settings, store: Store) -> int:
-    """Fetch the test lists from the collector (GET /api/v1/targets) into the store. Returns URLs stored."""
+    """Fetch the test lists from the collector (GET /api/v1/targets) into the store. Returns URLs stored.
+
+    The lists must be signed by the collector's pinned log key (the key receipts are checked against);
+    an unsigned or wrongly signed answer raises UploadError and changes nothing. A list the volunteer
+    imported (`probe targets import`) is never replaced by the collector's list of the same name.
+    """
     if not settings.upload.url:
         return 0
     async with collector_client(settings) as client:  # through upload.socks5 when set
+        verifier = await pin_log_key(settings, store, client)
         answer = await client.get(f"{settings.upload.url}/api/v1/targets")
         answer.raise_for_status()
-        lists = answer.json()["lists"]
+    try:
+        envelope = Envelope.model_validate(answer.json()["envelope"])
+        body = verify_envelope(envelope, LISTS_TYPE, collector_keys(verifier))
+        lists = json.loads(body)["lists"]
+    except (ValueError, KeyError, TypeError, ValidationError, SignatureError) as exc:
+        raise UploadError(
+            f"the test lists from {settings.upload.url} are not signed by its log key ({exc}); nothing was changed"
+        ) from None
     total = 0
+    imported = set(store.lists())
     for name, rows in lists.items():
+        if name in imported and store.kv_get(LIST_ORIGIN_PREFIX + name) != "collector":
+            log.info("list %s: the collector's list is not used, the one you imported is kept", name)
+            continue
         entries = [TargetEntry.model_validate({**row, "list": name}) for row in rows]
         if entries:
             total += store.import_list(name, entries)
+            store.kv_set(LIST_ORIGIN_PREFIX + name, "collector")
     return total
 
 
 async def current_asn(settings: Settings) -> int | None:
-    """The network the collector sees this probe on (never the address); None when unknown or offline.
+    """The network the collector sees this probe on (never the address); None when unknown or offline."""
+    from probe.consent.networks import network_now
 
-    Through a SOCKS5 proxy (upload.socks5) the collector sees the proxy's exit (Tor's, which changes), not this
-    network: then only probe.asn tells, and None (no network-change detection) otherwise.
-    """
-    if settings.probe.asn is not None:
-        return settings.probe.asn
-    if not settings.upload.url or settings.upload.socks5 is not None:
-        return None
-    try:
-        return (await whoami(settings)).asn
-    except (UploadError, httpx.HTTPError, OSError):
-        return None
+    return await network_now(settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 from collections.abc import Callable
@@ -19,8 +20,12 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from probe.config import Settings
+from probe.consent import Consent, ConsentMissing, require_consent
+from probe.consent.networks import refusal
 from probe.daemon import jobs
 from probe.daemon.schedule import RunGate, next_full_run, next_watch_run, watched_urls
+from probe.models.measurement import Measurement
+from probe.runner import offline_reason
 from probe.store import Store
 
 log = logging.getLogger("saksi.daemon")
@@ -44,8 +49,45 @@ class Daemon:
         self.asn: int | None = None
         self.last_full: datetime | None = None
         self.last_watch: dict[int, datetime] = {}
-        self.current: asyncio.Task[int] | None = None
+        self.current: asyncio.Task[list[Measurement]] | None = None
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.stopping = asyncio.Event()
+        self.store_id = _identity(store)
+        self.consent: Consent | None = None
+
+    # what must hold before anything is measured ---------------------------------------------------
+
+    def _halt_reason(self) -> str | None:
+        """Why this daemon must stop: its store was wiped or replaced, or consent was withdrawn."""
+        if _identity(self.store) != self.store_id:
+            return f"the store {self.store.path} was deleted or replaced (probe wipe?)"
+        try:
+            self.consent = require_consent(self.settings)
+        except ConsentMissing as exc:
+            return str(exc)
+        return None
+
+    async def may_measure(self) -> bool:
+        """Whether a run may start now: store and consent still there, and this network approved.
+
+        Asks the collector which network this is before every run (a laptop moves between checks).
+        """
+        halt = self._halt_reason()
+        if halt is not None:
+            log.error("stopping: %s; nothing more is measured", halt)
+            self.stopping.set()
+            return False
+        self.asn = await jobs.current_asn(self.settings)
+        if self.asn is not None:
+            self.store.kv_set(jobs.ASN_KEY, str(self.asn))
+        assert self.consent is not None  # set by _halt_reason
+        why = refusal(self.consent, self.asn)
+        if why is not None:
+            log.warning("run skipped: %s", why)
+            self.store.note_problem("network", why)
+            return False
+        self.store.clear_problem("network")
+        return True
 
     # the run ------------------------------------------------------------------------------------
 
@@ -61,23 +103,40 @@ class Daemon:
             log.info("%s run skipped: another run is still going", kind)
             return
         try:
+            if not await self.may_measure():
+                return
             chosen = jobs.targets(self.settings, self.store)
             if urls is not None:
                 chosen = [t for t in chosen if t.url in set(urls)]
             log.info("%s run: measuring %d URLs", kind, len(chosen))
+            consent = self.consent
             self.current = asyncio.get_running_loop().create_task(
-                jobs.measure(self._run_settings(), self.store, chosen, kind)
+                jobs.measure(
+                    self._run_settings(),
+                    self.store,
+                    chosen,
+                    kind,
+                    approved=lambda asn: consent is not None and refusal(consent, asn) is None,
+                )
             )
-            count = await self.current
-            log.info("%s run done: %d measured", kind, count)
-            self.store.kv_set("last_error", "")
+            measured = await self.current
+            log.info("%s run done: %d measured", kind, len(measured))
+            offline = offline_reason(measured, self.settings)
+            if offline:
+                log.error("%s run: %s", kind, offline)
+                self.store.note_problem("run", f"{kind} run: {offline}")
+            else:
+                self.store.clear_problem("run")
             await self._upload()
         except asyncio.CancelledError:
-            log.info("%s run stopped; what was measured is kept", kind)
+            log.info("%s run stopped; what was measured is kept, the URLs in flight as interrupted", kind)
             raise
+        except jobs.NetworkMoved as exc:
+            log.warning("%s run: %s", kind, exc)
+            self.store.note_problem("network", str(exc))
         except Exception as exc:
             log.error("%s run failed: %s", kind, exc)
-            self.store.kv_set("last_error", f"{utc_now().isoformat()} {kind} run: {exc}")
+            self.store.note_problem("run", f"{kind} run failed: {exc}")
         finally:
             self.current = None
             self.gate.finish()
@@ -113,7 +172,11 @@ class Daemon:
     # the other jobs -----------------------------------------------------------------------------
 
     async def _upload(self) -> None:
+        if _identity(self.store) != self.store_id:
+            return  # wiped: the next run's check stops the daemon; nothing is sent from a deleted store
         report = await jobs.drain(self.settings, self.store)
+        if report is not None and report.enrol_error:
+            log.error("enrolment refused: %s; the measurements wait in the outbox", report.enrol_error)
         if report is not None and (report.uploaded or report.dead or report.error):
             log.info(
                 "upload: %d uploaded, %d rejected, %d waiting%s",
@@ -124,20 +187,34 @@ class Daemon:
             )
 
     async def refresh(self) -> None:
+        if _identity(self.store) != self.store_id:
+            return
         try:
             count = await jobs.refresh_lists(self.settings, self.store)
             if count:
                 log.info("lists refreshed: %d URLs", count)
+            self.store.clear_problem("lists")
         except Exception as exc:
             log.warning("list refresh failed: %s", exc)
+            self.store.note_problem("lists", f"list refresh failed: {exc}")
 
     async def check_network(self) -> None:
+        if _identity(self.store) != self.store_id:
+            return
         asn = await jobs.current_asn(self.settings)
         if asn is None:
             return
         known = self.store.kv_get(jobs.ASN_KEY)
         self.asn = asn
         if known is not None and int(known) != asn:
+            halt = self._halt_reason()
+            assert halt is not None or self.consent is not None
+            why = halt or (refusal(self.consent, asn) if self.consent else None)
+            if why is not None:
+                log.warning("network changed: AS%s -> AS%d; %s", known, asn, why)
+                self.store.note_problem("network", why)
+                self.store.kv_set(jobs.ASN_KEY, str(asn))
+                return
             log.info("network changed: AS%s -> AS%d; measuring soon with this network's key", known, asn)
             self.scheduler.add_job(
                 self.full_run,
@@ -150,6 +227,10 @@ class Daemon:
     # lifecycle ----------------------------------------------------------------------------------
 
     async def serve(self, stop: asyncio.Event) -> None:
+        halt = self._halt_reason()
+        if halt is not None:
+            log.error("not starting: %s", halt)
+            return
         for run_id, planned, measured in self.store.close_interrupted_runs():
             log.info(
                 "run %d was interrupted earlier: %d of %d URLs measured and kept", run_id, measured, planned
@@ -186,14 +267,28 @@ class Daemon:
             "daemon started: a run every %.1f h; next at %s", d.every_hours, self.store.kv_get("next_run_at")
         )
         try:
-            await stop.wait()
+            stopped = asyncio.ensure_future(stop.wait())
+            halted = asyncio.ensure_future(self.stopping.wait())
+            await asyncio.wait({stopped, halted}, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in (stopped, halted):
+                waiter.cancel()
         finally:
             self.scheduler.shutdown(wait=False)
+            self.store.kv_delete("next_run_at")
             if self.current is not None:
                 self.current.cancel()
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.current), STOP_GRACE_S)
             log.info("daemon stopped")
+
+
+def _identity(store: Store) -> tuple[int, int] | None:
+    """The store file's (device, inode): changes when the file is deleted or replaced."""
+    try:
+        st = os.stat(store.path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 async def run_daemon(settings: Settings, store: Store) -> None:

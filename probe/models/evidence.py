@@ -18,10 +18,32 @@ Tier = Literal["unverified", "vouched"]
 ENROL_CONTEXT = "saksi-enrol-v1"  # what a probe signs to prove it holds the key it enrols
 
 
+RENEW_CONTEXT = (
+    "saksi-renew-v1"  # what an enrolled key signs to vouch for its successor (probe.collector.renewal)
+)
+
+
+class Renewal(Wire):
+    """A statement by an enrolled key that the enrolled key is its successor (the next quarter's key on the
+    same network): the successor gets the enrolled key's tier without an invite token."""
+
+    key_id: str = Field(min_length=64, max_length=64, description="hex key id of the enrolled key")
+    signature: str = Field(
+        max_length=128,
+        description="base64 signature by that key over 'saksi-renew-v1\\n' + public_key + '\\n' + key_id",
+    )
+
+
 class EnrolRequest(Wire):
     public_key: str = Field(max_length=64, description="base64 of the raw 32-byte Ed25519 public key")
     proof: str = Field(max_length=128, description="base64 signature over 'saksi-enrol-v1\\n' + public_key")
     token: str | None = Field(default=None, max_length=128, description="an invite token: tier vouched")
+    renewal: Renewal | None = Field(default=None, description="the enrolled predecessor's statement")
+
+
+def renewal_statement(public_key: str, predecessor: str) -> bytes:
+    """What the predecessor key signs: the context, the new key (base64 raw) and its own key id."""
+    return f"{RENEW_CONTEXT}\n{public_key}\n{predecessor}".encode()
 
 
 class ProbeKey(Wire):

@@ -19,6 +19,7 @@ RECEIPT_TYPE = "application/vnd.saksi.receipt.v1+json"
 CONTROL_TYPE = "application/vnd.saksi.control.v1+json"
 CONTROL_REQUEST_TYPE = "application/vnd.saksi.control-request.v1+json"
 ALERT_TYPE = "application/vnd.saksi.alert.v1+json"
+LISTS_TYPE = "application/vnd.saksi.lists.v1+json"  # the test lists a collector hands its probes
 
 
 class SignatureError(ValueError):

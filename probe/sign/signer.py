@@ -19,9 +19,13 @@ class ProbeSigner:
         self._keys: dict[tuple[int | None, str], Ed25519PrivateKey] = {}
 
     def key(self, asn: int | None, when: datetime) -> Ed25519PrivateKey:
-        slot = (asn, quarter_of(when))
+        return self.key_in(asn, quarter_of(when))
+
+    def key_in(self, asn: int | None, quarter: str) -> Ed25519PrivateKey:
+        """The key of network `asn` in `quarter` (YYYY-Qn)."""
+        slot = (asn, quarter)
         if slot not in self._keys:
-            self._keys[slot] = derive_key(self._seed, asn, slot[1])
+            self._keys[slot] = derive_key(self._seed, asn, quarter)
         return self._keys[slot]
 
     def key_id_for(self, asn: int | None, when: datetime) -> str:

@@ -21,6 +21,8 @@ from probe.store.lean import Database
 from probe.store.migrations import migrations
 
 TIME_ANCHOR_KEY = "time_anchor"  # kv: the latest collector checkpoint seen, as a TimeAnchor
+LIST_ORIGIN_PREFIX = "list_origin:"  # kv: "collector" for a list the daemon fetched; imported lists have none
+PROBLEM_PREFIX = "problem:"  # kv: the latest problem of each kind, "<UTC time> <sentence>"
 
 
 class StoreError(Exception):
@@ -36,7 +38,9 @@ class StoredRow:
     method: str | None
     confidence: str | None
     rule_id: str
-    upload: str | None  # pending, uploaded, dead (with the collector's reason), or None when unsigned
+    upload: (
+        str | None
+    )  # pending, uploaded, dead (reason), interrupted (kept here only), or None when unsigned
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,24 @@ class Store:
         await loop.run_in_executor(self._writer, self.save, m, envelope, payload_sha256)
 
     def save(
-        self, m: Measurement, envelope: Envelope | None = None, payload_sha256: str | None = None
+        self,
+        m: Measurement,
+        envelope: Envelope | None = None,
+        payload_sha256: str | None = None,
+        *,
+        interrupted: bool = False,
     ) -> None:
-        """Store a measurement and, when signed, its envelope and an outbox entry, in one transaction."""
+        """Store a measurement and, when signed, its envelope and an outbox entry, in one transaction.
+
+        An `interrupted` measurement (stopped by Ctrl-C or SIGTERM before it finished) is kept here only,
+        unsigned and never in the outbox: it is not evidence of anything.
+        """
+        if interrupted and envelope is not None:
+            raise ValueError("an interrupted measurement is never signed or uploaded")
         with self._lock, self.db.atomic():
             self.db.execute(
-                "INSERT INTO measurements VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO measurements (uid, started_at, url, hostname, category_code, outcome, method, "
+                "confidence, rule_id, payload, interrupted) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     m.measurement_uid,
                     m.started_at,
@@ -109,6 +125,7 @@ class Store:
                     m.verdict.confidence.value if m.verdict.confidence else None,
                     m.verdict.rule_id,
                     m.model_dump_json(),
+                    int(interrupted),
                 ],
             )
             if envelope is not None and payload_sha256 is not None:
@@ -145,7 +162,8 @@ class Store:
             args.append(since)
         sql = (
             "SELECT m.uid, started_at, url, outcome, method, confidence, rule_id, "
-            "CASE WHEN o.state = 'dead' THEN 'dead: ' || coalesce(o.last_error, '') ELSE o.state END "
+            "CASE WHEN m.interrupted = 1 THEN 'interrupted (kept here only)' "
+            "WHEN o.state = 'dead' THEN 'dead: ' || coalesce(o.last_error, '') ELSE o.state END "
             "FROM measurements m LEFT JOIN outbox o ON o.uid = m.uid "
             f"WHERE {' AND '.join(where)} ORDER BY started_at DESC, m.uid LIMIT ?"
         )
@@ -174,6 +192,17 @@ class Store:
             OutboxItem(uid, key, digest, Envelope.model_validate_json(env), attempts, started)
             for uid, key, digest, env, attempts, started in rows
         ]
+
+    def keep_local(self, uid: str) -> None:
+        """Take a measurement out of the outbox for good (made where it must not be used): it stays here only,
+        unsigned, marked like an interrupted one."""
+        with self._lock, self.db.atomic():
+            self.db.execute("DELETE FROM outbox WHERE uid = ? AND state = 'pending'", [uid])
+            self.db.execute(
+                "DELETE FROM envelopes WHERE uid = ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uid = ?)",
+                [uid, uid],
+            )
+            self.db.execute("UPDATE measurements SET interrupted = 1 WHERE uid = ?", [uid])
 
     def mark_uploaded(self, uid: str, receipt_json: str) -> None:
         with self._lock, self.db.atomic():
@@ -230,6 +259,12 @@ class Store:
         ).fetchone()
         return row is not None
 
+    def enrolled_tier(self, collector: str, key_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT tier FROM enrolments WHERE collector = ? AND key_id = ?", [collector, key_id]
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def mark_enrolled(self, collector: str, key_id: str, tier: str) -> None:
         with self._lock, self.db.atomic():
             self.db.execute(
@@ -243,6 +278,29 @@ class Store:
     def kv_set(self, key: str, value: str) -> None:
         with self._lock, self.db.atomic():
             self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, value])
+
+    def kv_delete(self, key: str) -> None:
+        with self._lock, self.db.atomic():
+            self.db.execute("DELETE FROM kv WHERE key = ?", [key])
+
+    def kv_items(self, prefix: str) -> list[tuple[str, str]]:
+        """The (key, value) pairs whose key starts with `prefix`, by key."""
+        rows = self.db.execute(
+            "SELECT key, value FROM kv WHERE substr(key, 1, ?) = ? ORDER BY key", [len(prefix), prefix]
+        ).fetchall()
+        return [(str(k), str(v)) for k, v in rows]
+
+    # problems, by kind: what `probe status` reports and exits non-zero for -----------------------
+
+    def note_problem(self, kind: str, message: str) -> None:
+        """Keep the latest problem of `kind` (run, network, upload, enrolment, lists) with its time."""
+        self.kv_set(PROBLEM_PREFIX + kind, f"{utc_now()} {message}")
+
+    def clear_problem(self, kind: str) -> None:
+        self.kv_delete(PROBLEM_PREFIX + kind)
+
+    def problems(self) -> dict[str, str]:
+        return {k.removeprefix(PROBLEM_PREFIX): v for k, v in self.kv_items(PROBLEM_PREFIX)}
 
     # runs of the daemon -------------------------------------------------------------------------
 
@@ -290,12 +348,12 @@ class Store:
                 out.append((int(run_id), int(planned), int(measured)))
         return out
 
-    def last_run(self) -> tuple[str, str | None, str, int, int | None] | None:
+    def last_run(self) -> tuple[str, str | None, str, int, int | None, str] | None:
+        """The latest run of any kind (`probe run`, a daemon's full or watch run)."""
         row = self.db.execute(
-            "SELECT started_at, finished_at, state, planned, measured FROM runs WHERE kind = 'full' "
-            "ORDER BY id DESC LIMIT 1"
+            "SELECT started_at, finished_at, state, planned, measured, kind FROM runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return (str(row[0]), row[1], str(row[2]), int(row[3]), row[4]) if row else None
+        return (str(row[0]), row[1], str(row[2]), int(row[3]), row[4], str(row[5])) if row else None
 
     # lists and fingerprints ---------------------------------------------------------------------
 

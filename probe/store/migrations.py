@@ -108,3 +108,9 @@ def m003_runs(db: Database) -> None:
         ) STRICT
         """
     )
+
+
+@migrations()
+def m004_interrupted(db: Database) -> None:
+    """Measurements stopped by Ctrl-C or SIGTERM are kept, marked, and never signed or uploaded."""
+    db.execute("ALTER TABLE measurements ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0")

@@ -61,7 +61,7 @@ from probe.models.evidence import (
 )
 from probe.models.measurement import Measurement, TimeAnchor
 from probe.sign.dsse import Envelope, SignatureError
-from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id
+from probe.sign.keys import SEED_FILE, DeviceSeed, KeyFileError, key_id, quarter_of
 from probe.sign.signer import ProbeSigner
 from probe.store import TIME_ANCHOR_KEY, Store
 from probe.store.db import OutboxItem
@@ -82,6 +82,7 @@ from probe.upload.identity import (
     check_receipt,
     enrol,
     pin_log_key,
+    previous_vouched_key,
 )
 from probe.upload.policy import classify_status, next_attempt, parse_retry_after
 
@@ -105,6 +106,8 @@ class UploadReport:
     checkpoint_size: int | None = None  # the verified checkpoint taken as time anchor, if any
     pending: int = 0  # items left in the outbox after this run
     error: str | None = None  # one sentence, or None when all went well
+    enrol_error: str | None = None  # a refused enrolment (also in `error`); its items wait in the outbox
+    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier, for the keys enrolled now
     _loud: bool = field(default=False, repr=False)
 
     def problem(self, message: str, *, loud: bool = False) -> None:
@@ -140,8 +143,19 @@ async def upload(
     async with collector_client(settings, client) as http:
         run = _Run(settings, store, http, url, now or datetime.now(UTC), rng or random.Random())
         await run.drain()
-    run.report.pending = store.outbox_counts().get("pending", 0)
-    return run.report
+    report = run.report
+    report.pending = store.outbox_counts().get("pending", 0)
+    # What went wrong is kept by kind for `probe status` and the daemon's log; a success clears it.
+    if report.enrol_error:
+        store.note_problem("enrolment", report.enrol_error)
+    elif report.enrolled:
+        store.clear_problem("enrolment")
+    other = report.error if report.error != report.enrol_error else None
+    if other:
+        store.note_problem("upload", other)
+    elif report.uploaded or report.duplicates or not report.pending:
+        store.clear_problem("upload")
+    return report
 
 
 class _Unreachable(Exception):
@@ -260,10 +274,21 @@ class _Run:
                 ready += group
         return ready
 
+    def predecessor(self, item: OutboxItem) -> Ed25519PrivateKey | None:
+        """The same network's vouched key of an earlier quarter, to vouch for this item's key."""
+        assert self._signer is not None  # private_key(item) made it
+        measurement = Measurement.model_validate_json(item.envelope.body())
+        seed = self._signer
+        asn = measurement.probe.asn
+        quarter = quarter_of(datetime.fromisoformat(measurement.started_at.replace("Z", "+00:00")))
+        return previous_vouched_key(self.store, self.url, lambda q: seed.key_in(asn, q), quarter)
+
     async def enrol_group(self, kid: str, group: list[OutboxItem]) -> bool:
         try:
             key = self.private_key(group[0])
-            await enrol(self.settings, self.store, key, client=self.http)
+            record, _new = await enrol(
+                self.settings, self.store, key, predecessor=self.predecessor(group[0]), client=self.http
+            )
         except CollectorUnreachable as exc:
             self.retry(group, "unreachable during enrolment")
             self.report.problem(f"{exc}; the measurements stay in the outbox and will be sent later")
@@ -272,8 +297,10 @@ class _Run:
             message = str(exc) if not isinstance(exc, ValidationError) else "a stored envelope is unreadable"
             self.retry(group, f"enrolment: {message}")
             self.report.problem(message)
+            self.report.enrol_error = message
             return False
         self.report.enrolled.append(kid)
+        self.report.tiers[kid] = record.tier
         return True
 
     # sending ------------------------------------------------------------------------------------
@@ -435,7 +462,7 @@ class _Run:
     async def force_enrol(self, item: OutboxItem) -> None:
         try:
             key = self.private_key(item)
-            await enrol(self.settings, self.store, key, client=self.http)
+            await enrol(self.settings, self.store, key, predecessor=self.predecessor(item), client=self.http)
         except CollectorUnreachable:
             raise _Unreachable from None
         except (EnrolError, KeyFileError, SignatureError, ValidationError) as exc:

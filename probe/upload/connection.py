@@ -91,6 +91,15 @@ async def collector_client(
         yield own
 
 
+def _timeout_of(exc: httpx.TimeoutException) -> str:
+    """The timeout that ran out, as "N s" (from the request's own timeout settings)."""
+    try:
+        seconds = exc.request.extensions.get("timeout", {}).get("read")
+    except RuntimeError:  # no request attached
+        seconds = None
+    return f"{seconds:g} s" if isinstance(seconds, int | float) else "its timeout (upload.timeout_s)"
+
+
 def proxy_down_sentence(proxy: str) -> str:
     return f"the SOCKS5 proxy at {proxy} is not answering (is Tor running?)"
 
@@ -113,7 +122,12 @@ async def _proxy_answers(proxy: str, timeout_s: float) -> bool:
 async def _unreachable_sentence(settings: Settings, url: str, exc: httpx.HTTPError) -> tuple[str, bool]:
     """Why `url` did not answer, in one sentence, and whether it is the proxy that is down."""
     proxy = settings.upload.socks5
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        waited = _timeout_of(exc)
+        return f"the collector at {url} accepted the connection but did not answer within {waited}", False
     if proxy is None:
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"the collector at {url} could not be reached within {_timeout_of(exc)}", False
         return f"the collector at {url} cannot be reached ({_network_problem(exc)})", False
     if isinstance(exc, _NotSocks):
         return f"what answers at {proxy} is not a SOCKS5 proxy ({exc}); is upload.socks5 right?", False

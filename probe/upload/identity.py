@@ -4,6 +4,8 @@ asking the collector which network it sees (whoami), and enrolling probe keys.""
 from __future__ import annotations
 
 import base64
+import hashlib
+from collections.abc import Callable
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -16,7 +18,9 @@ from probe.models.evidence import (
     EnrolRequest,
     ProbeKey,
     Receipt,
+    Renewal,
     WhoAmI,
+    renewal_statement,
 )
 from probe.sign.dsse import RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
 from probe.sign.keys import key_id, raw_public
@@ -37,6 +41,8 @@ from probe.upload.errors import (
 )
 
 PIN_PREFIX = "collector_log_key:"  # kv: the collector key pinned on first use, per collector URL
+TOKEN_USED_PREFIX = "token_used:"  # kv: "token_used:<url>:<sha256 of a token>" once that collector took it
+RENEW_QUARTERS_BACK = 8  # how far back a predecessor key is looked for (two years)
 
 
 def pin_key_name(url: str) -> str:
@@ -70,10 +76,43 @@ def check_receipt(
     return payload
 
 
-def enrol_request(key: Ed25519PrivateKey, token: str | None) -> EnrolRequest:
+def enrol_request(
+    key: Ed25519PrivateKey, token: str | None, predecessor: Ed25519PrivateKey | None = None
+) -> EnrolRequest:
+    """The enrolment of `key`: its proof of possession, and either the predecessor's renewal statement
+    (the tier carries over; see probe.collector.renewal) or the invite token."""
     public = base64.b64encode(raw_public(key.public_key())).decode()
     proof = key.sign(f"{ENROL_CONTEXT}\n{public}".encode())
-    return EnrolRequest(public_key=public, proof=base64.b64encode(proof).decode(), token=token)
+    renewal = None
+    if predecessor is not None:
+        old = key_id(predecessor.public_key())
+        signature = predecessor.sign(renewal_statement(public, old))
+        renewal = Renewal(key_id=old, signature=base64.b64encode(signature).decode())
+        token = None  # the token stays unused: it is single-use, and the renewal is enough
+    return EnrolRequest(
+        public_key=public, proof=base64.b64encode(proof).decode(), token=token, renewal=renewal
+    )
+
+
+def previous_vouched_key(
+    store: Store, url: str, derive: Callable[[str], Ed25519PrivateKey], quarter: str
+) -> Ed25519PrivateKey | None:
+    """The latest earlier quarter's key of the same network that is enrolled as vouched at `url`.
+
+    `derive(quarter)` gives this network's key of a quarter. Only keys of the same network are chained, so
+    the collector never learns that two networks are one volunteer's (docs/evidence.md).
+    """
+    year, q = int(quarter[:4]), int(quarter[-1])
+    for _ in range(RENEW_QUARTERS_BACK):
+        year, q = (year, q - 1) if q > 1 else (year - 1, 4)
+        candidate = derive(f"{year:04d}-Q{q}")
+        if store.enrolled_tier(url, key_id(candidate.public_key())) == "vouched":
+            return candidate
+    return None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def pin_log_key(settings: Settings, store: Store, client: httpx.AsyncClient) -> NoteVerifier:
@@ -109,13 +148,15 @@ async def pin_log_key(settings: Settings, store: Store, client: httpx.AsyncClien
     return verifier
 
 
-async def whoami(settings: Settings, *, client: httpx.AsyncClient | None = None) -> WhoAmI:
+async def whoami(
+    settings: Settings, *, client: httpx.AsyncClient | None = None, timeout_s: float | None = None
+) -> WhoAmI:
     """The network the collector sees this probe on. Raises CollectorUnreachable or UploadError.
 
     Through `upload.socks5` that is the proxy's exit (a Tor exit's network, usually unmapped), not this one.
     """
     url = _collector_url(settings)
-    async with collector_client(settings, client) as http:
+    async with collector_client(settings, client, timeout_s=timeout_s) as http:
         try:
             response = await http.get(f"{url}{API}/whoami")
         except httpx.HTTPError as exc:
@@ -134,6 +175,7 @@ async def enrol(
     key: Ed25519PrivateKey,
     *,
     token: str | None = None,
+    predecessor: Ed25519PrivateKey | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> tuple[ProbeKey, bool]:
     """Enrol `key` at the collector; return its record and whether it was new (201) rather than known (200).
@@ -141,7 +183,17 @@ async def enrol(
     Raises EnrolError (refused, with the collector's reason) or CollectorUnreachable.
     """
     url = _collector_url(settings)
-    request = enrol_request(key, token if token is not None else settings.upload.token)
+    given = token if token is not None else settings.upload.token
+    if token is None:
+        # Tokens from the settings are single-use: the first one this collector has not taken yet (a spent one
+        # would be refused, bad_token). upload.spare_tokens vouch for keys of new networks, one each.
+        unspent = [
+            tok
+            for tok in [settings.upload.token, *settings.upload.spare_tokens]
+            if tok and store.kv_get(f"{TOKEN_USED_PREFIX}{url}:{_token_hash(tok)}") is None
+        ]
+        given = unspent[0] if unspent and predecessor is None else None
+    request = enrol_request(key, given, predecessor)
     kid = key_id(key.public_key())
     async with collector_client(settings, client) as http:
         try:
@@ -156,6 +208,8 @@ async def enrol(
         reason, detail = _reason(response)
         hint = {
             "bad_token": "check upload.token (or --token), or remove it to enrol as unverified",
+            "bad_renewal": "the previous key's statement was refused; ask the operator for a new invite token",
+            "already_renewed": "the previous key already vouched for another key; ask for a new invite token",
             "bad_key": "this key cannot be enrolled; report it to the project",
             "bad_proof": "the collector did not accept the proof of possession; report it to the project",
         }.get(reason or "", "try again later")
@@ -170,4 +224,6 @@ async def enrol(
     if record.key_id != kid:
         raise EnrolError(f"the collector at {url} answered the enrolment of {kid[:16]} about another key")
     store.mark_enrolled(url, kid, record.tier)
+    if request.token is not None and record.tier == "vouched":
+        store.kv_set(f"{TOKEN_USED_PREFIX}{url}:{_token_hash(request.token)}", kid)
     return record, response.status_code == 201
