@@ -76,7 +76,8 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same inputs give the same bytes
 
 MANIFEST = "MANIFEST.json"
 SIGNATURE = "SIGNATURE.json"
-REPORTS = ("report.html", "report.pdf")
+# report.km.* only with --lang km: the same report in Khmer (probe.analysis.report_doc), also signed
+REPORTS = ("report.html", "report.pdf", "report.km.html", "report.km.pdf")
 
 
 class BundleError(Exception):
@@ -263,6 +264,9 @@ def blocking_periods(
                     independent=independent,
                 ),
                 basis=basis_words(e.row()),
+                basis_counts={
+                    k: int(v or 0) for k, v in e.row().items() if k.startswith(("probes", "measurements_"))
+                },
                 fingerprint=matched[0][0] if matched else None,
             )
         )
@@ -362,9 +366,11 @@ def build_bundle(
     *,
     quorum: int = 1,
     lab_ok: bool = False,
+    lang: str = "en",
 ) -> Built:
     """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing,
     or when the data is lab data (provenance) and `lab_ok` was not given: a bundle looks like evidence.
+    `lang` km adds the report in Khmer (report.km.html, report.km.pdf) beside the English one.
 
     `quorum`: the k of the collector's k-of-n witness policy (collector.witness_quorum)."""
     if filters.domain is None:
@@ -535,14 +541,17 @@ def build_bundle(
         ),
         witnessed_days=tuple(iso(t) for t in measured_bounds(facts, witnessed.brackets)),
     )
-    try:
-        pdf = render_pdf(report)
-    except PdfUnavailable as exc:
-        raise BundleError(str(exc)) from None
-    reports = {
-        "report.html": writer.add("report.html", render_html(report), listed=False),
-        "report.pdf": writer.add("report.pdf", pdf, listed=False),
-    }
+    from probe.analysis.report_km import KhmerUnavailable
+
+    reports: dict[str, dict[str, object]] = {}
+    for code in ("en", "km") if lang == "km" else ("en",):
+        stem = "report" if code == "en" else f"report.{code}"
+        try:
+            pdf = render_pdf(report, code)
+        except (PdfUnavailable, KhmerUnavailable) as exc:
+            raise BundleError(str(exc)) from None
+        reports[f"{stem}.html"] = writer.add(f"{stem}.html", render_html(report, code), listed=False)
+        reports[f"{stem}.pdf"] = writer.add(f"{stem}.pdf", pdf, listed=False)
     statement = {
         "format": BUNDLE_FORMAT,
         "manifest_sha256": manifest_sha256,
@@ -575,12 +584,13 @@ def write_bundle(
     *,
     quorum: int = 1,
     lab_ok: bool = False,
+    lang: str = "en",
 ) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:
-            built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok)
+            built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok, lang=lang)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from probe.analysis.rules import (
     PUBLISH_AFTER,
 )
 from probe.analysis.wording import install_extra, plural
+from probe.i18n.catalogue import MESSAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -58,11 +59,8 @@ METHOD_WORDS = {
 
 UNWITNESSED = "(by the probes' own clocks: no independent witness vouches for these dates)"
 
-LAB_BANNER = (
-    "LAB DATA — invented by `probe collector demo-data`; NOT evidence of anything. Every measurement in "
-    "this bundle was made up for testing: do not cite it, publish it or rely on it."
-)
-DO_NOT_CITE = "Do not cite: this bundle holds lab data invented for testing, not measurements of anything."
+LAB_BANNER = MESSAGES["report_lab_banner"][0]
+DO_NOT_CITE = MESSAGES["report_do_not_cite"][0]
 
 
 @dataclass(frozen=True)
@@ -101,6 +99,7 @@ class BlockingPeriod:
     ended_words: str | None = None
     basis: str | None = None  # what the publishing window rested on (basis_words)
     fingerprint: str | None = None  # the blockpage fingerprint the blocked measurements matched, most common
+    basis_counts: dict[str, int] | None = None  # the numbers behind `basis`, for other languages
 
     @property
     def network_label(self) -> str:
@@ -287,9 +286,9 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(facts: ReportFacts) -> bytes:
+def render_html(facts: ReportFacts, lang: str = "en") -> bytes:
     template = _environment().get_template("report.html.j2")
-    return template.render(r=facts, blocks=blocks(facts)).encode()
+    return template.render(r=facts, lang=lang, blocks=blocks(facts, lang)).encode()
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
@@ -306,7 +305,7 @@ class PdfUnavailable(Exception):
     """fpdf2 (the `analysis` extra) is not installed; one sentence."""
 
 
-def render_pdf(facts: ReportFacts) -> bytes:
+def render_pdf(facts: ReportFacts, lang: str = "en") -> bytes:
     """The PDF report, from the same blocks as the HTML. fpdf2 is part of the `analysis` extra, so it is
     imported here, not by the collector."""
     try:
@@ -319,11 +318,16 @@ def render_pdf(facts: ReportFacts) -> bytes:
     pdf = FPDF()
     created = datetime.fromisoformat(facts.created_at.replace("Z", "+00:00"))
     pdf.set_creation_date(created)  # fixed, so the same facts give the same bytes
-    pdf.set_title(_latin(facts.title))
     pdf.set_author("Saksi measurement network")
     pdf.set_auto_page_break(True, margin=15)
+    doc = blocks(facts, lang)
+    if lang == "km":
+        from probe.analysis.report_km import KhmerPdf
+
+        return KhmerPdf(pdf).render(doc, next(b.text for b in doc if b.kind == "title"))
+    pdf.set_title(_latin(facts.title))
     pdf.add_page()
-    for b in blocks(facts):
+    for b in doc:
         _pdf_block(pdf, b)
     return bytes(pdf.output())
 

@@ -35,6 +35,12 @@ def evidence(
             help="Build it even though the data is lab data (probe collector demo-data): it will say so.",
         ),
     ] = False,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="en: the report in English; km: in Khmer too (report.km.html, report.km.pdf)."
+        ),
+    ] = "en",
     config: ConfigOption = None,
     data_dir: Annotated[
         Path | None,
@@ -64,15 +70,23 @@ def evidence(
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
     except FilterError as exc:
         fail(str(exc))
+    if lang not in ("en", "km"):
+        fail(f"--lang {lang!r} is not en or km")
     if collector is not None:
-        _fetch(collector, filters.as_dict(), output, lab_data)
+        _fetch(collector, filters.as_dict(), output, lab_data, lang)
         return
     cfg = settings(config).collector
     where = data_dir or cfg.data_dir
     with collector_database(config, where) as conn:
         try:
             built = write_bundle(
-                conn, collector_key(where), filters, output, quorum=cfg.witness_quorum, lab_ok=lab_data
+                conn,
+                collector_key(where),
+                filters,
+                output,
+                quorum=cfg.witness_quorum,
+                lab_ok=lab_data,
+                lang=lang,
             )
         except BundleError as exc:
             fail(str(exc))
@@ -91,12 +105,14 @@ def evidence(
         err.print(f"note: {built.not_in_log} measurements not yet in the log were left out", markup=False)
 
 
-def _fetch(base: str, filters: dict[str, object], output: Path, lab_data: bool) -> None:
+def _fetch(base: str, filters: dict[str, object], output: Path, lab_data: bool, lang: str) -> None:
     params = {
         k: str(v) for k, v in filters.items() if v is not None and k in ("domain", "asn", "since", "until")
     }
     if lab_data:
         params["lab_data"] = "true"
+    if lang != "en":
+        params["lang"] = lang
     tmp = output.with_name(f".{output.name}.tmp")
     try:
         with tmp.open("wb") as fh:

@@ -39,13 +39,16 @@ def evidence_routes(
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
         lab_ok = q.get("lab_data", "").lower() in ("1", "true", "yes")
+        lang = q.get("lang", "en")
+        if lang not in ("en", "km"):
+            return error(400, "bad_filter", "lang must be en or km")
 
         def job(conn: Connection) -> tuple[Built, Path, int]:
             fd, name = tempfile.mkstemp(prefix="saksi-bundle-", suffix=".zip")
             path = Path(name)
             try:
                 with os.fdopen(fd, "wb") as out:
-                    built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok)
+                    built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok, lang=lang)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
