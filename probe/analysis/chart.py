@@ -68,15 +68,19 @@ class Span:
 
 
 def rows(timeline: Timeline, by: Row) -> list[tuple[str, list[Cell]]]:
-    """The timeline's cells grouped by ASN (by="asn") or by domain (by="domain"), each row sorted by time.
+    """The timeline's cells grouped by ASN (by="asn") or by domain (by="domain"), each row sorted by time;
+    rows whose latest window is blocked come first (what is blocked is what a reader looks for), then the
+    rest by ASN or name.
 
     ASN rows are labelled "AS<n>" ("unknown network" when the ASN is not known)."""
     grouped: dict[str, list[Cell]] = defaultdict(list)
     for cell in timeline.cells:
         grouped[row_key(cell.asn, cell.domain, by)].append(cell)
 
-    def order(key: str) -> tuple[int, str]:
-        return (int(key[2:]), "") if key.startswith("AS") and key[2:].isdigit() else (1 << 40, key)
+    def order(key: str) -> tuple[bool, int, str]:
+        blocked_now = max(grouped[key], key=lambda c: c.start).state == "blocked"
+        number = (int(key[2:]), "") if key.startswith("AS") and key[2:].isdigit() else (1 << 40, key)
+        return (not blocked_now, *number)
 
     return [(key, sorted(grouped[key], key=lambda c: c.start)) for key in sorted(grouped, key=order)]
 
