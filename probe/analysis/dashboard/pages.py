@@ -485,8 +485,13 @@ def subject_page(
         ).fetchall()
     )
     first, last_at = data_range(conn, filters)
+    # The header's start and the permalink's since are one value: the since asked for, else the start of
+    # the first window shown (a permalink then shows the same windows as the page it was copied from).
+    shown_since = (
+        iso(filters.since) if chosen_since and filters.since else hour_iso(start) if bounds else None
+    )
     permalink_query = {
-        "since": iso(filters.since) if filters.since else "",
+        "since": shown_since or "",
         "until": iso(shown_until) if shown_until else "",
         "window": window,
     }
@@ -495,7 +500,7 @@ def subject_page(
         "by": by,
         "page": page,
         "event_kinds": EVENT_KINDS,
-        "start_at": hour_iso(start) if bounds else None,
+        "start_at": shown_since,
         "strips": strips,
         "control_strips": control_strips,
         "ticks": axis(start, end) if bounds else [],
@@ -509,7 +514,7 @@ def subject_page(
         "data_first": first,
         "data_last": last_at,
         "window": window,
-        "since": iso(filters.since) if filters.since else None,
+        "since": shown_since,
         "until": iso(shown_until) if shown_until else None,
         "query": query,
         "permalink_query": urlencode({k: v for k, v in permalink_query.items() if v}, safe=":"),
