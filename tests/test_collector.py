@@ -7,8 +7,10 @@ import base64
 import gzip
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -234,8 +236,12 @@ def test_enrolment_needs_proof_of_the_key(rig: Rig, tmp_path: Path) -> None:
 def test_disk_full_is_503_and_nothing_half_written(tmp_path: Path) -> None:
     from probe.collector.storage import SqliteStorage
 
-    # an empty database is 42 pages (schema and migrations): 4 more hold a few hundred envelopes
-    storage = SqliteStorage(tmp_path / "full" / "collector.db", max_page_count=46)
+    # An empty database is as many pages as its schema and migrations take (measured, so that a new
+    # migration does not break this test); 4 more hold a few hundred envelopes.
+    SqliteStorage(tmp_path / "empty" / "collector.db").close()
+    with closing(sqlite3.connect(tmp_path / "empty" / "collector.db")) as conn:
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    storage = SqliteStorage(tmp_path / "full" / "collector.db", max_page_count=pages + 4)
     with collector(tmp_path, storage=storage) as small:
         p = Prober(tmp_path)
         with small.client() as client:
