@@ -34,25 +34,23 @@ import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from probe.analysis.brackets import Bracket, iso
-from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words, span_words
+from probe.analysis.brackets import iso
+from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words
+from probe.analysis.bundle_tally import Tally, blocking_periods
 from probe.analysis.export import TIMELINE_COLUMNS, CsvWriter, encode
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.provenance import LAB_FIELD, is_lab, is_lab_payload
 from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
-    BlockingPeriod,
-    Network,
     PdfUnavailable,
     ReportFacts,
-    basis_words,
     render_html,
     render_pdf,
 )
@@ -151,126 +149,6 @@ def filters_from_manifest(data: dict[str, Any]) -> Filters:
         since=data.get("since"),
         until=data.get("until"),
     )
-
-
-# --- what the report says, accumulated while streaming -------------------------------------------
-
-
-@dataclass
-class Tally:
-    measurements: int = 0
-    controls: int = 0
-    lab: int = 0  # invented lab measurements (probe.lab.history), controls included
-    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier
-    names: dict[int | None, Counter[str]] = field(default_factory=dict)
-    per_asn: Counter[int | None] = field(default_factory=Counter)
-    keys_per_asn: dict[int | None, set[str]] = field(default_factory=dict)
-    blocked_per_asn: Counter[int | None] = field(default_factory=Counter)
-    explanations: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
-    fingerprints: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
-    per_domain: Counter[str] = field(default_factory=Counter)
-    blocked_per_domain: Counter[str] = field(default_factory=Counter)
-    countries: Counter[str] = field(default_factory=Counter)
-    domains: set[str] = field(default_factory=set)
-    first_at: str | None = None
-    last_at: str | None = None
-
-    def add(self, m: Measurement, fact: Fact) -> None:
-        self.measurements += 1
-        self.tiers[fact.key_id] = fact.tier
-        self.per_asn[fact.asn] += 1
-        self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
-        if fact.outcome == "blocked":
-            self.blocked_per_asn[fact.asn] += 1
-            self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
-            self.blocked_per_domain[fact.domain] += 1
-            if m.verdict.fingerprint:
-                self.fingerprints.setdefault((fact.asn, fact.method), Counter())[m.verdict.fingerprint] += 1
-        self.per_domain[fact.domain] += 1
-        if fact.cc:
-            self.countries[fact.cc] += 1
-        self.domains.add(fact.domain)
-        self.first_at = min(self.first_at or fact.started_at, fact.started_at)
-        self.last_at = max(self.last_at or fact.started_at, fact.started_at)
-
-    def networks(self) -> list[Network]:
-        return [
-            Network(
-                asn=asn,
-                name=self.names[asn].most_common(1)[0][0] if asn in self.names else None,
-                measurements=n,
-                probes=len(self.keys_per_asn[asn]),
-                blocked=self.blocked_per_asn[asn],
-                vouched=sum(self.tiers.get(k) == "vouched" for k in self.keys_per_asn[asn]),
-                unverified=sum(self.tiers.get(k) != "vouched" for k in self.keys_per_asn[asn]),
-            )
-            for asn, n in sorted(self.per_asn.items(), key=lambda kv: kv[0] or 0)
-        ]
-
-
-def blocking_periods(
-    tl: Timeline,
-    tally: Tally,
-    brackets: dict[str, Bracket] | None = None,
-    total: int = 0,
-    independent: bool = True,
-) -> list[BlockingPeriod]:
-    periods = []
-    events = tl.events
-    brackets = brackets or {}
-
-    def uid(seen: Any) -> str | None:
-        return seen.uid if seen is not None else None
-
-    for i, e in enumerate(events):
-        if e.to_state != "blocked":
-            continue
-        after = next((x for x in events[i + 1 :] if (x.domain, x.asn) == (e.domain, e.asn)), None)
-        said = tally.explanations.get((e.asn, e.method), Counter()).most_common(1)
-        matched = tally.fingerprints.get((e.asn, e.method), Counter()).most_common(1)
-        # a state_at_start has no known beginning, whatever measurement came before it
-        before = e.last_contradicting if e.kind != "state_at_start" else None
-        periods.append(
-            BlockingPeriod(
-                domain=e.domain,
-                asn=e.asn,
-                network=tally.names[e.asn].most_common(1)[0][0] if e.asn in tally.names else None,
-                method=e.method,
-                confidence=e.confidence,
-                probe_words=said[0][0] if said else None,
-                began_after=before.at if before else None,
-                began_by=e.first_seen.at if e.first_seen else None,
-                last_seen=e.last_seen.at if e.last_seen else None,
-                ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
-                ended_by=after.first_seen.at if after and after.first_seen else None,
-                ongoing=after is None,
-                began_words=span_words(
-                    uid(before),
-                    uid(e.first_seen),
-                    brackets,
-                    total,
-                    point=before is None,
-                    independent=independent,
-                ),
-                ended_words=span_words(
-                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
-                )
-                if after is None
-                else span_words(
-                    uid(after.last_contradicting),
-                    uid(after.first_seen),
-                    brackets,
-                    total,
-                    independent=independent,
-                ),
-                basis=basis_words(e.row()),
-                basis_counts={
-                    k: int(v or 0) for k, v in e.row().items() if k.startswith(("probes", "measurements_"))
-                },
-                fingerprint=matched[0][0] if matched else None,
-            )
-        )
-    return periods
 
 
 # --- building ---------------------------------------------------------------------------------------

@@ -175,6 +175,9 @@ def timeline(
 
 
 MATRIX_DAYS = 14
+# Pairs blocked when the matrix's days begin whose real start is looked up in their whole history; beyond
+# this many the page stays bounded and says "since at least" for the rest (a hostile-load limit).
+MATRIX_HISTORY_PAIRS = 100
 
 
 def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS) -> list[Current]:
@@ -190,8 +193,10 @@ def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS
         build(iter_facts(conn, read), "day", excluded_windows(conn, read, "day"), horizon=horizon)
     )
     out = []
+    budget = MATRIX_HISTORY_PAIRS
     for c in found:
-        if c.since is not None and c.since.kind == "state_at_start" and c.state == "blocked":
+        if c.since is not None and c.since.kind == "state_at_start" and c.state == "blocked" and budget > 0:
+            budget -= 1
             whole = timeline(conn, Filters(domain=c.domain, asn=c.asn, until=end), "day", now=end)
             pair = [e for e in whole.events if (e.domain, e.asn) == (c.domain, c.asn)]
             if pair and pair[-1].to_state == c.state:
