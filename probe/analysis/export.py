@@ -187,7 +187,7 @@ class Writer(ABC):
 
     def value(self, row: dict[str, Any], name: str) -> Any:
         if name == LAB_FIELD:
-            return self.lab or bool(row.get(name))
+            return self.lab or row.get(name) is True
         return row.get(name)
 
     def start(self) -> bytes:
