@@ -70,6 +70,12 @@ def test_each_method_phrase_completes_blocked_by(method: str) -> None:
     assert phrase[0].islower() or phrase.startswith(("DNS", "TLS"))
 
 
+def test_the_blocking_sentence_parses() -> None:
+    html = render_html(facts()).decode()
+    assert "The blocking began between 2026-09-03 10:00 UTC and 2026-09-03 16:00 UTC" in html
+    assert "; was still observed at the last measurement, 2026-09-20 10:00 UTC" in html
+
+
 def test_counts_take_their_number() -> None:
     text = render_html(facts(measurements=1, probes=1, controls=1, vouched=1, unverified=0)).decode()
     assert "tested 1 time by 1 probe " in text and "1 measurement of control sites" in text

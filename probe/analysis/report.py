@@ -129,7 +129,7 @@ class BlockingPeriod:
                 return f"was still observed at the last measurement, made {self.ended_words}"
             return f"ended {self.ended_words}"
         if self.ongoing:
-            return f"still observed at the last measurement, {when(self.last_seen)} {UNWITNESSED}"
+            return f"was still observed at the last measurement, {when(self.last_seen)} {UNWITNESSED}"
         return f"ended between {when(self.ended_after)} and {when(self.ended_by)} {UNWITNESSED}"
 
 
