@@ -102,3 +102,22 @@ def test_a_bundle_in_khmer_too_verifies(history_master: Path, tmp_path: Path) ->
     assert [str(f) for f in verify_bundle(changed).failures] == [
         "report.km.html: manifest: its SHA-256 differs from the one in SIGNATURE.json: it was changed"
     ]
+
+
+def test_an_unknown_language_is_one_sentence(history_master: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from probe.cli.app import app
+
+    args = [
+        "evidence",
+        "--domain",
+        "www.rfa.org",
+        "--data-dir",
+        str(history_master),
+        "-o",
+        str(tmp_path / "x.zip"),
+    ]
+    run = CliRunner().invoke(app, [*args, "--lang", "fr", "--lab-data"])
+    assert run.exit_code == 2 and "--lang 'fr' is not en or km" in run.output
+    assert not (tmp_path / "x.zip").exists()
