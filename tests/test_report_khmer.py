@@ -121,3 +121,38 @@ def test_an_unknown_language_is_one_sentence(history_master: Path, tmp_path: Pat
     run = CliRunner().invoke(app, [*args, "--lang", "fr", "--lab-data"])
     assert run.exit_code != 0 and "--lang 'fr' is not en or km" in str(run.exception)
     assert not (tmp_path / "x.zip").exists()
+
+
+@pytest.mark.parametrize("lang", ["km", "en"])
+def test_a_chart_in_each_language_is_kept_as_a_picture(history_master: Path, lang: str) -> None:
+    from typer.testing import CliRunner
+
+    from probe.cli.app import app
+
+    folder = ROOT / "artifacts" / "chart"
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt in ("svg", "png"):
+        out = folder / f"rfa-{lang}.{fmt}"
+        args = [
+            "export",
+            "chart",
+            "--domain",
+            "www.rfa.org",
+            "--data-dir",
+            str(history_master),
+            "-o",
+            str(out),
+        ]
+        run = CliRunner().invoke(app, [*args, "--lang", lang])
+        assert run.exit_code == 0, run.output
+    svg = (folder / f"rfa-{lang}.svg").read_text()
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg) or re.findall(r">([^<>]+)</", svg)
+    khmer = [t for t in texts if KHMER.search(t)]
+    if lang == "km":
+        assert any("នៅលើបណ្ដាញនានា" in t for t in texts)  # the title: "across networks"
+        assert any("ទិន្នន័យសាកល្បង" in t for t in texts)  # the lab stamp
+        assert any(re.search(r"\d{4}-\d{2}-\d{2}", t) for t in texts)  # numeric dates on the axis
+    else:
+        assert not khmer and "LAB DATA - NOT EVIDENCE" in svg
+    with Image.open(folder / f"rfa-{lang}.png") as image:
+        assert image.width > 800

@@ -34,7 +34,8 @@ def khmer_font() -> Path:
         if path.is_file():
             return path
     raise KhmerUnavailable(
-        "a Khmer report.pdf needs a Khmer font: apt-get install fonts-khmeros (or fonts-noto-core)"
+        "Khmer text (report.km.pdf, charts with --lang km) needs a Khmer font: apt-get install fonts-khmeros "
+        "(or fonts-noto-core)"
     )
 
 

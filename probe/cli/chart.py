@@ -34,6 +34,9 @@ def chart(
             "--format", help="png or svg (default: from the output file's suffix).", show_default=False
         ),
     ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="en or km: the language of every word in the chart.")
+    ] = "en",
     config: ConfigOption = None,
     data_dir: Annotated[
         Path | None,
@@ -64,6 +67,8 @@ def chart(
             "charts are drawn from a local collector database (--data-dir), not from a collector's API; "
             f"for {collector}'s timeline use `probe export timeline --collector {collector} --format json`"
         )
+    if lang not in ("en", "km"):
+        fail(f"--lang {lang!r} is not en or km")
     if (domain is None) == (asn is None):
         fail("give exactly one of --domain (a site across networks) or --asn (a network across sites)")
     kind = (fmt or output.suffix.lstrip(".")).lower()
@@ -85,11 +90,20 @@ def chart(
     if not found.cells:
         fail(f"no measurements of {subject} for these dates: nothing to draw")
     from probe.analysis.chart import ChartUnavailable, render
+    from probe.analysis.report_km import KhmerUnavailable
 
     try:
         data = render(
-            found, by="asn" if domain else "domain", subject=subject, fmt=image_format, names=names, lab=lab
+            found,
+            by="asn" if domain else "domain",
+            subject=subject,
+            fmt=image_format,
+            names=names,
+            lab=lab,
+            lang=lang,
         )
+    except KhmerUnavailable as exc:
+        fail(str(exc))
     except ChartUnavailable:
         fail(f"charts need matplotlib: install the analysis extra ({install_extra('analysis')})")
     try:

@@ -455,4 +455,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ទំព័របិទដែលគេស្គាល់ ត្រូវបានបញ្ជូនមកជំនួសឱ្យគេហទំព័រ",
     ),
     "report_country_kh": ("Cambodia", "កម្ពុជា"),
+    # charts (probe export chart --lang km) ------------------------------------------------------------
+    "chart_state_blocked": ("blocked", "ត្រូវបានបិទ"),
+    "chart_state_accessible": ("accessible", "បើកបាន"),
+    "chart_state_down": ("site down (control too)", "គេហទំព័រមិនដំណើរការ (ការត្រួតពិនិត្យក៏ដូចគ្នា)"),
+    "chart_state_inconclusive": ("inconclusive", "មិនច្បាស់"),
+    "chart_state_gap": ("no data", "គ្មានទិន្នន័យ"),
+    "chart_event_blocking_start": (
+        "blocking first seen (published change)",
+        "ការបិទត្រូវបានឃើញដំបូង (ការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ)",
+    ),
+    "chart_event_blocking_end": (
+        "end of blocking first seen (published change)",
+        "ការបញ្ចប់ការបិទត្រូវបានឃើញដំបូង (ការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ)",
+    ),
+    "chart_event_state_change": (
+        "other change first seen (published change)",
+        "ការផ្លាស់ប្ដូរផ្សេងទៀតត្រូវបានឃើញដំបូង (ការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ)",
+    ),
+    "chart_incomplete": ("incomplete window", "ថ្ងៃមិនទាន់ចប់"),
+    "chart_title": (
+        "{subject} {across} · {start} to {end} (UTC) · {window} windows · timeline rules {version}",
+        "{subject} {across} · ពី {start} ដល់ {end} (UTC) · {window} · ច្បាប់ពេលវេលា {version}",
+    ),
+    "chart_across_networks": ("across networks", "នៅលើបណ្ដាញនានា"),
+    "chart_across_sites": ("across sites", "លើគេហទំព័រនានា"),
+    "chart_daily": ("daily", "តាមថ្ងៃ"),
+    "chart_hourly": ("hourly", "តាមម៉ោង"),
+    "chart_footer": ("Saksi · timeline rules {version}", "Saksi · ច្បាប់ពេលវេលា {version}"),
+    "chart_lab_stamp": ("LAB DATA - NOT EVIDENCE", "ទិន្នន័យសាកល្បង - មិនមែនភស្តុតាង"),
 }
