@@ -160,16 +160,24 @@ def excluded_windows(conn: Connection, filters: Filters, window: str) -> frozens
 
 
 def timeline(
-    conn: Connection, filters: Filters, window: str = "day", now: datetime | None = None
+    conn: Connection,
+    filters: Filters,
+    window: str = "day",
+    now: datetime | None = None,
+    *,
+    context_days: int | None = None,
 ) -> Timeline:
     """Cells and events for the filters. Events are decided from all the earlier data of the same pairs, so
     a date filter never moves a change's dates nor turns a change into a `state_at_start`: the result is
     the unfiltered timeline cut at `since` (Timeline.since). Windows that reach past now (or `until`) are
-    marked incomplete."""
+    marked incomplete. `context_days` bounds the earlier data read (alerts, which only look at a change
+    just published, read ALERT_CONTEXT_DAYS): only for callers that never show an older event."""
     if window not in WINDOW_HOURS:
         raise FilterError(f"window: {window!r} is not one of {', '.join(WINDOW_HOURS)}")
     end = min(now or datetime.now(UTC), filters.until) if filters.until else (now or datetime.now(UTC))
     read = replace(filters, since=None)
+    if filters.since is not None and context_days is not None:
+        read = replace(filters, since=filters.since - timedelta(days=context_days))
     found = build(iter_facts(conn, read), window, excluded_windows(conn, read, window), horizon=hour_of(end))
     return found.since(hour_of(filters.since)) if filters.since is not None else found
 
