@@ -125,3 +125,34 @@ def test_pdf_and_html_say_the_same_words(tmp_path: Path, lab: bool) -> None:
     html_text = squeezed(" ".join(parser.parts))
     assert squeezed(pdf) == html_text
     assert ("LABDATA" in html_text) is lab
+
+
+def test_demo_blockpage_findings_name_their_fingerprint(tmp_path: Path) -> None:
+    """demo-data's blockpage verdicts carry a fingerprint, as a real probe's do; the report names it."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from probe.analysis.bundle import collector_key, write_bundle
+    from probe.analysis.query import Filters
+    from probe.lab.history import Block, History, generate
+
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    data = tmp_path / "collector"
+    generate(
+        History(
+            domains=["www.cambodiadaily.com", "www.example.com"], asns=(38623,), start=start, days=6,
+            blocks=[Block("www.cambodiadaily.com", start, None, asn=38623, method="http.blockpage",
+                          confidence="confirmed")],
+            categories={"www.example.com": "CTRL"}, seed=2,
+        ),
+        data,
+    )  # fmt: skip
+    with sqlite3.connect(f"file:{data / 'collector.db'}?mode=ro", uri=True) as conn:
+        write_bundle(conn, collector_key(data), Filters.parse(domain="www.cambodiadaily.com"),
+                     tmp_path / "b.zip", lab_ok=True)  # fmt: skip
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "b.zip") as z:
+        html = z.read("report.html").decode()
+    assert "a known block page returned instead of the site (confirmed), matching the blockpage fingerprint " \
+        "ooni.kh_http_1" in html  # fmt: skip

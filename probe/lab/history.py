@@ -55,6 +55,10 @@ EXPLAIN = {
 }
 
 
+# A blockpage verdict names the fingerprint it matched, as the real classifier's do (targets/fingerprints/).
+FINGERPRINTS = {"http.blockpage": "ooni.kh_http_1", "dns.blockpage_ip": "ooni.kh_dns_1"}
+
+
 @dataclass(frozen=True)
 class Block:
     """`domain` is blocked by `method` on `asn` (every network when None) from `start` until `end`."""
@@ -123,6 +127,7 @@ class History:
                 confidence=block.confidence,
                 rule_id=rule,
                 explanation=text,
+                fingerprint=FINGERPRINTS.get(block.method),
             )
         if block is None and roll < self.noise / 4 and self.categories.get(domain) != "CTRL":
             return Verdict(
