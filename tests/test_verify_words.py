@@ -15,6 +15,7 @@ from probe.analysis.bundle_summary import describe
 from probe.analysis.bundle_verify import verify_bundle
 from probe.cli.app import app
 from tests.test_bundle import failed, first, make, only, rezip
+from tests.test_verify_recipe import witnessed_bundle as witnessed_bundle  # a fixture
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,15 @@ def test_a_truncated_zip_says_unknown_not_none(bundle: Path, tmp_path: Path) -> 
     assert "the zip is damaged" in all_words(cut)
     with zipfile.ZipFile(bundle) as z:
         assert z.testzip() is None  # the original is intact: only the copy was cut
+
+
+def test_verdicts_under_other_rules_are_not_checked_and_say_why(witnessed_bundle: Path) -> None:
+    """This bundle's probes name rules "test": the verifier cannot recompute them with its own rules, so
+    it says so (never "verified", never a failure); the record path recomputes real verdicts
+    (tests/test_verify.py)."""
+    s = verify_bundle(witnessed_bundle)
+    assert s.ok, s.ordered_failures()
+    assert s.passed["verdict"] == 0 and s.skipped["verdict"] == s.measurements + s.controls
+    assert "the verdict names rules test" in s.skip_reasons["verdict"]
+    (line,) = [x for x in describe(s) if "verdict" in x and "recomputed" in x]
+    assert line.startswith("– verdict") and "not checked (because the verdict names rules test" in line
