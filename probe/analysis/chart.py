@@ -167,6 +167,7 @@ def render(
     names: dict[str, str] | None = None,
     lab: bool = False,
     lang: str = "en",
+    controls: frozenset[str] = frozenset(),
 ) -> bytes:
     """The chart as PNG or SVG bytes. `subject` names what the chart is about (the domain, or "AS38623");
     `names` adds a label to a row key (e.g. "AS38623" -> "VIETTEL-KH Metfone"). SVG output is
@@ -192,7 +193,8 @@ def render(
     if bounds is None:
         raise ValueError("the timeline has no windows to draw")
     start, end = bounds
-    laid = rows(timeline, by)
+    # control sites (category CTRL) apart, below the sites measured for their own sake, and labelled so
+    laid = sorted(rows(timeline, by), key=lambda kv: kv[0] in controls)
     names = names or {}
 
     def x(hour: int) -> float:
@@ -218,7 +220,11 @@ def render(
         height = 1.9 + 0.55 * len(laid)
         fig = Figure(figsize=(11, height), dpi=100)
         canvas = FigureCanvasAgg(fig)
-        labels = [f"{key}\n{names[key]}" if key in names else key for key, _ in laid]
+        control = say("chart_control", lang)
+        labels = [
+            f"{key}\n{names[key]}" if key in names else f"{key}\n{control}" if key in controls else key
+            for key, _ in laid
+        ]
         left = left_margin(canvas, labels, width_in=11)
         ax = fig.add_axes((left, 0.75 / height, 0.97 - left, 1 - 1.45 / height))
         present: set[str] = set()

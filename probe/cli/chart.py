@@ -85,6 +85,7 @@ def chart(
         except FilterError as exc:
             fail(str(exc))
         names = network_names(conn) if domain else {}
+        controls = frozenset() if domain else frozenset(control_domains(conn))
         lab = is_lab(conn)
     subject = filters.domain if filters.domain else f"AS{filters.asn}"
     if not found.cells:
@@ -101,6 +102,7 @@ def chart(
             names=names,
             lab=lab,
             lang=lang,
+            controls=controls,
         )
     except KhmerUnavailable as exc:
         fail(str(exc))
@@ -120,3 +122,10 @@ def network_names(conn: Connection) -> dict[str, str]:
     from probe.analysis.query import network_names as names_by_asn
 
     return {f"AS{asn}": name for asn, name in names_by_asn(conn).items()}
+
+
+def control_domains(conn: Connection) -> set[str]:
+    """Sites measured as controls (category CTRL): drawn apart, below the others, and labelled so."""
+    from probe.analysis.dashboard.pages import control_domains as controls_of
+
+    return controls_of(conn)

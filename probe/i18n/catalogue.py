@@ -484,4 +484,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_hourly": ("hourly", "តាមម៉ោង"),
     "chart_footer": ("Saksi · timeline rules {version}", "Saksi · ច្បាប់ពេលវេលា {version}"),
     "chart_lab_stamp": ("LAB DATA - NOT EVIDENCE", "ទិន្នន័យសាកល្បង - មិនមែនភស្តុតាង"),
+    "chart_control": ("control site", "គេហទំព័រត្រួតពិនិត្យ"),
 }
