@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import ValidationError
 
+from probe.analysis.provenance import is_lab_payload
+from probe.classify.recheck import recheck
 from probe.log import (
     Checkpoint,
     LogError,
@@ -58,7 +60,7 @@ __all__ = [
     "verify_record",
 ]
 
-CHECK_NAMES = ("signature", "measurement", "receipt", "statement", "inclusion", "checkpoint")
+CHECK_NAMES = ("signature", "measurement", "verdict", "receipt", "statement", "inclusion", "checkpoint")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -84,6 +86,8 @@ class VerifyResult:
     origin: str | None = None
     log_key_name: str | None = None
     log_key_from_user: bool = False
+    lab_data: bool = False  # the measurement was invented in the lab (provenance.is_lab_payload)
+    verdict_words: str | None = None  # the verdict recomputed from its observations, or why it was not
     trust: str | None = None  # the receipt's network evidence and time bracket, in words (trust_words)
 
     @property
@@ -112,12 +116,14 @@ class VerifyResult:
         if self.ok:
             if self.kind == "envelope":
                 return (
-                    f"verified: signature by key {self.probe_key_id} over the measurement's bytes; NOT checked: "
-                    "a receipt, inclusion in the log, a checkpoint (a bare envelope has none)"
+                    f"verified: signature by key {self.probe_key_id} over the measurement's bytes; "
+                    f"{self.verdict_words}; NOT checked: a receipt, inclusion in the log, a checkpoint (a bare "
+                    "envelope has none)"
                 )
             return (
                 f"verified: signature, receipt, inclusion in checkpoint {self.checkpoint_size} of {self.origin}, "
-                f"checkpoint signature by {self.log_key_name}; {self.trust or 'network evidence not recorded'}"
+                f"checkpoint signature by {self.log_key_name}; {self.verdict_words}; "
+                f"{self.trust or 'network evidence not recorded'}"
             )
         if self.ok_except_sequencing():
             return (
@@ -192,6 +198,21 @@ def _check_measurement(checks: _Checks, body: bytes | None, kid: str | None) -> 
     return measurement
 
 
+def _check_verdict(checks: _Checks, measurement: Measurement | None) -> None:
+    """The verdict recomputed from the signed observations (probe.classify.recheck); a verdict that cannot
+    be recomputed (lab data, other rules) passes with the reason, a different one fails."""
+    if measurement is None:
+        checks.skip("verdict", "the measurement could not be read")
+        return
+    found = recheck(measurement)
+    if found.agrees is None:
+        checks.result.verdict_words = f"verdict not recomputed: {found.message}"
+        checks.add("verdict", True, f"not recomputed: {found.message}")
+    else:
+        checks.result.verdict_words = "verdict recomputed from its observations" if found.agrees else None
+        checks.add("verdict", found.agrees, found.message)
+
+
 def _log_verifier(record_key: str, user_key: str | None) -> NoteVerifier:
     """The collector key: the record's, which must equal the user's when the user gives one."""
     try:
@@ -225,6 +246,8 @@ def verify_record(record: EvidenceRecord, *, log_key: str | None = None) -> Veri
 
     # 2. the measurement
     measurement = _check_measurement(checks, body, result.probe_key_id if body else None)
+    result.lab_data = measurement is not None and is_lab_payload(measurement)
+    _check_verdict(checks, measurement)
 
     # 3. the receipt
     receipt: Receipt | None = None
@@ -399,7 +422,9 @@ def verify_bare_envelope(envelope: Envelope, probe_key_pem: bytes) -> VerifyResu
     if not isinstance(public, Ed25519PublicKey):
         raise VerifyInputError("--probe-key is not an Ed25519 public key")
     body = _check_signature(checks, envelope, public, result)
-    _check_measurement(checks, body, result.probe_key_id if body else None)
+    measurement = _check_measurement(checks, body, result.probe_key_id if body else None)
+    result.lab_data = measurement is not None and is_lab_payload(measurement)
+    _check_verdict(checks, measurement)
     return result
 
 

@@ -37,7 +37,7 @@ def read_only(data_dir: Path) -> sqlite3.Connection:
 
 def make(data_dir: Path, out: Path, **filters: str) -> Path:
     with read_only(data_dir) as conn:
-        write_bundle(conn, collector_key(data_dir), Filters.parse(domain=DOMAIN, **filters), out)
+        write_bundle(conn, collector_key(data_dir), Filters.parse(domain=DOMAIN, **filters), out, lab_ok=True)
     return out
 
 
@@ -176,7 +176,9 @@ def test_nothing_to_bundle_is_one_sentence(history_master: Path, tmp_path: Path)
         (tmp_path / "x").open("wb") as out,
         pytest.raises(BundleError, match=r"no measurement of nowhere\.example"),
     ):
-        build_bundle(conn, collector_key(history_master), Filters.parse(domain="nowhere.example"), out)
+        build_bundle(
+            conn, collector_key(history_master), Filters.parse(domain="nowhere.example"), out, lab_ok=True
+        )
     with pytest.raises(BundleError, match="no collector key"):
         collector_key(tmp_path)
 
@@ -308,11 +310,23 @@ def probe(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_evidence_then_verify(history_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "rfa.zip"
-    made = probe(
-        "evidence", "--domain", DOMAIN, "--asn", "AS45498", "--data-dir", str(history_dir), "-o", str(out)
+    args = (
+        "evidence",
+        "--domain",
+        DOMAIN,
+        "--asn",
+        "AS45498",
+        "--data-dir",
+        str(history_dir),
+        "-o",
+        str(out),
     )
+    refused = probe(*args)
+    assert refused.returncode == 2 and "lab data" in refused.stderr and "--lab-data" in refused.stderr
+    assert not out.exists() and "Traceback" not in refused.stderr
+    made = probe(*args, "--lab-data")
     assert made.returncode == 0, made.stderr
-    assert "wrote" in made.stdout
+    assert "wrote" in made.stdout and "LAB DATA" in made.stderr
     checked = probe("verify", str(out))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "VERIFIED" in checked.stdout and "networks     1: AS45498" in checked.stdout
@@ -355,18 +369,22 @@ def test_cli_evidence_then_verify(history_dir: Path, tmp_path: Path) -> None:
 
 def test_api_streams_a_bundle_that_verifies(history_dir: Path, tmp_path: Path) -> None:
     with collector(tmp_path) as rig, rig.client() as client:
-        answer = client.get(
-            "/api/v1/evidence", params={"domain": DOMAIN, "asn": "38623", "until": "2026-09-15"}
-        )
+        params = {"domain": DOMAIN, "asn": "38623", "until": "2026-09-15"}
+        refused = client.get("/api/v1/evidence", params=params)
+        assert refused.status_code == 409 and refused.json()["reason"] == "lab_data"
+        answer = client.get("/api/v1/evidence", params={**params, "lab_data": "true"})
         assert answer.status_code == 200
         assert answer.headers["content-type"] == "application/zip"
+        assert answer.headers["x-saksi-lab-data"] == "true"
         (tmp_path / "api.zip").write_bytes(answer.content)
-        assert client.get("/api/v1/evidence", params={"domain": "nowhere.example"}).status_code == 404
+        nowhere = {"domain": "nowhere.example", "lab_data": "1"}
+        assert client.get("/api/v1/evidence", params=nowhere).status_code == 404
         assert client.get("/api/v1/evidence", params={"domain": DOMAIN, "since": "soon"}).status_code == 400
         assert client.get("/api/v1/evidence").status_code == 400
         fetched = probe("evidence", "--domain", DOMAIN, "--asn", "38623", "--until", "2026-09-15",
-                        "--collector", rig.url, "-o", str(tmp_path / "cli.zip"))  # fmt: skip
+                        "--collector", rig.url, "-o", str(tmp_path / "cli.zip"), "--lab-data")  # fmt: skip
         assert fetched.returncode == 0, fetched.stderr
+        assert "LAB DATA" in fetched.stderr  # the local warning, for a bundle fetched from a collector too
     summary = verify_bundle(tmp_path / "api.zip")
     assert summary.ok and summary.networks == [38623]
     assert summary.last_at is not None and summary.last_at < "2026-09-16"

@@ -88,6 +88,13 @@ def test_svg_of_a_network_across_sites(history_dir: Path) -> None:
     assert "tls.reset" in text and "dns.bogon" in text
     assert "AS38623 across sites" in text
     assert "end of blocking first seen (published change)" in text  # vodkhmer.news was unblocked here
+    # blocked rows first (www.rfa.org is blocked at the end), the control site apart, last and labelled
+    apart = render(found, by="domain", subject="AS38623", fmt="svg", controls=frozenset({"www.example.com"}))
+    order = [
+        apart.decode().find(f">{d}<") for d in ("www.rfa.org", "www.cambodiadaily.com", "www.example.com")
+    ]
+    assert -1 not in order and order == sorted(order, reverse=True)  # y labels are written bottom-up
+    assert "control site" in apart.decode()
 
 
 def test_incomplete_windows_are_pale_hatched_and_in_the_legend(history_dir: Path) -> None:

@@ -157,7 +157,9 @@ def test_every_page_in_a_browser(served: Rig, tmp_path: Path) -> None:
         f"AS{a}" for a in ASNS
     }
     kinds = [e["data-kind"] for e in page.where(row="AS38623") if e["tag"] == "tr"]
-    assert kinds == ["first_state", "blocking_start", "blocking_end"]
+    # changes first, a change to blocked before others; the state in force when the data begins last
+    assert kinds == ["blocking_start", "blocking_end", "state_at_start"]
+    assert "in force when the data begins" in page.all_text and "first published state" not in page.all_text
     assert "between 2026-09-03" in page.all_text  # the start's uncertainty: after the last contradiction
     assert "tls.reset" in page.all_text
     (start,) = page.where(row="AS38623", kind="blocking_start")
@@ -315,6 +317,9 @@ def test_permalinks_hold_what_the_page_shows(served: Rig) -> None:
         query = parse_qs(urlsplit(link).query)
         assert set(query) == {"since", "until", "window"}
         assert query["until"] == ["2026-09-25T00:00:00Z"]  # the end of the last window shown
+        # the header's "from" is the permalink's since, to the second
+        shown_from = query["since"][0][:19].replace("T", " ").removesuffix(":00")
+        assert f'windows from <strong class="date">{shown_from}</strong>' in page.text
         again = client.get(link)
         assert cite_link(again.text) == link
         rows = [e for e in Tagged(page.text).elements if "data-row" in e]

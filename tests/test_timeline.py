@@ -200,7 +200,7 @@ def test_a_change_is_published_after_two_windows_with_its_bounds() -> None:
     tl = build(facts, "day")
     assert [c.state for c in tl.cells] == ["accessible", "accessible", "blocked", "blocked", "blocked"]
     first, start = tl.events
-    assert (first.kind, first.from_state, first.to_state) == ("state_change", None, "accessible")
+    assert (first.kind, first.from_state, first.to_state) == ("state_at_start", None, "accessible")
     assert (start.kind, start.from_state, start.to_state, start.method) == (
         "blocking_start",
         "accessible",
@@ -240,7 +240,7 @@ def test_history_events_bound_the_true_dates(history_dir: Path) -> None:
     tl = timeline(conn, Filters.parse(domain="vodkhmer.news"), "day")
     on = [e for e in tl.events if e.asn == 38623]
     kinds = [e.kind for e in on]
-    assert kinds == ["state_change", "blocking_start", "blocking_end"]
+    assert kinds == ["state_at_start", "blocking_start", "blocking_end"]
     start, end = on[1], on[2]
     assert start.method == "tls.reset"
     assert start.last_contradicting and start.first_seen
@@ -296,7 +296,7 @@ def test_timeline_api(history_dir: Path, tmp_path: Path) -> None:
         body = r.json()
         assert body["filters"]["asn"] == 38623 and body["rules_version"]
         assert {c["asn"] for c in body["cells"]} == {38623}
-        assert [e["kind"] for e in body["events"]] == ["state_change", "blocking_start", "blocking_end"]
+        assert [e["kind"] for e in body["events"]] == ["state_at_start", "blocking_start", "blocking_end"]
         hourly = client.get("/api/v1/timeline", params={"domain": "vodkhmer.news", "window": "hour"}).json()
         assert len(hourly["cells"]) > len(body["cells"])
         ev = client.get("/api/v1/events", params={"domain": "www.rfa.org", "country": "kh"}).json()
@@ -336,12 +336,20 @@ def test_windows_past_the_query_time_are_incomplete(history_dir: Path) -> None:
     assert [c.complete for c in cut.cells if c.row()["start"].startswith("2026-09-05")] == [False] * len(ASNS)
 
 
-def test_the_matrix_says_when_a_start_lies_before_its_window(history_dir: Path) -> None:
+def test_the_matrix_tells_a_start_before_its_window_as_the_site_page_does(history_dir: Path) -> None:
     conn = connect(history_dir)
-    now = {(c.domain, c.asn): c for c in matrix(conn, START + timedelta(days=DAYS - 1), days=14)}
+    at = START + timedelta(days=DAYS - 1)
+    now = {(c.domain, c.asn): c for c in matrix(conn, at, days=14)}
     rfa = now[("www.rfa.org", 38623)]
     assert rfa.state == "blocked" and rfa.since is not None
-    assert rfa.since.start_known is False  # blocked since before the 14 days read
+    # blocked since before the 14 days read: the real start, from the pair's whole history
+    whole = timeline(
+        conn, Filters.parse(domain="www.rfa.org", asn="38623", until=at.isoformat()), "day", now=at
+    )
+    assert rfa.since == whole.events[-1]
+    assert rfa.since.kind == "blocking_start" and rfa.since.start_known
+    assert rfa.since.first_seen is not None
+    assert rfa.since.first_seen.at >= RFA_BLOCKED.isoformat().replace("+00:00", "Z")
     vod = now[("vodkhmer.news", 38623)]
     assert vod.since is not None and vod.since.kind == "blocking_end" and vod.since.start_known
 

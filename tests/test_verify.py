@@ -26,6 +26,7 @@ from probe.log import Checkpoint, MemoryHashes, NoteSigner, inclusion_proof, lea
 from probe.measure.flow import UrlFacts
 from probe.models.evidence import EvidenceRecord, InclusionProof, LogStatement, Receipt
 from probe.models.measurement import Measurement, TargetRef
+from probe.models.verdict import Verdict
 from probe.runner import build_measurement, fingerprint_set
 from probe.sign.dsse import RECEIPT_TYPE, Envelope, sign_envelope
 from probe.sign.jcs import canonical
@@ -145,10 +146,36 @@ def test_real_evidence_verifies_every_check(evidence: tuple[EvidenceRecord, Tiny
     assert result.ok, result.checks
     assert result.summary() == (
         f"verified: signature, receipt, inclusion in checkpoint {log.hashes.size} of {ORIGIN}, "
-        f"checkpoint signature by {ORIGIN}; network evidence and time bracket not recorded (a receipt from "
-        "before 2026-12)"
+        f"checkpoint signature by {ORIGIN}; verdict recomputed from its observations; network evidence and "
+        "time bracket not recorded (a receipt from before 2026-12)"
     )
     assert verify_record(record, log_key=log.vkey).ok
+
+
+def test_a_verdict_its_observations_do_not_give_fails(tmp_path: Path) -> None:
+    """A probe (or whoever holds its key) signs "blocked" over observations that show nothing of the kind:
+    every signature verifies, the recomputed verdict does not."""
+    log = TinyLog()
+    m, _, _, signer = signed_measurement(tmp_path)
+    lie = Verdict(
+        outcome="blocked",
+        method="dns.nxdomain",
+        confidence="confirmed",
+        rule_id="dns.rcode",
+        explanation="DNS: the resolver said the name does not exist.",
+    )
+    forged = m.model_copy(update={"verdict": lie})
+    envelope, digest = signer.sign(forged)
+    result = verify_record(log.record(envelope, forged, digest))
+    _assert_fails_at(result, "verdict")
+    assert "the verdict says blocked (dns.nxdomain, confirmed) by rule dns.rcode" in result.summary()
+    assert "its signed observations give" in result.summary() and m.verdict.outcome in result.summary()
+
+    # A verdict made under other rules is not recomputed, and the summary says so (it is not a failure).
+    other = m.model_copy(update={"rules_version": "2025.01.0"})
+    envelope, digest = signer.sign(other)
+    result = verify_record(log.record(envelope, other, digest))
+    assert result.ok and "verdict not recomputed: the verdict names rules 2025.01.0" in result.summary()
 
 
 # -- tampering ---------------------------------------------------------------------------------------
@@ -362,8 +389,8 @@ def test_command_prints_one_line_and_exit_codes(
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
         f"verified: signature, receipt, inclusion in checkpoint {log.hashes.size} of {ORIGIN}, "
-        f"checkpoint signature by {ORIGIN}; network evidence and time bracket not recorded (a receipt from "
-        "before 2026-12)"
+        f"checkpoint signature by {ORIGIN}; verdict recomputed from its observations; network evidence and "
+        "time bracket not recorded (a receipt from before 2026-12)"
     )
     bad = tmp_path / "bad.json"
     bad.write_text(_checkpoint_char(record, 3).model_dump_json())

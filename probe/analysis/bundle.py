@@ -29,29 +29,28 @@ the same database gives the same bytes. Reads only: the database connection may 
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from probe.analysis.brackets import Bracket, iso
-from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words, span_words
+from probe.analysis.brackets import iso
+from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words
+from probe.analysis.bundle_tally import Tally, blocking_periods
+from probe.analysis.export import TIMELINE_COLUMNS, CsvWriter, encode
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
+from probe.analysis.provenance import LAB_FIELD, is_lab, is_lab_payload
 from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
-    BlockingPeriod,
-    Network,
     PdfUnavailable,
     ReportFacts,
-    basis_words,
     render_html,
     render_pdf,
 )
@@ -61,7 +60,6 @@ from probe.analysis.verify_md import VERIFY_MD
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
 from probe.collector.signing import KEY_FILE, CollectorKey
-from probe.lab.history import is_lab, is_lab_payload
 from probe.log import Checkpoint, NoteError, NoteVerifier, inclusion_proof
 from probe.models.evidence import Receipt
 from probe.models.measurement import Measurement
@@ -76,11 +74,16 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same inputs give the same bytes
 
 MANIFEST = "MANIFEST.json"
 SIGNATURE = "SIGNATURE.json"
-REPORTS = ("report.html", "report.pdf")
+# report.km.* only with --lang km: the same report in Khmer (probe.analysis.report_doc), also signed
+REPORTS = ("report.html", "report.pdf", "report.km.html", "report.km.pdf")
 
 
 class BundleError(Exception):
     """A bundle cannot be built for these filters (nothing in the log, no key); one sentence."""
+
+
+class LabDataRefused(BundleError):
+    """The data is lab data and the caller did not say it wants a bundle of lab data."""
 
 
 # --- shared with the verifier: what belongs in a bundle and what the timeline files hold -------------
@@ -98,25 +101,42 @@ def in_filters(fact: Fact, filters: Filters) -> bool:
     return filters.until is None or fact.hour < -(-int(filters.until.timestamp()) // 3600)
 
 
-def bundle_timeline(facts: Sequence[Fact], controls: Sequence[Fact]) -> Timeline:
-    return build(facts, WINDOW, excluded_slots(controls, WINDOW))
+def bundle_timeline(facts: Sequence[Fact], controls: Sequence[Fact], horizon: int | None) -> Timeline:
+    return build(facts, WINDOW, excluded_slots(controls, WINDOW), horizon=horizon)
+
+
+def bundle_horizon(created_at: object, filters: Filters) -> int | None:
+    """The epoch hour up to which the bundle could hold data: its checkpoint's time (MANIFEST.json's
+    created_at), or `until` when earlier. A window reaching past it is incomplete, as in every export.
+    None when created_at is not a time (the recomputed timeline then differs from a tampered one)."""
+    try:
+        signed = datetime.fromisoformat(str(created_at).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if signed.tzinfo is None:
+        return None
+    end = min(signed, filters.until) if filters.until is not None else signed
+    return int(end.timestamp()) // 3600
 
 
 def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode()
 
 
-def timeline_files(tl: Timeline, filters: Filters) -> dict[str, bytes]:
-    """timeline.csv, timeline.json and events.json, byte for byte as the builder writes them."""
+def timeline_files(tl: Timeline, filters: Filters, lab: bool) -> dict[str, bytes]:
+    """timeline.csv, timeline.json and events.json, byte for byte as the builder writes them. The CSV is
+    written by the export's writer: the same columns and the same `true`/`false` as `probe export`."""
     cells = [c.row() for c in tl.cells]
-    head = {"rules_version": TIMELINE_RULES_VERSION, "window": tl.window, "filters": filters.as_dict()}
-    text = io.StringIO()
-    if cells:
-        writer = csv.DictWriter(text, fieldnames=list(cells[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(cells)
+    head = {
+        "rules_version": TIMELINE_RULES_VERSION,
+        "window": tl.window,
+        "filters": filters.as_dict(),
+        LAB_FIELD: lab,
+    }
+    csv_writer = CsvWriter(TIMELINE_COLUMNS, lab=lab)
+    table = b"".join(encode(csv_writer, [cells])) if cells else b""
     return {
-        "timeline.csv": text.getvalue().encode(),
+        "timeline.csv": table,
         "timeline.json": json_bytes({**head, "cells": cells}),
         "events.json": json_bytes({**head, "events": [e.row() for e in tl.events]}),
     }
@@ -129,110 +149,6 @@ def filters_from_manifest(data: dict[str, Any]) -> Filters:
         since=data.get("since"),
         until=data.get("until"),
     )
-
-
-# --- what the report says, accumulated while streaming -------------------------------------------
-
-
-@dataclass
-class Tally:
-    measurements: int = 0
-    controls: int = 0
-    lab: int = 0  # invented lab measurements (probe.lab.history), controls included
-    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier
-    names: dict[int | None, Counter[str]] = field(default_factory=dict)
-    per_asn: Counter[int | None] = field(default_factory=Counter)
-    keys_per_asn: dict[int | None, set[str]] = field(default_factory=dict)
-    blocked_per_asn: Counter[int | None] = field(default_factory=Counter)
-    explanations: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
-    countries: Counter[str] = field(default_factory=Counter)
-    domains: set[str] = field(default_factory=set)
-    first_at: str | None = None
-    last_at: str | None = None
-
-    def add(self, m: Measurement, fact: Fact) -> None:
-        self.measurements += 1
-        self.tiers[fact.key_id] = fact.tier
-        self.per_asn[fact.asn] += 1
-        self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
-        if fact.outcome == "blocked":
-            self.blocked_per_asn[fact.asn] += 1
-            self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
-        if fact.cc:
-            self.countries[fact.cc] += 1
-        self.domains.add(fact.domain)
-        self.first_at = min(self.first_at or fact.started_at, fact.started_at)
-        self.last_at = max(self.last_at or fact.started_at, fact.started_at)
-
-    def networks(self) -> list[Network]:
-        return [
-            Network(
-                asn=asn,
-                name=self.names[asn].most_common(1)[0][0] if asn in self.names else None,
-                measurements=n,
-                probes=len(self.keys_per_asn[asn]),
-                blocked=self.blocked_per_asn[asn],
-            )
-            for asn, n in sorted(self.per_asn.items(), key=lambda kv: kv[0] or 0)
-        ]
-
-
-def blocking_periods(
-    tl: Timeline,
-    tally: Tally,
-    brackets: dict[str, Bracket] | None = None,
-    total: int = 0,
-    independent: bool = True,
-) -> list[BlockingPeriod]:
-    periods = []
-    events = tl.events
-    brackets = brackets or {}
-
-    def uid(seen: Any) -> str | None:
-        return seen.uid if seen is not None else None
-
-    for i, e in enumerate(events):
-        if e.to_state != "blocked":
-            continue
-        after = next((x for x in events[i + 1 :] if (x.domain, x.asn) == (e.domain, e.asn)), None)
-        said = tally.explanations.get((e.asn, e.method), Counter()).most_common(1)
-        periods.append(
-            BlockingPeriod(
-                domain=e.domain,
-                asn=e.asn,
-                network=tally.names[e.asn].most_common(1)[0][0] if e.asn in tally.names else None,
-                method=e.method,
-                confidence=e.confidence,
-                probe_words=said[0][0] if said else None,
-                began_after=e.last_contradicting.at if e.last_contradicting else None,
-                began_by=e.first_seen.at if e.first_seen else None,
-                last_seen=e.last_seen.at if e.last_seen else None,
-                ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
-                ended_by=after.first_seen.at if after and after.first_seen else None,
-                ongoing=after is None,
-                began_words=span_words(
-                    uid(e.last_contradicting),
-                    uid(e.first_seen),
-                    brackets,
-                    total,
-                    point=e.last_contradicting is None,
-                    independent=independent,
-                ),
-                ended_words=span_words(
-                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
-                )
-                if after is None
-                else span_words(
-                    uid(after.last_contradicting),
-                    uid(after.first_seen),
-                    brackets,
-                    total,
-                    independent=independent,
-                ),
-                basis=basis_words(e.row()),
-            )
-        )
-    return periods
 
 
 # --- building ---------------------------------------------------------------------------------------
@@ -314,14 +230,32 @@ class _Writer:
         return entry
 
 
+LAB_REFUSED = (
+    "this collector holds lab data invented by `probe collector demo-data`, not measurements of anything; "
+    "a bundle of it is built only when asked for by name: add --lab-data (API: lab_data=true)"
+)
+
+
 def build_bundle(
-    conn: Connection, key: CollectorKey, filters: Filters, out: IO[bytes], *, quorum: int = 1
+    conn: Connection,
+    key: CollectorKey,
+    filters: Filters,
+    out: IO[bytes],
+    *,
+    quorum: int = 1,
+    lab_ok: bool = False,
+    lang: str = "en",
 ) -> Built:
-    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing.
+    """Write the bundle for `filters` (a domain is required) to `out`; BundleError when there is nothing,
+    or when the data is lab data (provenance) and `lab_ok` was not given: a bundle looks like evidence.
+    `lang` km adds the report in Khmer (report.km.html, report.km.pdf) beside the English one.
 
     `quorum`: the k of the collector's k-of-n witness policy (collector.witness_quorum)."""
     if filters.domain is None:
         raise BundleError("a bundle is about one domain: give --domain")
+    lab_db = is_lab(conn)
+    if lab_db and not lab_ok:
+        raise LabDataRefused(LAB_REFUSED)
     head = latest(conn)
     if head is None:
         raise BundleError(
@@ -372,6 +306,8 @@ def build_bundle(
         fact = fact_from_receipt(m, seq=row.log_index, receipt=receipt)
         fact = replace(fact, cc=countries.get(fact.asn)) if fact.asn is not None else fact
         if is_lab_payload(m):
+            if not lab_ok:
+                raise LabDataRefused(LAB_REFUSED)
             tally.lab += 1
         if control:
             controls.append(fact)
@@ -427,13 +363,13 @@ def build_bundle(
     writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
     writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
 
-    tl = bundle_timeline(facts, controls)
-    for name, data in timeline_files(tl, filters).items():
+    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
+    lab = tally.lab > 0 or lab_db
+    tl = bundle_timeline(facts, controls, bundle_horizon(signed_at, filters))
+    for name, data in timeline_files(tl, filters, lab).items():
         writer.add(name, data)
     writer.add("VERIFY.md", VERIFY_MD.encode())
 
-    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
-    lab = tally.lab > 0 or is_lab(conn)
     manifest = {
         "format": BUNDLE_FORMAT,
         # Invented measurements (probe collector demo-data): not evidence. The verifier also reads it from
@@ -477,19 +413,23 @@ def build_bundle(
         rules_version=TIMELINE_RULES_VERSION,
         created_at=str(signed_at),
         lab=lab,
+        hosts=[(h, n, tally.blocked_per_domain[h]) for h, n in sorted(tally.per_domain.items())],
         tested_words=measured_words(
             facts, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
         ),
         witnessed_days=tuple(iso(t) for t in measured_bounds(facts, witnessed.brackets)),
     )
-    try:
-        pdf = render_pdf(report)
-    except PdfUnavailable as exc:
-        raise BundleError(str(exc)) from None
-    reports = {
-        "report.html": writer.add("report.html", render_html(report), listed=False),
-        "report.pdf": writer.add("report.pdf", pdf, listed=False),
-    }
+    from probe.analysis.report_km import KhmerUnavailable
+
+    reports: dict[str, dict[str, object]] = {}
+    for code in ("en", "km") if lang == "km" else ("en",):
+        stem = "report" if code == "en" else f"report.{code}"
+        try:
+            pdf = render_pdf(report, code)
+        except (PdfUnavailable, KhmerUnavailable) as exc:
+            raise BundleError(str(exc)) from None
+        reports[f"{stem}.html"] = writer.add(f"{stem}.html", render_html(report, code), listed=False)
+        reports[f"{stem}.pdf"] = writer.add(f"{stem}.pdf", pdf, listed=False)
     statement = {
         "format": BUNDLE_FORMAT,
         "manifest_sha256": manifest_sha256,
@@ -515,13 +455,20 @@ def collector_key(data_dir: Path) -> CollectorKey:
 
 
 def write_bundle(
-    conn: Connection, key: CollectorKey, filters: Filters, path: Path, *, quorum: int = 1
+    conn: Connection,
+    key: CollectorKey,
+    filters: Filters,
+    path: Path,
+    *,
+    quorum: int = 1,
+    lab_ok: bool = False,
+    lang: str = "en",
 ) -> Built:
     """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:
-            built = build_bundle(conn, key, filters, out, quorum=quorum)
+            built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok, lang=lang)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

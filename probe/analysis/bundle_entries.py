@@ -23,8 +23,9 @@ from pydantic import ValidationError
 from probe.analysis.bundle import filters_from_manifest, in_filters
 from probe.analysis.bundle_summary import Results
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
+from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab_payload
 from probe.analysis.query import Filters
-from probe.lab.history import LAB_SOFTWARE_VERSION, is_lab_payload
+from probe.classify.recheck import recheck
 from probe.log import Checkpoint, LogError, leaf_hash, verify_inclusion
 from probe.models.evidence import InclusionProof, LogStatement, Receipt
 from probe.models.measurement import Measurement
@@ -122,28 +123,41 @@ def read_json(data: bytes | None) -> Any:
         return None
 
 
+def plain(exc: BaseException) -> str:
+    """An error in one clause a reader can use: a validation error names the first field and what is wrong
+    with it, never the library's own wording, counts or web links."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the document"
+        return f"{where} is not in the expected form ({str(first['msg']).split(' [')[0].lower()})"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def is_measurement_file(name: str) -> bool:
     return name.startswith("measurements/") and name.count("/") == 2
 
 
-def read_checked(b: Bundle, r: Results, name: str, expected: dict[str, Any]) -> bytes | None:
+def read_checked(
+    b: Bundle, r: Results, name: str, expected: dict[str, Any], listed_in: str = "MANIFEST.json"
+) -> bytes | None:
     """The file's bytes, compared with its manifest entry on the way (None when it cannot be read). No
-    more than the size its entry gives is ever read (a zip bomb stops there)."""
+    more than the size its entry gives is ever read (a zip bomb stops there). `listed_in`: the file whose
+    entry gives the hash (the reports' is SIGNATURE.json), named in the failures."""
     entry = expected.get(name)
     size = entry_size(entry)
     if entry is not None and size is None:
-        r.fail(name, "manifest", "its entry in MANIFEST.json has no valid size")
+        r.fail(name, "manifest", f"its entry in {listed_in} has no valid size")
         return None
     data = b.read(name, size if size is not None else SMALL_FILE)
     if data is None:
         if name in b.oversize:
-            r.fail(name, "manifest", "it is larger than MANIFEST.json says: it was changed (not read)")
+            r.fail(name, "manifest", f"it is larger than {listed_in} says: it was changed (not read)")
         elif name in b.names:
             r.fail(name, "manifest", "cannot be read from the zip (damaged)")
         return None
     if isinstance(entry, dict):
         if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != size:
-            r.fail(name, "manifest", "its SHA-256 differs from the one in MANIFEST.json: it was changed")
+            r.fail(name, "manifest", f"its SHA-256 differs from the one in {listed_in}: it was changed")
         else:
             r.passed["manifest"] += 1
     return data
@@ -205,9 +219,7 @@ def _verify_chunk(context: Context, uids: list[str]) -> _Part:
             try:
                 _measurement(bundle, part, uid, loaded)
             except MALFORMED as exc:  # a failure with its reason, never a traceback
-                part.fail(
-                    f"measurements/{uid}/", "measurement", f"malformed: {type(exc).__name__}: {exc}"[:300]
-                )
+                part.fail(f"measurements/{uid}/", "measurement", f"malformed: {plain(exc)}")
     finally:
         bundle.zip.close()
     return part
@@ -248,6 +260,14 @@ def _measurement(b: Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         fail(env_name, "signature", str(exc) if isinstance(exc, SignatureError) else "not a DSSE envelope")
     if is_lab_payload(measurement) if measurement is not None else _looks_lab(envelope_bytes):
         part.lab += 1
+    if measurement is not None:
+        found = recheck(measurement)
+        if found.agrees:
+            part.passed["verdict"] += 1
+        elif found.agrees is None:
+            part.skip("verdict", found.message)
+        else:
+            fail(env_name, "verdict", found.message)
 
     # The receipt.
     receipt: Receipt | None = None
@@ -281,7 +301,8 @@ def _measurement(b: Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
         statement = LogStatement.model_validate(document.get("statement"))
         proof = InclusionProof.model_validate(document.get("inclusion"))
     except (ValidationError, ValueError) as exc:
-        fail(proof_name, "statement", f"not a statement with an inclusion proof ({str(exc).splitlines()[0]})")
+        why = plain(exc) if isinstance(exc, ValidationError) else str(exc)
+        fail(proof_name, "statement", f"not a statement with an inclusion proof: {why}")
         return
     if receipt is not None:
         differences = statement_differences(statement, receipt)

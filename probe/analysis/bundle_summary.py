@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from probe.lab.history import LAB_SOFTWARE_VERSION, LAB_WITNESS_NAME
+from probe.analysis.provenance import LAB_SOFTWARE_VERSION
+from probe.lab.history import LAB_WITNESS_NAME
 
 CHECKS = {
     "log-key": "the collector's key (log-key.txt, collector.pub.pem)",
@@ -29,6 +30,9 @@ DATE_CHECKS = {
     "witness": "the witnesses' cosignatures (cosignature/v1) on the checkpoints",
     "brackets": "every measurement's witnessed time bracket (brackets.json)",
 }
+# The verdicts recomputed (probe.classify.recheck): a different verdict fails the bundle; one that cannot be
+# recomputed (lab data, other rules) is "not checked", with the reason.
+VERDICT_CHECKS = {"verdict": "every verdict recomputed from its signed observations, with its rules version"}
 MAX_FAILURES_KEPT = 200
 
 
@@ -218,13 +222,19 @@ def describe(s: Summary) -> list[str]:
         f"period       {s.first_at or '?'} to {s.last_at or '?'}",
         f"evidence     {evidence_words(s)}",
         f"events       {s.events} published state changes, {s.blocking_events} of them to blocked",
-        f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}",
-        f"manifest     sha256:{s.manifest_sha256}",
-        f"collector    {s.log_key} ({'given with --log-key' if s.log_key_from_user else 'FROM THE BUNDLE ITSELF'})",
+        f"checkpoint   {s.origin} size {s.checkpoint_size} root {s.checkpoint_root}"
+        if s.checkpoint_size is not None
+        else "checkpoint   unknown: checkpoint.txt could not be read",
+        f"manifest     sha256:{s.manifest_sha256}"
+        if s.manifest_sha256
+        else "manifest     unknown: MANIFEST.json could not be read",
+        f"collector    {s.log_key} ({'given with --log-key' if s.log_key_from_user else 'FROM THE BUNDLE ITSELF'})"
+        if s.log_key
+        else "collector    unknown: log-key.txt could not be read",
         *trust_lines(s),
         *s.event_dates,
     ]
-    for name, what in {**CHECKS, **DATE_CHECKS}.items():
+    for name, what in {**CHECKS, **VERDICT_CHECKS, **DATE_CHECKS}.items():
         why = s.not_checked(name)
         mark = "✗" if not s.check_ok(name) else "–" if why is not None else "✓"
         count = f" ({s.passed[name]})" if s.passed[name] > 1 else ""

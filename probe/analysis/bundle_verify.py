@@ -54,6 +54,7 @@ from probe.analysis.bundle import (
     MANIFEST,
     REPORTS,
     SIGNATURE,
+    bundle_horizon,
     bundle_timeline,
     filters_from_manifest,
     timeline_files,
@@ -66,6 +67,7 @@ from probe.analysis.bundle_entries import (
     Context,
     Damaged,
     is_measurement_file,
+    plain,
     read_checked,
     read_json,
     run_chunks,
@@ -114,7 +116,7 @@ def verify_bundle(
         _verify(bundle, s, trust, workers)
     except MALFORMED as exc:
         # A malformed file this code did not foresee: a failure with its reason, never a traceback.
-        s.fail(MANIFEST, "manifest", f"the bundle is malformed: {type(exc).__name__}: {str(exc)[:200]}")
+        s.fail(MANIFEST, "manifest", f"the bundle is malformed: {plain(exc)}")
     finally:
         bundle.zip.close()
     s.elapsed_s = time.perf_counter() - started
@@ -171,11 +173,12 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
         if name not in expected:
             s.fail(name, "manifest", "this file is not listed in MANIFEST.json: it was added")
         elif not is_measurement_file(name):  # those are checked as they are read, once
-            data = read_checked(b, s, name, expected)
+            data = read_checked(b, s, name, expected, SIGNATURE if name in REPORTS else MANIFEST)
             if data is not None:
                 hashes[name] = data
     for name in sorted(set(expected) - present):
-        s.fail(name, "manifest", "listed in MANIFEST.json but missing from the bundle")
+        where = SIGNATURE if name in REPORTS else MANIFEST
+        s.fail(name, "manifest", f"listed in {where} but missing from the bundle")
 
     # The checkpoint.
     checkpoint = _checkpoint(b, s, collector, manifest)
@@ -242,7 +245,11 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
             )
 
     # Timeline and events, recomputed: only from every measurement, or the comparison means nothing.
-    unverified = sum(s.failed_count[c] + s.skipped[c] for c in ("signature", "measurement", "receipt"))
+    # a proof that cannot be read leaves its measurement out of the recomputation: the proof is blamed, not
+    # timeline.csv
+    unverified = sum(
+        s.failed_count[c] + s.skipped[c] for c in ("signature", "measurement", "receipt", "statement")
+    )
     because = (
         "there is no trusted collector key, so no receipt could be checked"
         if collector is None
@@ -251,8 +258,8 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
         if unverified
         else None
     )
-    tl = bundle_timeline(facts, controls)
-    for name, data in timeline_files(tl, filters).items():
+    tl = bundle_timeline(facts, controls, bundle_horizon(manifest.get("created_at"), filters))
+    for name, data in timeline_files(tl, filters, s.lab_flag).items():
         check = "events" if name == "events.json" else "timeline"
         have = b.read(name, len(data))
         if because is not None:

@@ -2,7 +2,7 @@
 
 The layout (`rows`, `spans`) is pure and shared with the dashboard's HTML strips. matplotlib is imported
 only inside `render`, so the collector and the probe never load it unless a chart is drawn; it comes with
-the `analysis` extra (`pip install 'saksi-probe[analysis]'`).
+the `analysis` extra (`pip install '.[analysis]'` in a checkout).
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from probe.analysis.provenance import LAB_NOTICE
+from probe.analysis.report_doc import say
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Timeline
+from probe.analysis.wording import install_extra
+from probe.i18n.catalogue import MESSAGES
 
 Row = Literal["asn", "domain"]  # what each row of the chart is: one network, or one site
 
@@ -27,21 +31,24 @@ COLOURS = {
     "gap": "#ffffff",
 }
 STATE_LABELS = {
-    "blocked": "blocked",
-    "accessible": "accessible",
-    "down": "site down (control too)",
-    "inconclusive": "inconclusive",
-    "gap": "no data",
+    s: MESSAGES[f"chart_state_{s}"][0] for s in ("blocked", "accessible", "down", "inconclusive", "gap")
+}
+# Tick labels by the scale of the ticks (ConciseDateFormatter): English names the month; Khmer is numeric.
+DATE_FORMATS = {
+    "en": (
+        ["%Y", "%b %Y", "%d %b", "%d %b %H:%M", "%H:%M", "%H:%M:%S"],
+        ["%Y", "%b %Y", "%d %b", "%d %b", "%d %b %H:%M", "%H:%M"],
+    ),
+    "km": (
+        ["%Y", "%Y-%m", "%Y-%m-%d", "%m-%d %H:%M", "%H:%M", "%H:%M:%S"],
+        ["%Y", "%Y-%m", "%Y-%m-%d", "%Y-%m-%d", "%m-%d %H:%M", "%H:%M"],
+    ),
 }
 # Blocked spans are hatched by the layer the blocking was seen at, so a change of method is visible in print.
 METHOD_HATCH = {"dns": "///", "tcp": "xxx", "tls": "\\\\\\", "http": "..."}
 EVENT_MARKERS = {"blocking_start": "v", "blocking_end": "^", "state_change": "D"}
 # A marker stands at the first measurement that showed the new state of a published change.
-EVENT_LABELS = {
-    "blocking_start": "blocking first seen (published change)",
-    "blocking_end": "end of blocking first seen (published change)",
-    "state_change": "other change first seen (published change)",
-}
+EVENT_LABELS = {k: MESSAGES[f"chart_event_{k}"][0] for k in EVENT_MARKERS}
 INCOMPLETE_ALPHA = 0.4  # a window still open (e.g. today) is drawn lighter and hatched: it may change
 INCOMPLETE_HATCH = "oo"
 LABEL_SIZE = 9  # points, the row labels
@@ -66,15 +73,19 @@ class Span:
 
 
 def rows(timeline: Timeline, by: Row) -> list[tuple[str, list[Cell]]]:
-    """The timeline's cells grouped by ASN (by="asn") or by domain (by="domain"), each row sorted by time.
+    """The timeline's cells grouped by ASN (by="asn") or by domain (by="domain"), each row sorted by time;
+    rows whose latest window is blocked come first (what is blocked is what a reader looks for), then the
+    rest by ASN or name.
 
     ASN rows are labelled "AS<n>" ("unknown network" when the ASN is not known)."""
     grouped: dict[str, list[Cell]] = defaultdict(list)
     for cell in timeline.cells:
         grouped[row_key(cell.asn, cell.domain, by)].append(cell)
 
-    def order(key: str) -> tuple[int, str]:
-        return (int(key[2:]), "") if key.startswith("AS") and key[2:].isdigit() else (1 << 40, key)
+    def order(key: str) -> tuple[bool, int, str]:
+        blocked_now = max(grouped[key], key=lambda c: c.start).state == "blocked"
+        number = (int(key[2:]), "") if key.startswith("AS") and key[2:].isdigit() else (1 << 40, key)
+        return (not blocked_now, *number)
 
     return [(key, sorted(grouped[key], key=lambda c: c.start)) for key in sorted(grouped, key=order)]
 
@@ -134,12 +145,16 @@ def day_text(hour: int) -> str:
     return hour_time(hour).strftime("%Y-%m-%d")
 
 
-def title_of(timeline: Timeline, by: Row, subject: str, start: int, end: int) -> str:
-    across = "across networks" if by == "asn" else "across sites"
-    window = {"day": "daily", "hour": "hourly"}[timeline.window]
-    return (
-        f"{subject} {across} · {day_text(start)} to {day_text(end - 1)} (UTC) · {window} windows · "
-        f"timeline rules {TIMELINE_RULES_VERSION}"
+def title_of(timeline: Timeline, by: Row, subject: str, start: int, end: int, lang: str = "en") -> str:
+    return say(
+        "chart_title",
+        lang,
+        subject=subject,
+        across=say("chart_across_networks" if by == "asn" else "chart_across_sites", lang),
+        start=day_text(start),
+        end=day_text(end - 1),
+        window=say("chart_daily" if timeline.window == "day" else "chart_hourly", lang),
+        version=TIMELINE_RULES_VERSION,
     )
 
 
@@ -150,10 +165,16 @@ def render(
     subject: str,
     fmt: Literal["png", "svg"],
     names: dict[str, str] | None = None,
+    lab: bool = False,
+    lang: str = "en",
+    controls: frozenset[str] = frozenset(),
 ) -> bytes:
     """The chart as PNG or SVG bytes. `subject` names what the chart is about (the domain, or "AS38623");
     `names` adds a label to a row key (e.g. "AS38623" -> "VIETTEL-KH Metfone"). SVG output is
-    deterministic: the same timeline gives the same bytes."""
+    deterministic: the same timeline gives the same bytes. `lab` (provenance.is_lab): the data was invented;
+    the chart says so across its face, in its title and in the file's metadata, so a copy cannot pass
+    for evidence. `lang` km: every word in Khmer (the catalogue's chart_* messages), set in a Khmer font
+    (probe.analysis.report_km.khmer_font), dates as YYYY-MM-DD."""
     try:
         import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -162,7 +183,7 @@ def render(
         from matplotlib.patches import Patch
     except ImportError:
         raise ChartUnavailable(
-            "charts need matplotlib: install the analysis extra (pip install 'saksi-probe[analysis]')"
+            f"charts need matplotlib: install the analysis extra ({install_extra('analysis')})"
         ) from None
     import matplotlib.dates
 
@@ -172,24 +193,38 @@ def render(
     if bounds is None:
         raise ValueError("the timeline has no windows to draw")
     start, end = bounds
-    laid = rows(timeline, by)
+    # control sites (category CTRL) apart, below the sites measured for their own sake, and labelled so
+    laid = sorted(rows(timeline, by), key=lambda kv: kv[0] in controls)
     names = names or {}
 
     def x(hour: int) -> float:
         return float(mdates.date2num(hour_time(hour)))
 
+    family: list[str] = ["DejaVu Sans"]
+    if lang == "km":
+        from matplotlib import font_manager
+
+        from probe.analysis.report_km import khmer_font
+
+        path = khmer_font()
+        font_manager.fontManager.addfont(str(path))
+        family = [font_manager.FontProperties(fname=str(path)).get_name(), "DejaVu Sans"]
     with matplotlib.rc_context(
         {
             "svg.hashsalt": "saksi",
             "svg.fonttype": "none",
-            "font.family": "DejaVu Sans",
+            "font.family": family,
             "hatch.linewidth": 0.6,
         }
     ):
         height = 1.9 + 0.55 * len(laid)
         fig = Figure(figsize=(11, height), dpi=100)
         canvas = FigureCanvasAgg(fig)
-        labels = [f"{key}\n{names[key]}" if key in names else key for key, _ in laid]
+        control = say("chart_control", lang)
+        labels = [
+            f"{key}\n{names[key]}" if key in names else f"{key}\n{control}" if key in controls else key
+            for key, _ in laid
+        ]
         left = left_margin(canvas, labels, width_in=11)
         ax = fig.add_axes((left, 0.75 / height, 0.97 - left, 1 - 1.45 / height))
         present: set[str] = set()
@@ -229,7 +264,11 @@ def render(
                         )
             # the first published state of a row is not a change: only changes are marked, at the first
             # measurement that showed the new state
-            key_events = [e for e in timeline.events if e.from_state and row_key(e.asn, e.domain, by) == key]
+            key_events = [
+                e
+                for e in timeline.events
+                if e.kind != "state_at_start" and row_key(e.asn, e.domain, by) == key
+            ]
             for event in key_events:
                 at = event.first_seen.at if event.first_seen else event.published_at
                 when = datetime.fromisoformat(at.replace("Z", "+00:00"))
@@ -247,21 +286,49 @@ def render(
         ax.set_xlim(x(start), x(end))
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10, tz=UTC)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
+        # Every tick names its day and month ("09 Nov", "01 Dec"), never a bare number under a month offset
+        # that belongs to only part of the axis; the title gives the years.
+        ax.xaxis.set_major_formatter(
+            mdates.ConciseDateFormatter(
+                locator,
+                tz=UTC,
+                formats=DATE_FORMATS[lang][0],
+                zero_formats=DATE_FORMATS[lang][1],
+                show_offset=False,
+            )
+        )
         ax.tick_params(axis="x", labelsize=8)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
         ax.set_axisbelow(True)
-        fig.suptitle(title_of(timeline, by, subject, start, end), fontsize=10.5, x=0.02, ha="left", y=0.985)
+        title = title_of(timeline, by, subject, start, end, lang)
+        stamp = say("chart_lab_stamp", lang)
+        fig.suptitle(f"{stamp}: {title}" if lab else title, fontsize=10.5, x=0.02, ha="left", y=0.985)
+        if lab:
+            fig.text(
+                0.5,
+                0.5,
+                stamp,
+                ha="center",
+                va="center",
+                rotation=12,
+                fontsize=40 if lang == "en" else 24,
+                fontweight="bold",
+                color="#c62828",
+                alpha=0.35,
+                zorder=10,
+            )
         handles: list[Any] = [
-            Patch(facecolor=COLOURS[s], edgecolor="#9a9a9a", label=STATE_LABELS[s])
+            Patch(facecolor=COLOURS[s], edgecolor="#9a9a9a", label=say(f"chart_state_{s}", lang))
             for s in ("blocked", "accessible", "down", "inconclusive")
             if s in present
         ]
         if "gap" in present:
             handles.append(
-                Patch(facecolor="white", edgecolor="#c0c0c0", hatch="////", label=STATE_LABELS["gap"])
+                Patch(
+                    facecolor="white", edgecolor="#c0c0c0", hatch="////", label=say("chart_state_gap", lang)
+                )
             )
         if incomplete:
             handles.append(
@@ -270,13 +337,13 @@ def render(
                     edgecolor="#555555",
                     hatch=INCOMPLETE_HATCH,
                     alpha=INCOMPLETE_ALPHA,
-                    label="incomplete window",
+                    label=say("chart_incomplete", lang),
                 )
             )
         handles += [
-            Line2D([], [], marker=m, color="#1f1f1f", linestyle="none", label=EVENT_LABELS[k])
+            Line2D([], [], marker=m, color="#1f1f1f", linestyle="none", label=say(f"chart_event_{k}", lang))
             for k, m in EVENT_MARKERS.items()
-            if any(e.kind == k and e.from_state for e in timeline.events)
+            if any(e.kind == k for e in timeline.events)
         ]
         fig.legend(
             handles=handles,
@@ -291,13 +358,15 @@ def render(
         fig.text(
             0.99,
             0.012,
-            f"Saksi · timeline rules {TIMELINE_RULES_VERSION}",
+            say("chart_footer", lang, version=TIMELINE_RULES_VERSION),
             ha="right",
             fontsize=7,
             color="#555",
         )
         buffer = io.BytesIO()
         metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+        if lab:
+            metadata["Description"] = LAB_NOTICE
         fig.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 

@@ -18,7 +18,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from probe.analysis.facts import FACT_COLUMNS
+from probe.analysis.provenance import LAB_FIELD, LAB_NOTICE, is_lab, is_lab_payload
 from probe.analysis.query import Filters, hour_of, timeline, within_period
+from probe.analysis.wording import install_extra
 from probe.collector.db import Connection
 
 Kind = Literal["str", "int", "bool", "ts", "float"]
@@ -34,7 +36,7 @@ MEDIA_TYPES = {
 EXTENSIONS = {"csv": "csv", "json": "json", "jsonl": "jsonl", "parquet": "parquet", "ooni": "ooni.jsonl"}
 PAGE_ROWS = 5000
 ROW_GROUP_ROWS = 50_000
-INSTALL_HINT = "Parquet needs pyarrow: install the analysis extra (pip install 'saksi-probe[analysis]')."
+INSTALL_HINT = f"Parquet needs pyarrow: install the analysis extra ({install_extra('analysis')})."
 
 
 class ExportError(ValueError):
@@ -59,12 +61,16 @@ def _cols(spec: str) -> tuple[Column, ...]:
 TIMELINE_COLUMNS = _cols(
     "domain asn:int window start:ts end:ts state method confidence rule_id measurements:int probes:int "
     "probes_vouched:int probes_unverified:int blocked:int accessible:int down:int inconclusive:int "
-    "excluded:int first_at:ts last_at:ts complete:bool rules_version measurements_attested:int measurements_observed:int measurements_claimed:int measurements_out_of_time:int probes_attested:int"
+    "excluded:int first_at:ts last_at:ts complete:bool rules_version measurements_attested:int "
+    "measurements_observed:int measurements_claimed:int measurements_out_of_time:int probes_attested:int "
+    "lab_data:bool"
 )
 EVENT_COLUMNS = _cols(
     "domain asn:int window kind from_state to_state method confidence published_at:ts first_seen_at:ts "
     "first_seen_uid last_seen_at:ts last_seen_uid last_contradicting_at:ts last_contradicting_uid "
-    "ongoing:bool start_known:bool rule_id rules_version probes:int probes_vouched:int measurements_attested:int measurements_observed:int measurements_claimed:int measurements_out_of_time:int probes_attested:int"
+    "ongoing:bool start_known:bool rule_id rules_version probes:int probes_vouched:int "
+    "measurements_attested:int measurements_observed:int measurements_claimed:int "
+    "measurements_out_of_time:int probes_attested:int lab_data:bool"
 )
 _FACT_KINDS: dict[str, Kind] = {
     "seq": "int",
@@ -76,7 +82,9 @@ _FACT_KINDS: dict[str, Kind] = {
 }
 MEASUREMENT_COLUMNS = (
     *(Column(name, _FACT_KINDS.get(name, "str")) for name in FACT_COLUMNS),
-    *_cols("payload_sha256 received_at:ts log_index:int observed_asn:int explanation fingerprint"),
+    *_cols(
+        "payload_sha256 received_at:ts log_index:int observed_asn:int explanation fingerprint lab_data:bool"
+    ),
 )
 ENVELOPE_COLUMN = Column("envelope", "str")
 
@@ -128,7 +136,8 @@ def measurement_page(
     for row in rows:
         record = dict(zip(FACT_COLUMNS, row[:n], strict=True))
         sha, received, log_index, observed, envelope = row[n:]
-        verdict = payload_json(envelope).get("verdict", {})
+        payload = payload_json(envelope)
+        verdict = payload.get("verdict", {})
         record.update(
             payload_sha256=sha,
             received_at=received,
@@ -136,6 +145,7 @@ def measurement_page(
             observed_asn=observed,
             explanation=verdict.get("explanation"),
             fingerprint=verdict.get("fingerprint"),
+            lab_data=is_lab_payload(payload),
         )
         if with_envelope:
             record["envelope"] = envelope
@@ -164,12 +174,21 @@ def _plain(value: Any) -> Any:
 
 
 class Writer(ABC):
-    """Turns batches of rows into bytes: `start()`, then `rows(batch)` any number of times, then `end()`."""
+    """Turns batches of rows into bytes: `start()`, then `rows(batch)` any number of times, then `end()`.
 
-    def __init__(self, columns: Sequence[Column]) -> None:
+    `lab`: the data comes from a lab collector (provenance.is_lab): the `lab_data` column is true in every
+    row (a row may also be lab data on its own, from its payload), and file metadata says so."""
+
+    def __init__(self, columns: Sequence[Column], *, lab: bool = False) -> None:
         self.columns = tuple(columns)
         self.names = [c.name for c in self.columns]
         self.count = 0
+        self.lab = lab
+
+    def value(self, row: dict[str, Any], name: str) -> Any:
+        if name == LAB_FIELD:
+            return self.lab or row.get(name) is True
+        return row.get(name)
 
     def start(self) -> bytes:
         return b""
@@ -187,7 +206,7 @@ class CsvWriter(Writer):
 
     def rows(self, batch: Sequence[dict[str, Any]]) -> bytes:
         self.count += len(batch)
-        return self._encode([[_csv_cell(r.get(n)) for n in self.names] for r in batch])
+        return self._encode([[_csv_cell(self.value(r, n)) for n in self.names] for r in batch])
 
     @staticmethod
     def _encode(lines: Iterable[Sequence[object]]) -> bytes:
@@ -213,7 +232,7 @@ def _csv_cell(value: object) -> object:
 class JsonLinesWriter(Writer):
     def rows(self, batch: Sequence[dict[str, Any]]) -> bytes:
         self.count += len(batch)
-        return b"".join(_json_line({n: r.get(n) for n in self.names}) + b"\n" for r in batch)
+        return b"".join(_json_line({n: self.value(r, n) for n in self.names}) + b"\n" for r in batch)
 
 
 def _json_line(obj: object) -> bytes:
@@ -229,7 +248,9 @@ class JsonArrayWriter(Writer):
     def rows(self, batch: Sequence[dict[str, Any]]) -> bytes:
         parts = []
         for r in batch:
-            parts.append((b",\n" if self.count else b"\n") + _json_line({n: r.get(n) for n in self.names}))
+            parts.append(
+                (b",\n" if self.count else b"\n") + _json_line({n: self.value(r, n) for n in self.names})
+            )
             self.count += 1
         return b"".join(parts)
 
@@ -270,8 +291,10 @@ def _ts(value: Any) -> datetime | None:
 class ParquetWriter(Writer):
     """Typed columns (timestamps as timestamp[ms, UTC], counts and ASNs as nullable int64), in row groups."""
 
-    def __init__(self, columns: Sequence[Column], row_group: int = ROW_GROUP_ROWS) -> None:
-        super().__init__(columns)
+    def __init__(
+        self, columns: Sequence[Column], row_group: int = ROW_GROUP_ROWS, *, lab: bool = False
+    ) -> None:
+        super().__init__(columns, lab=lab)
         try:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -285,7 +308,12 @@ class ParquetWriter(Writer):
             "float": pa.float64(),
             "ts": pa.timestamp("ms", tz="UTC"),
         }
-        self.schema = pa.schema([pa.field(c.name, types[c.kind]) for c in self.columns])
+        # The file says what it holds even when a column is dropped: DuckDB and pandas read this metadata.
+        meta = {
+            f"saksi.{LAB_FIELD}": "true" if lab else "false",
+            **({"saksi.notice": LAB_NOTICE} if lab else {}),
+        }
+        self.schema = pa.schema([pa.field(c.name, types[c.kind]) for c in self.columns], metadata=meta)
         self._sink = _Sink()
         self._writer = pq.ParquetWriter(self._sink, self.schema, compression="zstd")
         self._row_group = row_group
@@ -311,7 +339,7 @@ class ParquetWriter(Writer):
         for c in self.columns:
             convert: Callable[[Any], Any] = _ts if c.kind == "ts" else _plain
             arrays.append(
-                pa.array([convert(r.get(c.name)) for r in rows], type=self.schema.field(c.name).type)
+                pa.array([convert(self.value(r, c.name)) for r in rows], type=self.schema.field(c.name).type)
             )
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
@@ -327,15 +355,15 @@ class ParquetWriter(Writer):
         return self._sink.take()
 
 
-def writer_for(fmt: str, columns: Sequence[Column]) -> Writer:
+def writer_for(fmt: str, columns: Sequence[Column], *, lab: bool = False) -> Writer:
     if fmt == "csv":
-        return CsvWriter(columns)
+        return CsvWriter(columns, lab=lab)
     if fmt == "json":
-        return JsonArrayWriter(columns)
+        return JsonArrayWriter(columns, lab=lab)
     if fmt == "jsonl":
-        return JsonLinesWriter(columns)
+        return JsonLinesWriter(columns, lab=lab)
     if fmt == "parquet":
-        return ParquetWriter(columns)
+        return ParquetWriter(columns, lab=lab)
     raise ExportError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
 
 
@@ -367,7 +395,7 @@ def export(
         ooni = OoniWriter()
         return ooni, encode(ooni, ooni_pages(conn, filters))
     columns = columns_for(dataset, with_envelope=with_envelope)
-    writer = writer_for(fmt, columns)
+    writer = writer_for(fmt, columns, lab=is_lab(conn))
     if dataset == "measurements":
         pages: Iterable[Sequence[dict[str, Any]]] = measurement_pages(
             conn, filters, with_envelope=with_envelope

@@ -23,6 +23,7 @@ from typing import Any
 from probe.addresses import endpoint
 from probe.analysis.export import Column, JsonLinesWriter, measurement_pages, payload_json
 from probe.analysis.ooni_analysis import analyse, ooni_failure
+from probe.analysis.provenance import is_lab_payload
 from probe.analysis.query import Filters
 from probe.collector.db import Connection
 from probe.failures import Failure
@@ -286,6 +287,7 @@ def to_ooni(m: Measurement, *, payload_sha256: str, observed_asn: int | None = N
             "engine_name": m.software.name,
             "engine_version": m.software.version,
             "saksi_measurement_uid": m.measurement_uid,
+            "saksi_lab_data": "true" if is_lab_payload(m) else "false",
             "saksi_payload_sha256": payload_sha256,
             "saksi_rules_version": m.rules_version,
             "saksi_outcome": v.outcome.value,

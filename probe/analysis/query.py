@@ -159,50 +159,58 @@ def excluded_windows(conn: Connection, filters: Filters, window: str) -> frozens
     return excluded_slots(iter_facts(conn, controls, order="seq"), window)
 
 
-CONTEXT_DAYS = 30  # facts read before `since`, so that events keep their real dates
-
-
 def timeline(
-    conn: Connection, filters: Filters, window: str = "day", now: datetime | None = None
+    conn: Connection,
+    filters: Filters,
+    window: str = "day",
+    now: datetime | None = None,
+    *,
+    context_days: int | None = None,
 ) -> Timeline:
-    """Cells and events for the filters. Events are decided with CONTEXT_DAYS of earlier data, so a date
-    filter does not move a change's dates; cells are the windows from `since` on. Windows that reach past
-    now (or `until`) are marked incomplete."""
+    """Cells and events for the filters. Events are decided from all the earlier data of the same pairs, so
+    a date filter never moves a change's dates nor turns a change into a `state_at_start`: the result is
+    the unfiltered timeline cut at `since` (Timeline.since). Windows that reach past now (or `until`) are
+    marked incomplete. `context_days` bounds the earlier data read (alerts, which only look at a change
+    just published, read ALERT_CONTEXT_DAYS): only for callers that never show an older event."""
     if window not in WINDOW_HOURS:
         raise FilterError(f"window: {window!r} is not one of {', '.join(WINDOW_HOURS)}")
     end = min(now or datetime.now(UTC), filters.until) if filters.until else (now or datetime.now(UTC))
-    read = filters
-    if filters.since is not None:
-        read = replace(filters, since=filters.since - timedelta(days=CONTEXT_DAYS))
-    read_from = hour_of(read.since) if read.since is not None else None
-    found = build(
-        iter_facts(conn, read),
-        window,
-        excluded_windows(conn, read, window),
-        horizon=hour_of(end),
-        read_from=read_from,
-    )
+    read = replace(filters, since=None)
+    if filters.since is not None and context_days is not None:
+        read = replace(filters, since=filters.since - timedelta(days=context_days))
+    found = build(iter_facts(conn, read), window, excluded_windows(conn, read, window), horizon=hour_of(end))
     return found.since(hour_of(filters.since)) if filters.since is not None else found
 
 
 MATRIX_DAYS = 14
+# Pairs blocked when the matrix's days begin whose real start is looked up in their whole history; beyond
+# this many the page stays bounded and says "since at least" for the rest (a hostile-load limit).
+MATRIX_HISTORY_PAIRS = 100
 
 
 def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS) -> list[Current]:
-    """The overview: the current state of every (domain, ASN) measured in the `days` days before `at`."""
+    """The overview: the current state of every (domain, ASN) measured in the `days` days before `at`.
+
+    The matrix reads `days` days of every pair; a pair blocked since before them gets its real start from
+    its own whole history (blocked pairs are few), so the overview and the site page tell the same date."""
     end = at or datetime.now(UTC)
     begin = end - timedelta(days=days)
-    # No earlier context here (it would read every pair's history): an event whose start lies before
-    # `begin` has start_known = False, and pages say "since at least".
     read = Filters(since=begin, until=end)
-    found = build(
-        iter_facts(conn, read),
-        "day",
-        excluded_windows(conn, read, "day"),
-        horizon=hour_of(min(end, datetime.now(UTC))),
-        read_from=hour_of(begin),
+    horizon = hour_of(min(end, datetime.now(UTC)))
+    found = current(
+        build(iter_facts(conn, read), "day", excluded_windows(conn, read, "day"), horizon=horizon)
     )
-    return current(found)
+    out = []
+    budget = MATRIX_HISTORY_PAIRS
+    for c in found:
+        if c.since is not None and c.since.kind == "state_at_start" and c.state == "blocked" and budget > 0:
+            budget -= 1
+            whole = timeline(conn, Filters(domain=c.domain, asn=c.asn, until=end), "day", now=end)
+            pair = [e for e in whole.events if (e.domain, e.asn) == (c.domain, c.asn)]
+            if pair and pair[-1].to_state == c.state:
+                c = Current(c.domain, c.asn, c.state, c.published, pair[-1], c.latest)
+        out.append(c)
+    return out
 
 
 def network_names(conn: Connection) -> dict[int, str]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+from probe.analysis.report_doc import Block, blocks
 from probe.analysis.rules import (
     MAX_ACCESSIBLE_SHARE,
     METHOD_SHARE,
@@ -21,45 +23,44 @@ from probe.analysis.rules import (
     MIN_VOUCHED_PROBES,
     PUBLISH_AFTER,
 )
-from probe.analysis.verify_md import VERIFY_MD
+from probe.analysis.wording import install_extra, plural
+from probe.i18n.catalogue import MESSAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 COUNTRIES = {"KH": "Cambodia", "TH": "Thailand", "VN": "Vietnam", "LA": "Laos", "MM": "Myanmar"}
 
 # Each blocking method in words a reader without networking knowledge can follow.
+# Each phrase completes "blocked by ...": noun phrases, never clauses (tests/test_report_words.py).
 METHOD_WORDS = {
-    "dns.nxdomain": "the network's DNS said the site does not exist, while an independent resolver found it",
-    "dns.servfail": "the network's DNS failed to answer for the site (SERVFAIL), while other names resolved",
-    "dns.refused": "the network's DNS refused to answer for the site",
-    "dns.timeout": "the network's DNS did not answer for the site, while it answered for other names",
-    "dns.no_answer": "the network's DNS gave an empty answer for the site",
+    "dns.nxdomain": "DNS answers saying the site does not exist, while an independent resolver found it",
+    "dns.servfail": "DNS failures (SERVFAIL) for the site, while other names resolved",
+    "dns.refused": "the network's DNS refusing to answer for the site",
+    "dns.timeout": "the network's DNS staying silent for the site, while it answered for other names",
+    "dns.no_answer": "empty DNS answers for the site",
     "dns.bogon": "DNS answers pointing to a private address instead of the site's servers",
     "dns.blockpage_ip": "DNS answers pointing to a known block-page server",
     "dns.injection": "forged DNS answers injected on the path, arriving before the real one",
     "dns.inconsistent": "DNS answers that differ from those seen from outside the country",
-    "tcp.timeout": "connections to the site's servers timed out, while the control connected",
-    "tcp.reset": "connections to the site's servers were cut (reset)",
-    "tcp.refused": "connections to the site's servers were refused",
-    "tls.reset": "the secure (TLS) connection was cut as soon as the site's name was sent",
-    "tls.timeout": "the secure (TLS) connection stalled after the site's name was sent",
-    "tls.eof": "the secure (TLS) connection was closed after the site's name was sent",
-    "tls.mitm": "the secure connection was intercepted with a certificate the site does not use",
-    "http.blockpage": "the page returned was a known block page",
-    "http.reset": "the web request was cut (reset)",
-    "http.timeout": "the web request stalled",
-    "http.eof": "the web request was closed without an answer",
-    "http.diff": "the page returned differs from the one fetched from outside",
+    "tcp.timeout": "connections to the site's servers timing out, while the control connected",
+    "tcp.reset": "connections to the site's servers being cut (reset)",
+    "tcp.refused": "connections to the site's servers being refused",
+    "tls.reset": "cutting the secure (TLS) connection as soon as the site's name was sent",
+    "tls.timeout": "stalling the secure (TLS) connection after the site's name was sent",
+    "tls.eof": "closing the secure (TLS) connection after the site's name was sent",
+    "tls.mitm": "intercepting the secure connection with a certificate the site does not use",
+    "http.blockpage": "a known block page returned instead of the site",
+    "http.reset": "cutting the web request (reset)",
+    "http.timeout": "stalling the web request",
+    "http.eof": "closing the web request without an answer",
+    "http.diff": "a page returned that differs from the one fetched from outside",
 }
 
 
 UNWITNESSED = "(by the probes' own clocks: no independent witness vouches for these dates)"
 
-LAB_BANNER = (
-    "LAB DATA — invented by `probe collector demo-data`; NOT evidence of anything. Every measurement in "
-    "this bundle was made up for testing: do not cite it, publish it or rely on it."
-)
-DO_NOT_CITE = "Do not cite: this bundle holds lab data invented for testing, not measurements of anything."
+LAB_BANNER = MESSAGES["report_lab_banner"][0]
+DO_NOT_CITE = MESSAGES["report_do_not_cite"][0]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Network:
     measurements: int
     probes: int
     blocked: int
+    vouched: int = 0  # probes vouched for by an invitation
+    unverified: int = 0
 
     @property
     def label(self) -> str:
@@ -95,6 +98,8 @@ class BlockingPeriod:
     began_words: str | None = None
     ended_words: str | None = None
     basis: str | None = None  # what the publishing window rested on (basis_words)
+    fingerprint: str | None = None  # the blockpage fingerprint the blocked measurements matched, most common
+    basis_counts: dict[str, int] | None = None  # the numbers behind `basis`, for other languages
 
     @property
     def network_label(self) -> str:
@@ -112,10 +117,10 @@ class BlockingPeriod:
         if self.began_words:
             if self.began_after:
                 return f"began {self.began_words}"
-            return f"was already in place at the first measurement, made {self.began_words}"
+            return f"was already in place when the data begins (first measurement made {self.began_words})"
         if self.began_after:
             return f"began between {when(self.began_after)} and {when(self.began_by)} {UNWITNESSED}"
-        return f"was already in place at the first measurement, {when(self.began_by)} {UNWITNESSED}"
+        return f"was already in place when the data begins (first seen {when(self.began_by)} {UNWITNESSED})"
 
     @property
     def ended(self) -> str:
@@ -124,7 +129,7 @@ class BlockingPeriod:
                 return f"was still observed at the last measurement, made {self.ended_words}"
             return f"ended {self.ended_words}"
         if self.ongoing:
-            return f"still observed at the last measurement, {when(self.last_seen)} {UNWITNESSED}"
+            return f"was still observed at the last measurement, {when(self.last_seen)} {UNWITNESSED}"
         return f"ended between {when(self.ended_after)} and {when(self.ended_by)} {UNWITNESSED}"
 
 
@@ -168,6 +173,7 @@ class ReportFacts:
         ]
     )
     lab: bool = False  # the measurements were invented (probe.lab.history): not evidence of anything
+    hosts: list[tuple[str, int, int]] = field(default_factory=list)  # (host, measurements, found blocked)
     # When the measurements were made, as a witnessed bracket in plain words; None: not witnessed
     tested_words: str | None = None
     # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
@@ -207,8 +213,25 @@ class ReportFacts:
 
     @property
     def title(self) -> str:
-        what = "Blocking" if self.periods else "Measurements"
-        title = f"{what} of {self.site} in {self.country}, {self.period_start} to {self.period_end}"
+        """What the data shows and no more: the hosts found blocked (not every host measured), on the
+        network(s) where they were, and a country only when more than one network is named."""
+        if self.periods:
+            hosts = sorted({p.domain for p in self.periods})
+            asns = sorted({p.asn for p in self.periods}, key=lambda a: a or 0)
+            where = (
+                next(p.network_label for p in self.periods)
+                if len(asns) == 1
+                else f"{len(asns)} networks in {self.country}"
+            )
+            title = f"Blocking of {', '.join(hosts)} on {where}"
+        else:
+            where = (
+                self.networks[0].label
+                if len(self.networks) == 1
+                else f"{plural(len(self.networks), 'network')} in {self.country}"
+            )
+            title = f"Measurements of {self.site} on {where}"
+        title += f", {self.period_start} to {self.period_end}"
         return f"LAB DATA (not evidence): {title}" if self.lab else title
 
     @property
@@ -225,8 +248,8 @@ class ReportFacts:
         nets = len(self.networks)
         blocked_nets = len({p.asn for p in self.periods})
         head = (
-            f"{self.measurements} measurements of {self.site} from {self.probes} probes on {nets} "
-            f"network{'s' if nets != 1 else ''}, made {self.tested}."
+            f"{plural(self.measurements, 'measurement')} of {self.site} from {plural(self.probes, 'probe')} "
+            f"on {plural(nets, 'network')}, made {self.tested}."
         )
         if blocked_nets:
             return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
@@ -236,7 +259,7 @@ class ReportFacts:
 def basis_words(row: dict[str, object]) -> str:
     """The basis of a published change (an event row, probe.analysis.timeline.basis_row), in words."""
     return (
-        f"Published on the basis of {row['probes']} probes ({row['probes_vouched']} vouched, "
+        f"Published on the basis of {plural(int(str(row['probes'])), 'probe')} ({row['probes_vouched']} vouched, "
         f"{row['probes_attested']} with networks attested by the collector): {row['measurements_attested']} "
         f"measurements attested, {row['measurements_observed']} observed from the network; "
         f"{row['measurements_claimed']} whose network was only claimed and {row['measurements_out_of_time']} "
@@ -263,9 +286,9 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(facts: ReportFacts) -> bytes:
+def render_html(facts: ReportFacts, lang: str = "en") -> bytes:
     template = _environment().get_template("report.html.j2")
-    return template.render(r=facts, proves=PROVES, verify_md=VERIFY_MD, lab_banner=LAB_BANNER).encode()
+    return template.render(r=facts, lang=lang, blocks=blocks(facts, lang)).encode()
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
@@ -282,99 +305,72 @@ class PdfUnavailable(Exception):
     """fpdf2 (the `analysis` extra) is not installed; one sentence."""
 
 
-def render_pdf(facts: ReportFacts) -> bytes:
-    """The PDF report. fpdf2 is part of the `analysis` extra, so it is imported here, not by the collector."""
+def render_pdf(facts: ReportFacts, lang: str = "en") -> bytes:
+    """The PDF report, from the same blocks as the HTML. fpdf2 is part of the `analysis` extra, so it is
+    imported here, not by the collector."""
     try:
         from fpdf import FPDF
     except ImportError:
         raise PdfUnavailable(
-            "report.pdf needs fpdf2: install the analysis extra (pip install 'saksi-probe[analysis]')"
+            f"report.pdf needs fpdf2: install the analysis extra ({install_extra('analysis')})"
         ) from None
 
-    class _Pdf(FPDF):
-        def heading(self, text: str) -> None:
-            self.ln(3)
-            self.set_font("helvetica", "B", 13)
-            self.multi_cell(0, 7, _latin(text), new_x="LMARGIN", new_y="NEXT")
-            self.set_font("helvetica", "", 10)
-
-        def para(self, text: str, *, mono: bool = False) -> None:
-            self.set_font("courier" if mono else "helvetica", "", 8 if mono else 10)
-            self.multi_cell(0, 4 if mono else 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
-            self.set_font("helvetica", "", 10)
-            self.ln(1)
-
-        def bullet(self, text: str) -> None:
-            self.multi_cell(0, 5, _latin("- " + text), new_x="LMARGIN", new_y="NEXT")
-
-    pdf = _Pdf()
+    pdf = FPDF()
     created = datetime.fromisoformat(facts.created_at.replace("Z", "+00:00"))
     pdf.set_creation_date(created)  # fixed, so the same facts give the same bytes
-    pdf.set_title(_latin(facts.title))
     pdf.set_author("Saksi measurement network")
     pdf.set_auto_page_break(True, margin=15)
+    doc = blocks(facts, lang)
+    if lang == "km":
+        from probe.analysis.report_km import KhmerPdf
+
+        return KhmerPdf(pdf).render(doc, next(b.text for b in doc if b.kind == "title"))
+    pdf.set_title(_latin(facts.title))
     pdf.add_page()
-    if facts.lab:
+    for b in doc:
+        _pdf_block(pdf, b)
+    return bytes(pdf.output())
+
+
+def _pdf_block(pdf: Any, b: Block) -> None:
+    def cell(height: float, text: str, **kw: Any) -> None:
+        pdf.multi_cell(0, height, _latin(text), new_x="LMARGIN", new_y="NEXT", **kw)
+
+    if b.kind == "lab":
         pdf.set_text_color(180, 0, 0)
-        pdf.set_font("helvetica", "B", 14)
-        pdf.multi_cell(0, 7, _latin(LAB_BANNER), border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "B", 12)
+        cell(6, b.text, border=1)
         pdf.set_text_color(0, 0, 0)
         pdf.ln(3)
-    pdf.set_font("helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _latin(facts.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 10)
-    pdf.para(facts.summary)
-
-    pdf.heading("What was measured")
-    pdf.para(
-        f"The site {facts.site} was tested {facts.measurements} times {facts.tested} by {facts.probes} probes (distinct signing keys): {facts.vouched} vouched "
-        f"for by an invitation, {facts.unverified} unverified (enrolled without one). A probe's key changes "
-        f"with each network and each quarter of the year. {facts.controls} measurements of control sites "
-        "by the same probes are included, because the rules use them."
-    )
-    if facts.not_in_log:
-        pdf.para(
-            f"{facts.not_in_log} further measurements in this period had been received but were not yet in "
-            "the signed log at this checkpoint; they are left out of this bundle."
-        )
-    pdf.heading("Networks")
-    for n in facts.networks:
-        pdf.bullet(
-            f"{n.label}: {n.measurements} measurements from {n.probes} probes, {n.blocked} found the site blocked"
-        )
-
-    pdf.heading("What was observed")
-    if not facts.periods:
-        pdf.para("No period of corroborated blocking was observed under the rules below.")
-    for p in facts.periods:
-        pdf.para(
-            f"{p.domain} on {p.network_label}: blocked by {p.method_words} ({p.confidence or 'likely'}). "
-            f"The blocking {p.began}; {p.ended}."
-            + (f" {p.basis}" if p.basis else "")
-            + (f' The probes reported: "{p.probe_words}"' if p.probe_words else "")
-        )
-    pdf.para("How measurements become a finding (timeline rules " + facts.rules_version + "):")
-    for rule in facts.rules:
-        pdf.bullet(rule)
-
-    pdf.heading("What this does and does not prove")
-    for line in PROVES:
-        pdf.bullet(line)
-
-    pdf.heading("Citation: do not cite" if facts.lab else "Suggested citation")
-    pdf.para(facts.citation, mono=not facts.lab)
-
-    pdf.heading("How to verify")
-    pdf.para(
-        "Everything needed is in the bundle; no network is used. Run `probe verify bundle.zip` (compare the "
-        "collector key in log-key.txt with the one the project publishes), or follow VERIFY.md with openssl "
-        "and a short script. Any changed byte in any file makes verification fail and name the file."
-    )
-    pdf.para(
-        f"Bundle: MANIFEST.json sha256:{facts.manifest_sha256}. Log checkpoint: {facts.origin}, size "
-        f"{facts.checkpoint_size}, root {facts.checkpoint_root}"
-    )
-    return bytes(pdf.output())
+    elif b.kind == "title":
+        pdf.set_font("helvetica", "B", 16)
+        cell(8, b.text)
+    elif b.kind == "heading":
+        pdf.ln(3)
+        pdf.set_font("helvetica", "B", 13)
+        cell(7, b.text)
+    elif b.kind == "bullet":  # indented, with no mark of its own: the text is the HTML's, word for word
+        pdf.set_font("helvetica", "", 10)
+        pdf.set_x(pdf.l_margin + 5)
+        pdf.multi_cell(0, 5, _latin(b.text), new_x="LMARGIN", new_y="NEXT")
+    elif b.kind == "mono":
+        pdf.set_font("courier", "", 8)
+        cell(4, b.text)
+        pdf.ln(1)
+    elif b.kind == "table":
+        pdf.set_font("helvetica", "", 9)
+        # the first column (a network's or a host's name) wide enough for one line, so text reads in order
+        widths = (3.2, *([1.3] * (len(b.rows[0]) - 1)))
+        with pdf.table(first_row_as_headings=True, line_height=5, col_widths=widths) as table:
+            for row in b.rows:
+                line = table.row()
+                for value in row:
+                    line.cell(_latin(value))
+        pdf.ln(1)
+    else:  # summary, para, muted
+        pdf.set_font("helvetica", "", 9 if b.kind == "muted" else 10)
+        cell(5, b.text)
+        pdf.ln(1)
 
 
 PROVES = [

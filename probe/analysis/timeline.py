@@ -116,7 +116,10 @@ class Event:
     domain: str
     asn: int | None
     window: str
-    kind: str  # blocking_start | blocking_end | state_change
+    # state_at_start: the pair's first published state, already in force when its data begins (its start
+    # is not known, so it is never a blocking_start); blocking_start | blocking_end | state_change: a
+    # change seen happening between two measurements.
+    kind: str
     from_state: str | None
     to_state: str
     method: str | None
@@ -126,8 +129,8 @@ class Event:
     last_seen: Seen | None
     last_contradicting: Seen | None
     ongoing: bool  # no later event for this (domain, ASN), up to the end of the data read
-    # False when no earlier data was read (the query's lower bound): the new state may have begun before
-    # `first_seen`, and `last_contradicting` may exist before the data read.
+    # False for a state_at_start: the state may have begun before `first_seen`, and `last_contradicting`
+    # may exist before the data read.
     start_known: bool = True
     basis: Decision | None = None  # the decision of the window that published the change
 
@@ -202,7 +205,19 @@ def cells_of(
     return cells
 
 
-def events_of(cells: Sequence[Cell], facts: Sequence[Fact], read_from: int | None = None) -> list[Event]:
+EVENT_KINDS = ("state_at_start", "blocking_start", "blocking_end", "state_change")
+
+
+def event_kind(before: str | None, state: str) -> str:
+    """The one naming of a published state: the first is `state_at_start` whatever it is."""
+    if before is None:
+        return "state_at_start"
+    if state == "blocked":
+        return "blocking_start"
+    return "blocking_end" if before == "blocked" else "state_change"
+
+
+def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
     """Published changes: a state counts once PUBLISH_AFTER consecutive complete windows with data show it.
     Inconclusive windows (among them uncorroborated ones) publish nothing and break a run; windows without
     data are skipped; a window still open is provisional and publishes nothing."""
@@ -248,11 +263,7 @@ def events_of(cells: Sequence[Cell], facts: Sequence[Fact], read_from: int | Non
                 domain=cells[at].domain,
                 asn=cells[at].asn,
                 window=cells[at].window,
-                kind="blocking_start"
-                if state == "blocked"
-                else "blocking_end"
-                if before == "blocked"
-                else "state_change",
+                kind=event_kind(before, state),
                 from_state=before,
                 to_state=state,
                 method=decision.method if state == "blocked" else None,
@@ -264,7 +275,7 @@ def events_of(cells: Sequence[Cell], facts: Sequence[Fact], read_from: int | Non
                 if contradicting
                 else None,
                 ongoing=n + 1 == len(changes),
-                start_known=before is not None or read_from is None,
+                start_known=before is not None,
                 basis=cells[at].decision,
             )
         )
@@ -298,16 +309,14 @@ def build(
     window: str,
     excluded: frozenset[tuple[str, int]] = frozenset(),
     horizon: int | None = None,
-    read_from: int | None = None,
 ) -> Timeline:
-    """`horizon`: see cells_of; `read_from`: the epoch hour the facts were read from, when the read had a
-    lower bound (a pair's first published state after it has `start_known = False`)."""
+    """`horizon`: see cells_of. A pair's first published state is a `state_at_start` (events_of)."""
     cells: list[Cell] = []
     events: list[Event] = []
     for (domain, asn), group in sorted(group_facts(facts).items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         pair_cells = cells_of(domain, asn, group, window, excluded, horizon)
         cells.extend(pair_cells)
-        events.extend(events_of(pair_cells, group, read_from))
+        events.extend(events_of(pair_cells, group))
     return Timeline(window, cells, events)
 
 

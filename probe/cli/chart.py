@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 
 import typer
 
+from probe.analysis.provenance import LAB_NOTICE, is_lab
+from probe.analysis.wording import install_extra, plural
 from probe.cli.collector_data import collector_database
-from probe.cli.common import ConfigOption, fail, out
+from probe.cli.common import ConfigOption, err, fail, out
 from probe.collector.db import Connection
 
 
@@ -32,6 +34,9 @@ def chart(
             "--format", help="png or svg (default: from the output file's suffix).", show_default=False
         ),
     ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="en or km: the language of every word in the chart.")
+    ] = "en",
     config: ConfigOption = None,
     data_dir: Annotated[
         Path | None,
@@ -62,6 +67,8 @@ def chart(
             "charts are drawn from a local collector database (--data-dir), not from a collector's API; "
             f"for {collector}'s timeline use `probe export timeline --collector {collector} --format json`"
         )
+    if lang not in ("en", "km"):
+        fail(f"--lang {lang!r} is not en or km")
     if (domain is None) == (asn is None):
         fail("give exactly one of --domain (a site across networks) or --asn (a network across sites)")
     kind = (fmt or output.suffix.lstrip(".")).lower()
@@ -78,20 +85,36 @@ def chart(
         except FilterError as exc:
             fail(str(exc))
         names = network_names(conn) if domain else {}
+        controls = frozenset() if domain else frozenset(control_domains(conn))
+        lab = is_lab(conn)
     subject = filters.domain if filters.domain else f"AS{filters.asn}"
     if not found.cells:
         fail(f"no measurements of {subject} for these dates: nothing to draw")
     from probe.analysis.chart import ChartUnavailable, render
+    from probe.analysis.report_km import KhmerUnavailable
 
     try:
-        data = render(found, by="asn" if domain else "domain", subject=subject, fmt=image_format, names=names)
+        data = render(
+            found,
+            by="asn" if domain else "domain",
+            subject=subject,
+            fmt=image_format,
+            names=names,
+            lab=lab,
+            lang=lang,
+            controls=controls,
+        )
+    except KhmerUnavailable as exc:
+        fail(str(exc))
     except ChartUnavailable:
-        fail("charts need matplotlib: install saksi-probe[analysis] (pip install 'saksi-probe[analysis]')")
+        fail(f"charts need matplotlib: install the analysis extra ({install_extra('analysis')})")
     try:
         output.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
-    out.print(f"wrote {output} ({image_format}, {len(found.cells)} windows)")
+    out.print(f"wrote {output} ({image_format}, {plural(len(found.cells), 'window')})")
+    if lab:
+        err.print(LAB_NOTICE, markup=False)
 
 
 def network_names(conn: Connection) -> dict[str, str]:
@@ -99,3 +122,10 @@ def network_names(conn: Connection) -> dict[str, str]:
     from probe.analysis.query import network_names as names_by_asn
 
     return {f"AS{asn}": name for asn, name in names_by_asn(conn).items()}
+
+
+def control_domains(conn: Connection) -> set[str]:
+    """Sites measured as controls (category CTRL): drawn apart, below the others, and labelled so."""
+    from probe.analysis.dashboard.pages import control_domains as controls_of
+
+    return controls_of(conn)

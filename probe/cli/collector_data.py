@@ -42,7 +42,10 @@ def _postgres(url: str) -> Iterator[Connection]:
     try:
         import psycopg
     except ImportError:
-        fail("PostgreSQL needs psycopg: install the postgresql extra (pip install 'saksi-probe[postgresql]')")
+        fail(
+            "PostgreSQL needs psycopg: install the postgresql extra (pip install '.[postgresql]' in a checkout of "
+            "Saksi, or the wheel built from it with [postgresql])"
+        )
     try:
         raw = psycopg.connect(url, connect_timeout=10)
     except psycopg.Error as exc:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from probe.analysis.provenance import LAB_NOTICE
 from probe.cli.collector_data import collector_database, stream_from
 from probe.cli.common import ConfigOption, err, fail, out, settings
 
@@ -27,6 +28,19 @@ def evidence(
     until: Annotated[
         str | None, typer.Option("--until", help="Until this date, included (YYYY-MM-DD, UTC), or time.")
     ] = None,
+    lab_data: Annotated[
+        bool,
+        typer.Option(
+            "--lab-data",
+            help="Build it even though the data is lab data (probe collector demo-data): it will say so.",
+        ),
+    ] = False,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="en: the report in English; km: in Khmer too (report.km.html, report.km.pdf)."
+        ),
+    ] = "en",
     config: ConfigOption = None,
     data_dir: Annotated[
         Path | None,
@@ -56,14 +70,24 @@ def evidence(
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
     except FilterError as exc:
         fail(str(exc))
+    if lang not in ("en", "km"):
+        fail(f"--lang {lang!r} is not en or km")
     if collector is not None:
-        _fetch(collector, filters.as_dict(), output)
+        _fetch(collector, filters.as_dict(), output, lab_data, lang)
         return
     cfg = settings(config).collector
     where = data_dir or cfg.data_dir
     with collector_database(config, where) as conn:
         try:
-            built = write_bundle(conn, collector_key(where), filters, output, quorum=cfg.witness_quorum)
+            built = write_bundle(
+                conn,
+                collector_key(where),
+                filters,
+                output,
+                quorum=cfg.witness_quorum,
+                lab_ok=lab_data,
+                lang=lang,
+            )
         except BundleError as exc:
             fail(str(exc))
         except sqlite3.Error as exc:
@@ -76,19 +100,19 @@ def evidence(
         markup=False,
     )
     if built.lab_data:
-        err.print(
-            "LAB DATA: these measurements were invented by `probe collector demo-data`; the bundle says so "
-            "and is not evidence of anything",
-            markup=False,
-        )
+        err.print(f"{LAB_NOTICE}; the bundle says so in MANIFEST.json and its reports", markup=False)
     if built.not_in_log:
         err.print(f"note: {built.not_in_log} measurements not yet in the log were left out", markup=False)
 
 
-def _fetch(base: str, filters: dict[str, object], output: Path) -> None:
+def _fetch(base: str, filters: dict[str, object], output: Path, lab_data: bool, lang: str) -> None:
     params = {
         k: str(v) for k, v in filters.items() if v is not None and k in ("domain", "asn", "since", "until")
     }
+    if lab_data:
+        params["lab_data"] = "true"
+    if lang != "en":
+        params["lang"] = lang
     tmp = output.with_name(f".{output.name}.tmp")
     try:
         with tmp.open("wb") as fh:
@@ -100,3 +124,17 @@ def _fetch(base: str, filters: dict[str, object], output: Path) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     out.print(f"wrote {output} from {base}; check it with `probe verify {output}`", markup=False)
+    if _manifest_says_lab(output):
+        err.print(f"{LAB_NOTICE}; the bundle says so in MANIFEST.json and its reports", markup=False)
+
+
+def _manifest_says_lab(bundle: Path) -> bool:
+    """MANIFEST.json's lab_data of a fetched bundle (an unreadable one is left to `probe verify`)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(bundle) as z:
+            return bool(json.loads(z.read("MANIFEST.json")).get("lab_data"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, AttributeError):
+        return False

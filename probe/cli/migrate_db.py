@@ -47,7 +47,10 @@ def migrate_db(
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        fail("PostgreSQL needs psycopg: install the postgresql extra (pip install 'saksi-probe[postgresql]')")
+        fail(
+            "PostgreSQL needs psycopg: install the postgresql extra (pip install '.[postgresql]' in a checkout of "
+            "Saksi, or the wheel built from it with [postgresql])"
+        )
 
     def progress(table: str, rows: int) -> None:
         err.print(f"  {table}: {rows:,} rows")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from probe.analysis.provenance import LAB_NOTICE
 from probe.cli.common import err, fail, out
 from probe.verify import VerifyInputError, verify_file
 
@@ -123,6 +124,8 @@ def verify(
             mark = "ok  " if check.ok else ("skip" if check.skipped else "FAIL")
             out.print(f"{mark} {check.name}: {check.message}", markup=False, highlight=False)
     out.print(result.summary(), markup=False, highlight=False)
+    if result.lab_data:
+        out.print(LAB_NOTICE, markup=False, highlight=False)
     if result.ok:
         if result.kind == "record" and not result.log_key_from_user:
             err.print(

@@ -70,6 +70,7 @@ SCHEMA = [
 ]
 
 NO_ASN = -1  # alert_state's key for facts without an ASN
+ALERT_CONTEXT_DAYS = 30  # earlier data an alert pass reads before its lookback (query.timeline)
 
 
 def _now_iso() -> str:
@@ -179,7 +180,9 @@ def _check_pair(
     filters = Filters(domain=domain, asn=asn, since=since)
     if asn is None:
         return 0  # facts without a network cannot be attributed to an ISP: no alert
-    tl = timeline(conn, filters, window)
+    # a change just published is bounded by recent measurements: a month before the lookback decides it
+    # exactly as the whole history would, and an alert pass stays bounded however old the collector
+    tl = timeline(conn, filters, window, context_days=ALERT_CONTEXT_DAYS)
     if not tl.events:
         return 0
     event = tl.events[-1]

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from probe.analysis.provenance import LAB_FIELD, is_lab
 from probe.analysis.query import FilterError, Filters, matrix, parse_when, timeline
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Current
@@ -52,10 +53,11 @@ def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
             try:
                 filters = filters_of(request)
                 window = request.query_params.get("window", "day")
-                found = await db.read(lambda conn: timeline(conn, filters, window))
+                found, lab = await db.read(lambda conn: (timeline(conn, filters, window), is_lab(conn)))
             except FilterError as exc:
                 return error(400, "bad_filter", str(exc))
             body: dict[str, Any] = {
+                LAB_FIELD: lab,
                 "rules_version": TIMELINE_RULES_VERSION,
                 "window": found.window,
                 "filters": filters.as_dict(),
@@ -73,9 +75,13 @@ def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
             at = parse_when(at_text, "at") if at_text else None
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
-        cells = await db.read(lambda conn: matrix(conn, at))
+        cells, lab = await db.read(lambda conn: (matrix(conn, at), is_lab(conn)))
         return JSONResponse(
-            {"rules_version": TIMELINE_RULES_VERSION, "cells": [current_row(c) for c in cells]}
+            {
+                LAB_FIELD: lab,
+                "rules_version": TIMELINE_RULES_VERSION,
+                "cells": [current_row(c) for c in cells],
+            }
         )
 
     return [

@@ -16,13 +16,13 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from probe.analysis.dashboard import pages
+from probe.analysis.dashboard import pages, records
+from probe.analysis.provenance import is_lab
 from probe.analysis.query import FilterError, Filters, network_names, parse_when
 from probe.collector.headers import attachment
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
 from probe.config import CollectorSettings
-from probe.lab.history import is_lab
 
 HEADERS = {
     "content-security-policy": "default-src 'self'",
@@ -135,7 +135,7 @@ def dashboard_routes(
         base = str(request.base_url)
         names = await db.read(network_names)
         context = await offload(
-            partial(pages.measurement_page, found.record, found.row.envelope, base, names)
+            partial(records.measurement_page, found.record, found.row.envelope, base, names)
         )
         return await page("measurement.html", **context)
 

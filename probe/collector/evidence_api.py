@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from probe.analysis.bundle import Built, BundleError, build_bundle
+from probe.analysis.bundle import Built, BundleError, LabDataRefused, build_bundle
 from probe.analysis.query import FilterError, Filters
 from probe.collector.db import Connection
 from probe.collector.headers import attachment
@@ -38,13 +38,17 @@ def evidence_routes(
             )
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
+        lab_ok = q.get("lab_data", "").lower() in ("1", "true", "yes")
+        lang = q.get("lang", "en")
+        if lang not in ("en", "km"):
+            return error(400, "bad_filter", "lang must be en or km")
 
         def job(conn: Connection) -> tuple[Built, Path, int]:
             fd, name = tempfile.mkstemp(prefix="saksi-bundle-", suffix=".zip")
             path = Path(name)
             try:
                 with os.fdopen(fd, "wb") as out:
-                    built = build_bundle(conn, key, filters, out, quorum=quorum)
+                    built = build_bundle(conn, key, filters, out, quorum=quorum, lab_ok=lab_ok, lang=lang)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
@@ -52,6 +56,8 @@ def evidence_routes(
 
         try:
             built, path, size = await db.read(job)
+        except LabDataRefused as exc:
+            return error(409, "lab_data", str(exc))
         except BundleError as exc:
             return error(404, "no_evidence", str(exc))
 
@@ -71,6 +77,7 @@ def evidence_routes(
                 "content-disposition": attachment(filename),
                 "content-length": str(size),
                 "x-saksi-manifest-sha256": built.manifest_sha256,
+                "x-saksi-lab-data": "true" if built.lab_data else "false",
             },
         )
 

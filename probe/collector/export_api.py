@@ -25,11 +25,14 @@ from probe.analysis.export import (
     timeline_rows,
     writer_for,
 )
+from probe.analysis.provenance import LAB_FIELD, is_lab
 from probe.analysis.query import FilterError
 from probe.collector.analysis_api import filters_of
 from probe.collector.db import Connection
 from probe.collector.headers import attachment
 from probe.collector.storage import Storage
+
+LAB_HEADER = "x-saksi-lab-data"  # on file downloads, whose bytes a JSON field cannot mark
 
 
 def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
@@ -46,6 +49,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
             return error(400, "bad_format", f"format must be one of {', '.join(allowed)}")
         if window not in ("hour", "day"):
             return error(400, "bad_filter", "window must be hour or day")
+        lab = await db.read(is_lab)
         try:
             filters = filters_of(request, also=frozenset({"dataset", "format", "with_envelope"}))
             writer: Writer
@@ -54,7 +58,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
 
                 writer = OoniWriter()
             else:
-                writer = writer_for(fmt, columns_for(dataset, with_envelope=with_envelope))
+                writer = writer_for(fmt, columns_for(dataset, with_envelope=with_envelope), lab=lab)
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
         except ExportError as exc:
@@ -98,7 +102,7 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         return StreamingResponse(
             body(),
             media_type=MEDIA_TYPES[fmt],
-            headers={"content-disposition": attachment(filename)},
+            headers={"content-disposition": attachment(filename), LAB_HEADER: "true" if lab else "false"},
         )
 
     async def ooni_endpoint(request: Request) -> Response:
@@ -110,7 +114,8 @@ def export_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
             return error(400, "bad_filter", str(exc))
 
         def job(conn: Connection) -> dict[str, Any]:
-            return ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until).as_dict()
+            found = ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until).as_dict()
+            return {LAB_FIELD: is_lab(conn), **found}
 
         return JSONResponse(await db.read(job))
 

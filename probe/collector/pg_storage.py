@@ -37,7 +37,8 @@ class PgStorage(SqlStorage):
             from psycopg_pool import ConnectionPool
         except ImportError:
             raise StorageUnavailable(
-                "PostgreSQL needs psycopg: install the postgresql extra (pip install 'saksi-probe[postgresql]')"
+                "PostgreSQL needs psycopg: install the postgresql extra (pip install '.[postgresql]' in a checkout of "
+                "Saksi, or the wheel built from it with [postgresql])"
             ) from None
         self._errors: tuple[type[BaseException], ...] = (psycopg.OperationalError, psycopg.errors.DiskFull)
         self.dsn = dsn

@@ -232,4 +232,257 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no consent on record: run `probe init` first (it explains what the probe does and the risks)",
         "មិនទាន់មានការយល់ព្រមទេ៖ សូមដំណើរការ `probe init` ជាមុន (វាពន្យល់ពីអ្វីដែល Saksi ធ្វើ និងហានិភ័យ)",
     ),
+    # the evidence report (probe.analysis.report_doc), for advocates: `probe evidence --lang km` ---------
+    "report_lab_banner": (
+        "LAB DATA — invented by `probe collector demo-data`; NOT evidence of anything. Every measurement in "
+        "this bundle was made up for testing: do not cite it, publish it or rely on it.",
+        "ទិន្នន័យសាកល្បង — បង្កើតឡើងដោយ `probe collector demo-data`។ នេះមិនមែនជាភស្តុតាងអ្វីទាំងអស់។ "
+        "លទ្ធផលទាំងអស់ក្នុងកញ្ចប់នេះ ត្រូវបានប្រឌិតឡើងសម្រាប់ការសាកល្បង៖ សូមកុំដកស្រង់ កុំផ្សព្វផ្សាយ "
+        "ហើយកុំពឹងផ្អែកលើវា។",
+    ),
+    "report_lab_title": ("LAB DATA (not evidence): {title}", "ទិន្នន័យសាកល្បង (មិនមែនភស្តុតាង)៖ {title}"),
+    "report_title_blocked": (
+        "Blocking of {hosts} on {where}, {start} to {end}",
+        "ការបិទ {hosts} នៅលើ {where} ពី {start} ដល់ {end}",
+    ),
+    "report_title_measured": (
+        "Measurements of {hosts} on {where}, {start} to {end}",
+        "ការសាកល្បង {hosts} នៅលើ {where} ពី {start} ដល់ {end}",
+    ),
+    "report_networks_in": ("{count} networks in {country}", "បណ្ដាញ {count} នៅ{country}"),
+    "report_summary": (
+        "{measurements} of {site} from {probes} on {networks}, made {tested}.",
+        "ការសាកល្បង {measurements} ដងលើ {site} ដោយ probe {probes} នៅលើបណ្ដាញ {networks} ធ្វើឡើង {tested}។",
+    ),
+    "report_summary_blocked": (
+        " Blocking was observed and corroborated on {count} of them.",
+        " ការបិទត្រូវបានឃើញ និងបញ្ជាក់ដោយលទ្ធផលច្រើន នៅលើបណ្ដាញ {count} ក្នុងចំណោមនោះ។",
+    ),
+    "report_summary_none": (
+        " No corroborated blocking was observed.",
+        " មិនបានឃើញការបិទដែលបានបញ្ជាក់ទេ។",
+    ),
+    "report_probe_clock": (
+        "between {first} and {last} (by the probes' own clocks: no independent witness vouches for these dates)",
+        "ចន្លោះ {first} និង {last} (តាមនាឡិការបស់ probe ផ្ទាល់៖ គ្មានសាក្សីឯករាជ្យបញ្ជាក់កាលបរិច្ឆេទទាំងនេះទេ)",
+    ),
+    "report_h_measured": ("What was measured", "អ្វីដែលត្រូវបានសាកល្បង"),
+    "report_measured": (
+        "The site {site} was tested {times} by {probes} (distinct signing keys): {vouched} vouched for by an "
+        "invitation, {unverified} unverified (enrolled without one). The measurements were made {tested}. A "
+        "probe's key changes with each network and each quarter of the year, so one volunteer may count as "
+        "more than one probe. {controls} of control sites by the same probes are included, because the rules "
+        "use them.",
+        "គេហទំព័រ {site} ត្រូវបានសាកល្បង {times} ដង ដោយ probe {probes} (កូនសោចុះហត្ថលេខាខុសៗគ្នា)៖ "
+        "{vouched} ត្រូវបានធានាដោយការអញ្ជើញ និង {unverified} មិនទាន់បានផ្ទៀងផ្ទាត់ (ចុះឈ្មោះដោយគ្មានការអញ្ជើញ)។ "
+        "ការសាកល្បងត្រូវបានធ្វើឡើង {tested}។ កូនសោរបស់ probe ផ្លាស់ប្ដូរតាមបណ្ដាញ និងតាមត្រីមាសនីមួយៗ "
+        "ដូច្នេះអ្នកស្ម័គ្រចិត្តម្នាក់អាចរាប់ជា probe ច្រើនជាងមួយ។ ការសាកល្បងគេហទំព័រត្រួតពិនិត្យ {controls} ដង "
+        "ដោយ probe ដដែល ក៏ត្រូវបានដាក់បញ្ចូលដែរ ព្រោះច្បាប់ប្រើវា។",
+    ),
+    "report_not_in_log": (
+        "{count} in this period had been received but were not yet in the signed log at this checkpoint; they "
+        "are left out of this bundle.",
+        "ការសាកល្បង {count} ទៀតក្នុងរយៈពេលនេះ ត្រូវបានទទួល ប៉ុន្តែមិនទាន់នៅក្នុងកំណត់ត្រាដែលបានចុះហត្ថលេខា "
+        "នៅចំណុចត្រួតពិនិត្យនេះទេ៖ វាមិនត្រូវបានដាក់ក្នុងកញ្ចប់នេះទេ។",
+    ),
+    "report_h_networks": ("Networks", "បណ្ដាញ"),
+    "report_col_network": ("Network", "បណ្ដាញ"),
+    "report_col_measurements": ("Measurements", "ការសាកល្បង"),
+    "report_col_probes": ("Probes", "ចំនួន probe"),
+    "report_col_vouched": ("Vouched", "បានធានា"),
+    "report_col_unverified": ("Unverified", "មិនទាន់ផ្ទៀងផ្ទាត់"),
+    "report_col_blocked": ("Found blocked", "ឃើញថាត្រូវបានបិទ"),
+    "report_h_hosts": ("Hosts", "ឈ្មោះគេហទំព័រ"),
+    "report_col_host": ("Host", "ឈ្មោះគេហទំព័រ"),
+    "report_h_observed": ("What was observed", "អ្វីដែលត្រូវបានឃើញ"),
+    "report_none_observed": (
+        "No period of corroborated blocking was observed under the rules below.",
+        "មិនបានឃើញរយៈពេលនៃការបិទដែលបានបញ្ជាក់ តាមច្បាប់ខាងក្រោមទេ។",
+    ),
+    "report_period": (
+        "{domain} on {network}: blocked by {method} ({confidence}){fingerprint}. The blocking {began}; {ended}.",
+        "{domain} នៅលើ {network}៖ ត្រូវបានបិទដោយ {method} ({confidence}){fingerprint}។ ការបិទ {began}; {ended}។",
+    ),
+    "report_fingerprint": (
+        ", matching the blockpage fingerprint {name}",
+        " ដែលត្រូវនឹងស្នាមសម្គាល់ទំព័របិទ {name}",
+    ),
+    "report_began_between": ("began between {after} and {by}", "បានចាប់ផ្ដើមនៅចន្លោះ {after} និង {by}"),
+    "report_began_at_start": (
+        "was already in place when the data begins (first seen {by})",
+        "មានរួចហើយនៅពេលទិន្នន័យចាប់ផ្ដើម (ឃើញដំបូង {by})",
+    ),
+    "report_ended_between": ("ended between {after} and {by}", "បានបញ្ចប់នៅចន្លោះ {after} និង {by}"),
+    "report_still_seen": (
+        "was still observed at the last measurement, {at}",
+        "នៅតែឃើញនៅការសាកល្បងចុងក្រោយ {at}",
+    ),
+    "report_clock_note": (
+        "Times are by the probes' own clocks (UTC); the witnessed brackets are in the English report.",
+        "ពេលវេលាគឺតាមនាឡិការបស់ probe ផ្ទាល់ (UTC)។ ចន្លោះពេលដែលសាក្សីបានបញ្ជាក់ មាននៅក្នុងរបាយការណ៍ភាសាអង់គ្លេស។",
+    ),
+    "report_basis": (
+        "Published on the basis of {probes} ({vouched} vouched, {attested} with networks attested by the "
+        "collector): {m_attested} measurements attested, {m_observed} observed from the network; {m_claimed} "
+        "whose network was only claimed and {m_out} outside their time bracket were shown but not counted.",
+        "បានផ្សព្វផ្សាយដោយផ្អែកលើ probe {probes} ({vouched} បានធានា, {attested} មានបណ្ដាញដែលម៉ាស៊ីនប្រមូលបានបញ្ជាក់)៖ "
+        "ការសាកល្បង {m_attested} បានបញ្ជាក់ {m_observed} បានឃើញពីបណ្ដាញ។ {m_claimed} ដែលបណ្ដាញគ្រាន់តែត្រូវបានអះអាង "
+        "និង {m_out} ដែលនៅក្រៅចន្លោះពេល ត្រូវបានបង្ហាញ ប៉ុន្តែមិនត្រូវបានរាប់ទេ។",
+    ),
+    "report_probes_said": ('The probes reported: "{words}"', "probe បានរាយការណ៍ថា៖ «{words}»"),
+    "report_how": (
+        "How measurements become a finding (timeline rules {version}):",
+        "របៀបដែលការសាកល្បងក្លាយជាការរកឃើញ (ច្បាប់ពេលវេលា {version})៖",
+    ),
+    "report_windows": (
+        "Day windows by state: {windows}. The full timeline is in timeline.csv and the published changes, with "
+        "the measurements that bound each date, in events.json.",
+        "ថ្ងៃតាមស្ថានភាព៖ {windows}។ ពេលវេលាពេញលេញមាននៅក្នុង timeline.csv ហើយការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ "
+        "ជាមួយការសាកល្បងដែលកំណត់កាលបរិច្ឆេទនីមួយៗ មាននៅក្នុង events.json។",
+    ),
+    "report_h_proves": ("What this does and does not prove", "អ្វីដែលនេះបញ្ជាក់ និងមិនបញ្ជាក់"),
+    "report_h_cite": ("Suggested citation", "ការដកស្រង់ដែលបានស្នើ"),
+    "report_h_no_cite": ("Citation: do not cite", "ការដកស្រង់៖ សូមកុំដកស្រង់"),
+    "report_do_not_cite": (
+        "Do not cite: this bundle holds lab data invented for testing, not measurements of anything.",
+        "សូមកុំដកស្រង់៖ កញ្ចប់នេះមានទិន្នន័យសាកល្បងដែលប្រឌិតឡើង មិនមែនជាការសាកល្បងពិតទេ។",
+    ),
+    "report_h_verify": ("How to verify", "របៀបផ្ទៀងផ្ទាត់"),
+    "report_verify": (
+        "Everything needed is in the bundle; no network is used. Run probe verify bundle.zip (and compare the "
+        "collector key in log-key.txt with the one the project publishes), or follow VERIFY.md with openssl "
+        "and a short Python script. Any changed byte in any file makes verification fail and name the file.",
+        "អ្វីៗដែលត្រូវការ មាននៅក្នុងកញ្ចប់នេះ៖ មិនប្រើអ៊ីនធឺណិតទេ។ ដំណើរការ probe verify bundle.zip "
+        "(ហើយប្រៀបធៀបកូនសោក្នុង log-key.txt ជាមួយកូនសោដែលគម្រោងផ្សព្វផ្សាយ) ឬធ្វើតាម VERIFY.md ជាមួយ openssl "
+        "និងកម្មវិធី Python ខ្លីមួយ។ បៃណាមួយដែលត្រូវបានផ្លាស់ប្ដូរ ធ្វើឱ្យការផ្ទៀងផ្ទាត់បរាជ័យ ហើយប្រាប់ឈ្មោះឯកសារ។",
+    ),
+    "report_bundle": (
+        "Bundle: MANIFEST.json sha256:{sha}. Log checkpoint: {origin}, size {size}, root {root}. The collector's "
+        "own clock signed that checkpoint at {created}; only the witnessed brackets above are dates you can "
+        "rely on.",
+        "កញ្ចប់៖ MANIFEST.json sha256:{sha}។ ចំណុចត្រួតពិនិត្យកំណត់ត្រា៖ {origin} ទំហំ {size} root {root}។ "
+        "នាឡិការបស់ម៉ាស៊ីនប្រមូល បានចុះហត្ថលេខាលើចំណុចនោះនៅ {created}៖ មានតែចន្លោះពេលដែលសាក្សីបានបញ្ជាក់ "
+        "ទេ ដែលជាកាលបរិច្ឆេទអាចទុកចិត្តបាន។",
+    ),
+    "report_conf_confirmed": ("confirmed", "បានបញ្ជាក់"),
+    "report_conf_likely": ("likely", "ប្រហែល"),
+    "report_conf_possible": ("possible", "អាចទៅរួច"),
+    "report_rule_blocked": (
+        "a day counts as blocked on a network only when at least {min_blocked} measurements found it blocked, "
+        "{share} of them by the same method, and at most {accessible} of all measurements that day reached "
+        "the site;",
+        "មួយថ្ងៃត្រូវរាប់ថាត្រូវបានបិទនៅលើបណ្ដាញមួយ លុះត្រាតែការសាកល្បងយ៉ាងតិច {min_blocked} ឃើញថាវាត្រូវបានបិទ "
+        "{share} ក្នុងចំណោមនោះដោយវិធីដូចគ្នា ហើយការសាកល្បងនៅថ្ងៃនោះ ចូលដល់គេហទំព័របានយ៉ាងច្រើន {accessible};",
+    ),
+    "report_rule_basis": (
+        "a state is published only from whole days and with a basis: at least {attested} distinct probes whose "
+        "network the collector attested, or {vouched} vouched probe; measurements whose network was only "
+        "claimed, or whose time lies outside its bracket, are shown but never counted;",
+        "ស្ថានភាពមួយត្រូវបានផ្សព្វផ្សាយតែពីថ្ងៃពេញ និងមានមូលដ្ឋាន៖ probe យ៉ាងតិច {attested} ខុសៗគ្នា "
+        "ដែលម៉ាស៊ីនប្រមូលបានបញ្ជាក់បណ្ដាញ ឬ probe {vouched} ដែលបានធានា។ ការសាកល្បងដែលបណ្ដាញគ្រាន់តែត្រូវបានអះអាង "
+        "ឬដែលពេលវេលានៅក្រៅចន្លោះ ត្រូវបានបង្ហាញ ប៉ុន្តែមិនដែលត្រូវបានរាប់ទេ;",
+    ),
+    "report_rule_publish": (
+        "a change (blocked, or no longer blocked) is published only after {days} consecutive days in the new "
+        "state;",
+        "ការផ្លាស់ប្ដូរ (ត្រូវបានបិទ ឬលែងត្រូវបានបិទ) ត្រូវបានផ្សព្វផ្សាយតែបន្ទាប់ពី {days} ថ្ងៃជាប់គ្នា ក្នុងស្ថានភាពថ្មី;",
+    ),
+    "report_rule_controls": (
+        "a probe's results for a day are set aside when its own control sites failed more than 75 % of the "
+        "time (its network, not the site, was the problem).",
+        "លទ្ធផលរបស់ probe មួយសម្រាប់មួយថ្ងៃ ត្រូវបានដាក់ចោល នៅពេលគេហទំព័រត្រួតពិនិត្យរបស់វាផ្ទាល់ "
+        "បរាជ័យលើសពី 75 % (បញ្ហាគឺបណ្ដាញរបស់វា មិនមែនគេហទំព័រទេ)។",
+    ),
+    "report_proves_1": (
+        "Each measurement is signed by a probe's key: the signature proves which key produced the record and "
+        "that nobody changed a byte of it since.",
+        "ការសាកល្បងនីមួយៗត្រូវបានចុះហត្ថលេខាដោយកូនសោរបស់ probe៖ ហត្ថលេខាបញ្ជាក់ថាកូនសោណាបានបង្កើតកំណត់ត្រា "
+        "ហើយគ្មាននរណាបានផ្លាស់ប្ដូរបៃណាមួយរបស់វាចាប់តាំងពីពេលនោះទេ។",
+    ),
+    "report_proves_2": (
+        "The collector's signed receipt and the public log prove the record was received no later than the "
+        "checkpoint. A date no independent witness vouches for rests on the collector's word and the probes' "
+        "clocks alone.",
+        "បង្កាន់ដៃដែលបានចុះហត្ថលេខារបស់ម៉ាស៊ីនប្រមូល និងកំណត់ត្រាសាធារណៈ បញ្ជាក់ថាកំណត់ត្រាត្រូវបានទទួល "
+        "មិនយឺតជាងចំណុចត្រួតពិនិត្យទេ។ កាលបរិច្ឆេទដែលគ្មានសាក្សីឯករាជ្យបញ្ជាក់ ពឹងផ្អែកតែលើពាក្យរបស់ម៉ាស៊ីនប្រមូល "
+        "និងនាឡិការបស់ probe ប៉ុណ្ណោះ។",
+    ),
+    "report_proves_3": (
+        "A signature does not prove the measurement is true: a volunteer's device, or a fake probe, can lie. "
+        "That is why this report counts distinct probes and networks, labels each probe's enrolment tier, and "
+        "requires corroboration by several measurements and probes before it says 'blocked'.",
+        "ហត្ថលេខាមិនបញ្ជាក់ថាការសាកល្បងនោះពិតទេ៖ ឧបករណ៍របស់អ្នកស្ម័គ្រចិត្ត ឬ probe ក្លែងក្លាយ អាចកុហកបាន។ "
+        "ហេតុនេះហើយបានជារបាយការណ៍នេះរាប់ probe និងបណ្ដាញខុសៗគ្នា បង្ហាញកម្រិតចុះឈ្មោះរបស់ probe នីមួយៗ "
+        "ហើយទាមទារការបញ្ជាក់ដោយការសាកល្បង និង probe ច្រើន មុននឹងនិយាយថា «ត្រូវបានបិទ»។",
+    ),
+    "report_proves_4": (
+        "A probe key is a pseudonym: it does not identify the volunteer, and the bundle holds no IP address.",
+        "កូនសោ probe គឺជាឈ្មោះក្លែង៖ វាមិនបង្ហាញអត្តសញ្ញាណអ្នកស្ម័គ្រចិត្តទេ ហើយកញ្ចប់នេះគ្មានអាសយដ្ឋាន IP ទេ។",
+    ),
+    "report_proves_5": (
+        "'Accessible' results show an absence of evidence, not proof of access: a censor could let known probes "
+        "through.",
+        "លទ្ធផល «បើកបាន» បង្ហាញតែការខ្វះភស្តុតាង មិនមែនជាភស្តុតាងថាចូលបានទេ៖ អ្នកត្រួតពិនិត្យអាចអនុញ្ញាតឱ្យ "
+        "probe ដែលគេស្គាល់ឆ្លងកាត់បាន។",
+    ),
+    "report_method_dns": ("tampering with DNS ({method})", "ការរំខានលើ DNS ({method})"),
+    "report_method_tcp": (
+        "interfering with connections to the site's servers ({method})",
+        "ការរំខានលើការតភ្ជាប់ទៅម៉ាស៊ីនមេរបស់គេហទំព័រ ({method})",
+    ),
+    "report_method_tls": (
+        "interfering with the secure (TLS) connection ({method})",
+        "ការរំខានលើការតភ្ជាប់សុវត្ថិភាព (TLS) ({method})",
+    ),
+    "report_method_http": (
+        "interfering with the web request or page ({method})",
+        "ការរំខានលើសំណើ ឬទំព័រវេប ({method})",
+    ),
+    "report_method_dns.bogon": (
+        "DNS answers pointing to a private address instead of the site's servers",
+        "ចម្លើយ DNS ដែលចង្អុលទៅអាសយដ្ឋានឯកជន ជំនួសឱ្យម៉ាស៊ីនមេរបស់គេហទំព័រ",
+    ),
+    "report_method_dns.nxdomain": (
+        "DNS answers saying the site does not exist, while an independent resolver found it",
+        "ចម្លើយ DNS ដែលថាគេហទំព័រមិនមាន ខណៈដែលម៉ាស៊ីនដោះស្រាយឯករាជ្យរកឃើញវា",
+    ),
+    "report_method_tls.reset": (
+        "cutting the secure (TLS) connection as soon as the site's name was sent",
+        "ការកាត់ការតភ្ជាប់សុវត្ថិភាព (TLS) ភ្លាមៗ នៅពេលឈ្មោះគេហទំព័រត្រូវបានផ្ញើ",
+    ),
+    "report_method_http.blockpage": (
+        "a known block page returned instead of the site",
+        "ទំព័របិទដែលគេស្គាល់ ត្រូវបានបញ្ជូនមកជំនួសឱ្យគេហទំព័រ",
+    ),
+    "report_country_kh": ("Cambodia", "កម្ពុជា"),
+    # charts (probe export chart --lang km) ------------------------------------------------------------
+    "chart_state_blocked": ("blocked", "ត្រូវបានបិទ"),
+    "chart_state_accessible": ("accessible", "បើកបាន"),
+    "chart_state_down": ("site down (control too)", "គេហទំព័រមិនដំណើរការ (ការត្រួតពិនិត្យក៏ដូចគ្នា)"),
+    "chart_state_inconclusive": ("inconclusive", "មិនច្បាស់"),
+    "chart_state_gap": ("no data", "គ្មានទិន្នន័យ"),
+    "chart_event_blocking_start": (
+        "blocking first seen (published change)",
+        "ការបិទត្រូវបានឃើញដំបូង (ការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ)",
+    ),
+    "chart_event_blocking_end": (
+        "end of blocking first seen (published change)",
+        "ការបញ្ចប់ការបិទត្រូវបានឃើញដំបូង (ការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ)",
+    ),
+    "chart_event_state_change": (
+        "other change first seen (published change)",
+        "ការផ្លាស់ប្ដូរផ្សេងទៀតត្រូវបានឃើញដំបូង (ការផ្លាស់ប្ដូរដែលបានផ្សព្វផ្សាយ)",
+    ),
+    "chart_incomplete": ("incomplete window", "ថ្ងៃមិនទាន់ចប់"),
+    "chart_title": (
+        "{subject} {across} · {start} to {end} (UTC) · {window} windows · timeline rules {version}",
+        "{subject} {across} · ពី {start} ដល់ {end} (UTC) · {window} · ច្បាប់ពេលវេលា {version}",
+    ),
+    "chart_across_networks": ("across networks", "នៅលើបណ្ដាញនានា"),
+    "chart_across_sites": ("across sites", "លើគេហទំព័រនានា"),
+    "chart_daily": ("daily", "តាមថ្ងៃ"),
+    "chart_hourly": ("hourly", "តាមម៉ោង"),
+    "chart_footer": ("Saksi · timeline rules {version}", "Saksi · ច្បាប់ពេលវេលា {version}"),
+    "chart_lab_stamp": ("LAB DATA - NOT EVIDENCE", "ទិន្នន័យសាកល្បង - មិនមែនភស្តុតាង"),
+    "chart_control": ("control site", "គេហទំព័រត្រួតពិនិត្យ"),
 }

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab, is_lab_payload
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, SqliteStorage
@@ -27,16 +28,8 @@ from probe.sign.keys import DeviceSeed, key_id, raw_public, write_private
 from probe.sign.signer import ProbeSigner
 
 DEFAULT_ORIGIN = str(CollectorSettings.model_fields["origin"].default)
-LAB_SOFTWARE_VERSION = "lab-history"  # software.version of every invented measurement
 
-
-def is_lab(conn: Any) -> bool:
-    """Whether this collector database holds invented lab measurements (`probe collector demo-data`)."""
-    return conn.execute("SELECT 1 FROM lab_history LIMIT 1").fetchone() is not None
-
-
-def is_lab_payload(m: Measurement) -> bool:
-    return m.software.version == LAB_SOFTWARE_VERSION
+__all__ = ["LAB_SOFTWARE_VERSION", "Block", "History", "generate", "is_lab", "is_lab_payload"]
 
 
 NETWORKS = {
@@ -60,6 +53,10 @@ EXPLAIN = {
     "http.blockpage": ("http.fingerprint", "HTTP: the page matched a known blockpage."),
     "tcp.timeout": ("tcp.connect", "TCP: connecting timed out; the control connected."),
 }
+
+
+# A blockpage verdict names the fingerprint it matched, as the real classifier's do (targets/fingerprints/).
+FINGERPRINTS = {"http.blockpage": "ooni.kh_http_1", "dns.blockpage_ip": "ooni.kh_dns_1"}
 
 
 @dataclass(frozen=True)
@@ -130,6 +127,7 @@ class History:
                 confidence=block.confidence,
                 rule_id=rule,
                 explanation=text,
+                fingerprint=FINGERPRINTS.get(block.method),
             )
         if block is None and roll < self.noise / 4 and self.categories.get(domain) != "CTRL":
             return Verdict(

@@ -6,7 +6,6 @@ probe.collector.dashboard_routes serves them. Templates autoescape everything; p
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
@@ -18,12 +17,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 from probe.analysis.chart import COLOURS, STATE_LABELS, Row, extent, rows, spans
+from probe.analysis.dashboard.records import ooni_counts
 from probe.analysis.facts import CONTROL_CATEGORY, hour_iso
 from probe.analysis.query import MATRIX_DAYS, Filters, matrix, network_names, timeline
 from probe.analysis.rules import EVENT_RULES, PUBLISH_AFTER, TIMELINE_RULES_VERSION, WINDOW_RULES
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Event, Seen
+from probe.analysis.wording import plural
 from probe.collector.db import Connection
-from probe.sign.dsse import Envelope, SignatureError
 
 STRIP_WIDTH = 1000  # SVG user units; the strip scales with the page
 DEFAULT_DAYS = 90  # a subject page without --since shows this many days before its latest data
@@ -120,15 +120,6 @@ def suggest_domains(conn: Connection, text: str) -> list[dict[str, str]]:
     return [{"link": f"/domain/{quote(d)}", "text": d} for d in found][:20]
 
 
-def payload_of(envelope_json: str) -> dict[str, Any]:
-    """The decoded payload of a stored envelope; {} when it cannot be read (stored envelopes were checked)."""
-    try:
-        data = json.loads(Envelope.model_validate_json(envelope_json).body())
-    except (ValueError, SignatureError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def data_range(conn: Connection, filters: Filters | None = None) -> tuple[str | None, str | None]:
     """The first and last measurement times (UTC ISO) among the facts the filters select."""
     where, params = (filters or Filters()).where()
@@ -159,6 +150,17 @@ class MatrixCell:
     latest_window: str
     measurements: int
     incomplete: str | None  # the latest window reaches past the time shown: its label
+    blocked: int = 0  # the latest window's measurements that found it blocked
+    probes: int = 0  # the latest window's distinct probes, and how many of them vouched
+    vouched: int = 0
+
+    @property
+    def counts(self) -> str:
+        """What the state rests on, in the cell: the latest window's counts."""
+        return (
+            f"{self.blocked} of {plural(self.measurements, 'measurement')} blocked · "
+            f"{plural(self.probes, 'probe')} ({self.vouched} vouched)"
+        )
 
 
 def next_minute(now: datetime) -> datetime:
@@ -216,6 +218,9 @@ def overview(
             start_known=c.since.start_known if c.since else True,
             latest_window=hour_iso(c.latest.start)[:10],
             measurements=sum(d.counts.values()),
+            blocked=d.counts.get("blocked", 0),
+            probes=d.probes,
+            vouched=d.tiers.get("vouched", 0),
             # only a provisional state rests on the open window; a published one on complete windows
             incomplete=None if c.latest.complete or c.published else incomplete_label(c.latest, now),
         )
@@ -298,7 +303,7 @@ def event_row(event: Event, by: Row, incomplete: str | None = None) -> dict[str,
     return {
         "key": f"AS{event.asn}" if by == "asn" else event.domain,
         "link": f"/asn/{event.asn}" if by == "asn" else f"/domain/{quote(event.domain)}",
-        "kind": event.kind if event.from_state else "first_state",
+        "kind": event.kind,
         "from_state": event.from_state,
         "to_state": event.to_state,
         "between": between(event),
@@ -330,7 +335,7 @@ EVENT_KINDS = {
     "blocking_start": "blocking started",
     "blocking_end": "blocking ended",
     "state_change": "state changed",
-    "first_state": "first published state",
+    "state_at_start": "in force when the data begins",
 }
 
 
@@ -361,7 +366,7 @@ def strip_of(
             title = f"no data, {dates}"
         else:
             what = STATE_LABELS[part.state] + (f" ({part.method}, {part.confidence})" if part.method else "")
-            title = f"{what}, {dates}: {part.windows} {window} windows, {part.measurements} measurements"
+            title = f"{what}, {dates}: {plural(part.windows, f'{window} window')}, {plural(part.measurements, 'measurement')}"
             if not part.complete:
                 title = f"{open_label or 'incomplete'}: {title}; the window is still open and may change"
         bar_width = x(part.end) - x(part.start)
@@ -369,7 +374,7 @@ def strip_of(
         bars.append(Bar(x(part.start), round(bar_width, 2), part.state, label, title, not part.complete))
     marks = []
     for event in events:
-        if not event.from_state or event.first_seen is None:
+        if event.kind == "state_at_start" or event.first_seen is None:
             continue
         marks.append(
             Mark(
@@ -464,6 +469,9 @@ def subject_page(
         (control_strips if key in controls else strips).append(strip)
     events = []
     shown_events = found.events[-max_events:] if len(found.events) > max_events else found.events
+    # changes first (to blocked first), newest first; the states in force when the data begins after them
+    shown_events = sorted(shown_events, key=lambda e: e.published_at, reverse=True)
+    shown_events = sorted(shown_events, key=lambda e: (e.kind == "state_at_start", e.to_state != "blocked"))
     for e in shown_events:
         key = f"AS{e.asn}" if by == "asn" else e.domain
         events.append(event_row(e, by, event_incomplete(e, cells_by_key.get(key, []), now)))
@@ -477,8 +485,13 @@ def subject_page(
         ).fetchall()
     )
     first, last_at = data_range(conn, filters)
+    # The header's start and the permalink's since are one value: the since asked for, else the start of
+    # the first window shown (a permalink then shows the same windows as the page it was copied from).
+    shown_since = (
+        iso(filters.since) if chosen_since and filters.since else hour_iso(start) if bounds else None
+    )
     permalink_query = {
-        "since": iso(filters.since) if filters.since else "",
+        "since": shown_since or "",
         "until": iso(shown_until) if shown_until else "",
         "window": window,
     }
@@ -487,7 +500,7 @@ def subject_page(
         "by": by,
         "page": page,
         "event_kinds": EVENT_KINDS,
-        "start_at": hour_iso(start) if bounds else None,
+        "start_at": shown_since,
         "strips": strips,
         "control_strips": control_strips,
         "ticks": axis(start, end) if bounds else [],
@@ -501,7 +514,7 @@ def subject_page(
         "data_first": first,
         "data_last": last_at,
         "window": window,
-        "since": iso(filters.since) if filters.since else None,
+        "since": shown_since,
         "until": iso(shown_until) if shown_until else None,
         "query": query,
         "permalink_query": urlencode({k: v for k, v in permalink_query.items() if v}, safe=":"),
@@ -510,70 +523,4 @@ def subject_page(
         "ooni": ooni_counts(conn, asked),
         "network_name": names.get(filters.asn) if filters.asn is not None else None,
         "incomplete": any(not c.complete for c in found.cells),
-    }
-
-
-def ooni_counts(conn: Connection, filters: Filters) -> dict[str, Any] | None:
-    """OONI's measurements of the same site or network in the same period (probe.analysis.ooni.ooni_for):
-    counts by OONI's `blocking` value, the day-by-day timeline with Saksi's second opinion beside OONI's,
-    and the measurements where the two differ; None when nothing was ever imported with
-    `probe import ooni`."""
-    from probe.analysis.ooni import ooni_for
-
-    if conn.execute("SELECT 1 FROM ooni_measurements LIMIT 1").fetchone() is None:
-        return None
-    found = ooni_for(conn, filters.domain, filters.asn, filters.since, filters.until, limit=0)
-    return {
-        "counts": sorted(found.counts.items(), key=lambda kv: (-kv[1], kv[0])),
-        "timeline": found.timeline,
-        "differing": found.differing[:20],
-        "reclassified": any(day["saksi_blocked"] or day["saksi_not_blocked"] for day in found.timeline),
-    }
-
-
-# -- one measurement --------------------------------------------------------------------------------------
-
-
-def pretty(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def measurement_page(
-    record: Any, envelope_text: str, base_url: str, names: dict[int, str] | None = None
-) -> dict[str, Any]:
-    """`record` is the measurement's EvidenceRecord (probe.collector.records), `envelope_text` the
-    envelope as stored, `names` the collector's own network names (never the probe's claim)."""
-    payload = payload_of(envelope_text)
-    receipt = payload_of(record.receipt.model_dump_json())
-    uid = str(payload.get("measurement_uid", ""))
-    verdict = payload.get("verdict", {})
-    target = payload.get("target", {})
-    probe = payload.get("probe", {})
-    statement = record.statement
-    return {
-        "uid": uid,
-        "payload_sha256": statement.payload_sha256,
-        "envelope_pretty": pretty(json.loads(envelope_text)),
-        "payload_pretty": pretty(payload),
-        "receipt_pretty": pretty(receipt),
-        "statement_pretty": pretty(statement.model_dump()),
-        "verdict": verdict,
-        "target": target,
-        "probe": probe,
-        "network_name": (names or {}).get(probe["asn"]) if isinstance(probe.get("asn"), int) else None,
-        "network_evidence": receipt.get("network_evidence") or "not recorded",
-        "network_why": receipt.get("network_why"),
-        "started_at": payload.get("started_at"),
-        "rules_version_probe": payload.get("rules_version"),
-        "domain": (target.get("url", "").split("/")[2:3] or [""])[0].lower(),
-        "statement": statement,
-        "inclusion": record.inclusion,
-        "checkpoint": record.checkpoint,
-        "log_key": record.log_key,
-        "keyid": record.envelope.signatures[0].keyid,
-        "receipt_obj": receipt,
-        "base_url": base_url.rstrip("/"),
-        "json_url": f"/api/v1/measurements/{uid}",
-        "envelope_url": f"/measurement/{uid}/envelope.json",
-        "payload_url": f"/measurement/{uid}/payload.json",
     }

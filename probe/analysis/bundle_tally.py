@@ -1,0 +1,134 @@
+"""What a bundle's report says, accumulated while the bundle is streamed (probe.analysis.bundle): counts
+per network and per host, probes and their tiers, the probes' own words, blockpage fingerprints, and the
+blocking periods read from the events. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from probe.analysis.brackets import Bracket
+from probe.analysis.bundle_dates import span_words
+from probe.analysis.facts import Fact
+from probe.analysis.report import BlockingPeriod, Network, basis_words
+from probe.analysis.timeline import Timeline
+from probe.models.measurement import Measurement
+
+
+@dataclass
+class Tally:
+    measurements: int = 0
+    controls: int = 0
+    lab: int = 0  # invented lab measurements (probe.lab.history), controls included
+    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier
+    names: dict[int | None, Counter[str]] = field(default_factory=dict)
+    per_asn: Counter[int | None] = field(default_factory=Counter)
+    keys_per_asn: dict[int | None, set[str]] = field(default_factory=dict)
+    blocked_per_asn: Counter[int | None] = field(default_factory=Counter)
+    explanations: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
+    fingerprints: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
+    per_domain: Counter[str] = field(default_factory=Counter)
+    blocked_per_domain: Counter[str] = field(default_factory=Counter)
+    countries: Counter[str] = field(default_factory=Counter)
+    domains: set[str] = field(default_factory=set)
+    first_at: str | None = None
+    last_at: str | None = None
+
+    def add(self, m: Measurement, fact: Fact) -> None:
+        self.measurements += 1
+        self.tiers[fact.key_id] = fact.tier
+        self.per_asn[fact.asn] += 1
+        self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
+        if fact.outcome == "blocked":
+            self.blocked_per_asn[fact.asn] += 1
+            self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
+            self.blocked_per_domain[fact.domain] += 1
+            if m.verdict.fingerprint:
+                self.fingerprints.setdefault((fact.asn, fact.method), Counter())[m.verdict.fingerprint] += 1
+        self.per_domain[fact.domain] += 1
+        if fact.cc:
+            self.countries[fact.cc] += 1
+        self.domains.add(fact.domain)
+        self.first_at = min(self.first_at or fact.started_at, fact.started_at)
+        self.last_at = max(self.last_at or fact.started_at, fact.started_at)
+
+    def networks(self) -> list[Network]:
+        return [
+            Network(
+                asn=asn,
+                name=self.names[asn].most_common(1)[0][0] if asn in self.names else None,
+                measurements=n,
+                probes=len(self.keys_per_asn[asn]),
+                blocked=self.blocked_per_asn[asn],
+                vouched=sum(self.tiers.get(k) == "vouched" for k in self.keys_per_asn[asn]),
+                unverified=sum(self.tiers.get(k) != "vouched" for k in self.keys_per_asn[asn]),
+            )
+            for asn, n in sorted(self.per_asn.items(), key=lambda kv: kv[0] or 0)
+        ]
+
+
+def blocking_periods(
+    tl: Timeline,
+    tally: Tally,
+    brackets: dict[str, Bracket] | None = None,
+    total: int = 0,
+    independent: bool = True,
+) -> list[BlockingPeriod]:
+    periods = []
+    events = tl.events
+    brackets = brackets or {}
+
+    def uid(seen: Any) -> str | None:
+        return seen.uid if seen is not None else None
+
+    for i, e in enumerate(events):
+        if e.to_state != "blocked":
+            continue
+        after = next((x for x in events[i + 1 :] if (x.domain, x.asn) == (e.domain, e.asn)), None)
+        said = tally.explanations.get((e.asn, e.method), Counter()).most_common(1)
+        matched = tally.fingerprints.get((e.asn, e.method), Counter()).most_common(1)
+        # a state_at_start has no known beginning, whatever measurement came before it
+        before = e.last_contradicting if e.kind != "state_at_start" else None
+        periods.append(
+            BlockingPeriod(
+                domain=e.domain,
+                asn=e.asn,
+                network=tally.names[e.asn].most_common(1)[0][0] if e.asn in tally.names else None,
+                method=e.method,
+                confidence=e.confidence,
+                probe_words=said[0][0] if said else None,
+                began_after=before.at if before else None,
+                began_by=e.first_seen.at if e.first_seen else None,
+                last_seen=e.last_seen.at if e.last_seen else None,
+                ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
+                ended_by=after.first_seen.at if after and after.first_seen else None,
+                ongoing=after is None,
+                began_words=span_words(
+                    uid(before),
+                    uid(e.first_seen),
+                    brackets,
+                    total,
+                    point=before is None,
+                    independent=independent,
+                ),
+                ended_words=span_words(
+                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
+                )
+                if after is None
+                else span_words(
+                    uid(after.last_contradicting),
+                    uid(after.first_seen),
+                    brackets,
+                    total,
+                    independent=independent,
+                ),
+                basis=basis_words(e.row()),
+                basis_counts={
+                    k: int(v or 0) for k, v in e.row().items() if k.startswith(("probes", "measurements_"))
+                },
+                fingerprint=matched[0][0] if matched else None,
+            )
+        )
+    return periods
