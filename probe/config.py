@@ -178,7 +178,10 @@ class ControlSettings(Section):
         "not. For a lab or `probe demo` only: on a real deployment it serves strangers.",
     )
     per_key_per_min: int = Field(
-        default=120, ge=1, description="Control requests one probe key may make per clock minute."
+        default=600,
+        ge=1,
+        description="Control requests one probe key may make per clock minute (a probe past it waits the "
+        "Retry-After it is given and asks again).",
     )
     deadline_s: float = Field(
         default=30.0, gt=0, description="The longest one control measurement may take before it is abandoned."

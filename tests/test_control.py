@@ -6,6 +6,7 @@ tested in tests/test_adversary.py."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from probe.cli.demo import merge
 from probe.config import Settings
+from probe.control.client import ask
 from probe.control.service import ServerThread, uvicorn_config
 from probe.lab import Lab
 from probe.models.control import ControlResponse
@@ -159,3 +161,38 @@ def test_control_serve_refuses_to_start_serving_no_one(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["control", "serve", "--config", str(config), "--port", "0"])
     assert result.exit_code != 0
     assert "control.collector_url" in result.output + str(result.exception)
+
+
+async def test_the_probe_waits_when_the_control_is_busy_and_asks_again() -> None:
+    """A control past its per-key limit answers 429 with Retry-After: the probe waits and asks again, so a
+    long list keeps its controls (and its verdicts) instead of ending in "no control"."""
+    seen: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(
+            next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1]
+        )
+        seen.append(await reader.readexactly(length))
+        busy = len(seen) <= 2
+        status, extra = (b"429 Too Many Requests", b"retry-after: 0.05\r\n") if busy else (b"503 Busy", b"")
+        writer.write(
+            b"HTTP/1.1 " + status + b"\r\n" + extra + b"content-length: 0\r\nconnection: close\r\n\r\n"
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, httpx.AsyncClient() as client:
+        result = await ask(
+            client,
+            f"http://127.0.0.1:{port}/api/v1/control",
+            "https://www.rfa.org/",
+            [],
+            timeout_s=5,
+            key=Ed25519PrivateKey.generate(),
+            uid="0" * 32,
+        )
+    assert len(seen) == 3 and seen[0] == seen[1] == seen[2]  # the same signed request, asked again
+    assert result.failure == "refused: HTTP 503"  # a 503 without Retry-After is not waited on

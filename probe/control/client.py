@@ -3,6 +3,7 @@ answer or why there is none."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import httpx
@@ -38,17 +39,22 @@ async def ask(
     key: Ed25519PrivateKey,
     uid: str,
 ) -> ControlResult:
-    try:
-        response = await client.post(
-            control_url,
-            content=signed_request(url, endpoints, key, uid),
-            headers={"content-type": "application/json"},
-            timeout=timeout_s,
-        )
-    except httpx.HTTPError as exc:
-        return ControlResult(
-            url=control_url, failure=f"unreachable: {type(exc).__name__}: {exc}".rstrip(": ")
-        )
+    content = signed_request(url, endpoints, key, uid)
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            response = await client.post(
+                control_url, content=content, headers={"content-type": "application/json"}, timeout=timeout_s
+            )
+        except httpx.HTTPError as exc:
+            return ControlResult(
+                url=control_url, failure=f"unreachable: {type(exc).__name__}: {exc}".rstrip(": ")
+            )
+        wait = _retry_after(response)
+        if wait is None or attempt == BUSY_RETRIES:
+            break
+        # Busy or over this key's limit: a long list outruns the control's pace. Waiting keeps the URL's
+        # control (and so its verdict) instead of recording "no control".
+        await asyncio.sleep(wait)
     if response.status_code != 200:
         return ControlResult(url=control_url, failure=f"refused: HTTP {response.status_code}{_why(response)}")
     try:
@@ -62,6 +68,21 @@ async def ask(
     except (ValidationError, SignatureError) as exc:
         return ControlResult(url=control_url, failure=f"bad_response: {type(exc).__name__}")
     return ControlResult(url=control_url, response=answer, envelope=envelope)
+
+
+BUSY_RETRIES = 3
+MAX_BUSY_WAIT_S = 60.0
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before asking again, when the control said 429 or 503 with a usable Retry-After."""
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        seconds = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return min(seconds, MAX_BUSY_WAIT_S) if seconds >= 0 else None
 
 
 def _why(response: httpx.Response) -> str:
