@@ -125,6 +125,15 @@ def test_each_non_canonical_form(rig: Any, prober: Prober, form: str) -> None:
         (("started_at",), "yesterday", "not a time"),
         (("probe", "cc"), "kh", "a country code in lower case"),
         (("target", "url"), "https://x/" + "a" * 5000, "a URL past its bound"),
+        (("target", "url"), "javascript:alert(1)", "a URL that is no web site (filed under an empty site)"),
+        (("target", "url"), "https:///path", "a URL with no host"),
+        (
+            ("target", "url"),
+            "https://www.rfa.org./",
+            "a host with a trailing dot (a second cell for one site)",
+        ),
+        (("target", "url"), "https://-bad-.example/", "a host that is no DNS name"),
+        (("target", "url"), "ftp://www.rfa.org/", "a scheme the probe never measures"),
         (("verdict", "outcome"), "BLOCKED", "an outcome outside the vocabulary"),
     ],
 )

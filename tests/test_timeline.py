@@ -378,3 +378,10 @@ def test_claimed_and_out_of_bracket_measurements_never_change_a_state(
     before, after = decide(base), decide([*base, *noise])
     assert (after.state, after.rule_id, after.method) == (before.state, before.rule_id, before.method)
     assert after.basis["claimed"] + after.basis["out_of_time"] == len(noise)
+
+
+def test_one_site_is_one_cell_whatever_its_spelling() -> None:
+    """Case and a trailing dot in a URL's host name the same site: never a second cell."""
+    from probe.analysis.facts import domain_of
+
+    assert domain_of("https://WWW.RFA.ORG./x") == domain_of("https://www.rfa.org/") == "www.rfa.org"

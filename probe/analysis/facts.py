@@ -68,7 +68,8 @@ class Fact:
 
 
 def domain_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    # A trailing dot names the same site (www.rfa.org. is www.rfa.org): one cell, never two.
+    return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
 def epoch_hour(iso: str) -> int:

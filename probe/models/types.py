@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -34,6 +36,37 @@ _KEY_ID = re.compile(r"^[0-9a-f]{64}$")
 _CC = re.compile(r"^[A-Z]{2}$")
 MAX_URL = 2048
 MAX_NAME = 256  # network names, software names and versions, rules versions, categories, list names
+
+
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a measurable target: an http(s) URL whose host is a DNS name (ASCII, punycode for
+    others, at most 253 characters in labels of at most 63) or an IP literal; None when it is one. A
+    `javascript:` URL or one with no host would otherwise be filed under an empty or invented site."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "target.url contains a space or control character"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError:
+        return "target.url is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "target.url must start with http:// or https://"
+    if not host:
+        return "target.url has no host"
+    if host.endswith("."):
+        return "target.url's host ends with a dot: write the name without it"
+    if _HOSTNAME.match(host):
+        return None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return f"target.url's host {host[:80]!r} is neither a DNS name nor an IP address"
+    return None
 
 
 def _asn_ok(value: int | None) -> bool:
@@ -87,6 +120,9 @@ def ingest_problem(m: Measurement) -> str | None:
             return problem
     if len(m.target.url) > MAX_URL:
         return f"target.url is longer than {MAX_URL} characters"
+    problem = url_problem(m.target.url)
+    if problem:
+        return problem
     for name, text in (
         ("probe.network_name", m.probe.network_name),
         ("software.name", m.software.name),
