@@ -399,3 +399,21 @@ def test_one_request_looks_up_at_most_sixteen_keys(tmp_path: Path) -> None:
         r = http.post("/api/v1/measurements", json={"envelopes": envelopes})
         reasons = [x["reason"] for x in r.json()["results"]]
         assert reasons == ["unknown_key"] * 16 + ["too_many_keys"]
+
+
+def test_a_parameter_an_endpoint_does_not_take_is_refused(tmp_path: Path) -> None:
+    """A filter that looks applied but is ignored misleads: unknown or repeated parameters are a 400."""
+    with collector(tmp_path) as rig, rig.client() as http:
+        for path in (
+            "/api/v1/whoami?x=1",
+            "/api/v1/targets?asn=x",
+            "/api/v1/log/key?foo=1",
+            "/api/v1/log/checkpoint?size=3",
+            "/api/v1/timeline?asn=1&asn=2",
+            "/api/v1/events?domain=a.example&domain=b.example",
+        ):
+            r = http.get(path)
+            assert r.status_code == 400, path
+            assert r.json()["reason"] == "bad_filter", path
+        assert http.get("/api/v1/whoami").status_code == 200
+        assert http.get("/api/v1/timeline?asn=38623").status_code == 200

@@ -13,6 +13,7 @@ from probe.analysis.provenance import LAB_FIELD, is_lab
 from probe.analysis.query import FilterError, Filters, matrix, parse_when, timeline
 from probe.analysis.rules import TIMELINE_RULES_VERSION
 from probe.analysis.timeline import Current
+from probe.collector.params import query_problem
 from probe.collector.storage import Storage
 
 FILTER_PARAMS = frozenset({"domain", "asn", "country", "cc", "category", "since", "until", "window"})
@@ -21,10 +22,9 @@ FILTER_PARAMS = frozenset({"domain", "asn", "country", "cc", "category", "since"
 def filters_of(request: Request, also: frozenset[str] = frozenset()) -> Filters:
     """The filters in the query string; an unknown parameter is an error (a typo must not widen a query)."""
     q = request.query_params
-    unknown = sorted(set(q.keys()) - FILTER_PARAMS - also)
-    if unknown:
-        known = ", ".join(sorted(FILTER_PARAMS | also))
-        raise FilterError(f"unknown parameter {unknown[0]!r}; known: {known}")
+    problem = query_problem(request, FILTER_PARAMS | also)
+    if problem:
+        raise FilterError(problem)
     return Filters.parse(
         domain=q.get("domain"),
         asn=q.get("asn"),

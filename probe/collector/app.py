@@ -33,6 +33,7 @@ from probe.collector.evidence_api import evidence_routes
 from probe.collector.export_api import export_routes
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads, Lanes
+from probe.collector.params import query_problem
 from probe.collector.records import evidence
 from probe.collector.renewal import RenewalRefused, carried_tier
 from probe.collector.sequencer import SigningHalted, b64, latest, sequence
@@ -181,6 +182,8 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         return (found.asn, found.name, found.cc) if found else (None, None, None)
 
     async def whoami(request: Request) -> Response:
+        if problem := query_problem(request):
+            return error(400, "bad_filter", problem)
         number, name, cc = network_of(request)
         return JSONResponse(WhoAmI(asn=number, network_name=name, cc=cc).model_dump())
 
@@ -314,6 +317,8 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
     async def checkpoint(request: Request) -> Response:
         """The latest checkpoint; with witnesses configured, the latest that a quorum cosigned, with the
         cosignatures, so that a probe's time anchor is always a checkpoint already witnessed."""
+        if problem := query_problem(request):
+            return error(400, "bad_filter", problem)
         head = await db.read(lambda conn: latest_witnessed(conn, witness_keys, cfg.witness_quorum))
         if head is None:
             return error(404, "empty_log", "no checkpoint has been signed (and witnessed) yet")
@@ -355,10 +360,14 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         return await db.read(job)
 
     async def log_key(request: Request) -> Response:
+        if problem := query_problem(request):
+            return error(400, "bad_filter", problem)
         return PlainTextResponse(key.verifier_key() + "\n")
 
     async def targets(request: Request) -> Response:
         """The test lists, each ordered so that the URLs least measured on the caller's network come first."""
+        if problem := query_problem(request):
+            return error(400, "bad_filter", problem)
         lists = {name: [e.model_dump() for e in entries] for name, entries in builtin_lists().items()}
         version = hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()[:16]
         caller, _, _ = network_of(request)
