@@ -233,7 +233,7 @@ def _control(rig: Any, key: Any, url: str) -> Any:
 def test_the_control_refuses_strangers(rig: Any, tmp_path: Path) -> None:
     stranger = Prober(tmp_path)  # never enrolled
     r = _control(rig, stranger.key, "https://www.rfa.org/")
-    assert (r.status_code, r.json()["error"]) == (403, "unknown_key")
+    assert (r.status_code, r.json()["reason"]) == (403, "unknown_key")
 
 
 def test_the_control_refuses_a_revoked_key(rig: Any, tmp_path: Path) -> None:
@@ -252,7 +252,7 @@ def test_the_control_refuses_a_revoked_key(rig: Any, tmp_path: Path) -> None:
 @pytest.mark.parametrize("target", ["http://0177.0.0.1/", "http://[::1", f"http://{'a' * 64}.example/"])
 def test_the_collectors_control_gives_400_for_malformed_urls(rig: Any, prober: Prober, target: str) -> None:
     r = _control(rig, prober.key, target)
-    assert (r.status_code, r.json()["error"]) == (400, "bad_url")
+    assert (r.status_code, r.json()["reason"]) == (400, "bad_url")
 
 
 def test_the_issue_reproduction(rig: Any, tmp_path: Path) -> None:
@@ -298,5 +298,5 @@ def test_the_control_gives_up_at_its_deadline(tmp_path: Path) -> None:
             started = time.monotonic()
             answer = _control(r, p.key, target)
             elapsed = time.monotonic() - started
-    assert (answer.status_code, answer.json()["error"]) == (504, "deadline")
+    assert (answer.status_code, answer.json()["reason"]) == (504, "deadline")
     assert elapsed < 5

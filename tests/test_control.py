@@ -116,14 +116,14 @@ def test_control_rejects_bad_requests_with_a_reason(service: tuple[Lab, str]) ->
     _, url = service
     bad = post(url, {"url": 5})
     assert bad.status_code == 400
-    assert bad.json()["error"] == "bad_request"
+    assert bad.json()["reason"] == "bad_request"
     ftp = post(url, {"url": "ftp://example.org/"})
-    assert ftp.status_code == 400 and ftp.json()["error"] == "bad_url"
+    assert ftp.status_code == 400 and ftp.json()["reason"] == "bad_url"
     large = post(url, {"url": "http://x.lab.test/", "headers": {"x": "y" * 20_000}})
     assert large.status_code == 413
     with httpx.Client(timeout=30) as client:
         unsigned = client.post(url, json={"url": "http://x.lab.test/", "tcp_connect": []})
-    assert unsigned.status_code == 400 and unsigned.json()["error"] == "bad_request"
+    assert unsigned.status_code == 400 and unsigned.json()["reason"] == "bad_request"
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_malformed_control_urls_are_400_never_500(service: tuple[Lab, str], targ
     _, url = service
     response = post(url, {"url": target})
     assert response.status_code == 400, response.text
-    assert response.json()["error"] in ("bad_url", "bad_request")
+    assert response.json()["reason"] in ("bad_url", "bad_request")
 
 
 def test_a_request_signed_by_another_key_than_it_names_is_refused(service: tuple[Lab, str]) -> None:

@@ -88,7 +88,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 def _why(response: httpx.Response) -> str:
     """The control's machine-readable reason, when it gave one."""
     try:
-        reason = response.json().get("error")
+        reason = response.json().get("reason")
     except (ValueError, AttributeError):
         return ""
     return f" ({reason[:64]})" if isinstance(reason, str) else ""

@@ -3,7 +3,7 @@ and dropped; it is never logged (uvicorn's access log is off) nor returned.
 
 Requests are signed by an enrolled probe key (probe.control.access); each key has a limit per minute,
 every answer an overall deadline, and too much work in flight gets 503 with Retry-After, as OONI's
-helpers refuse work above their limit. Every refusal is a 4xx/5xx with {"error": reason, "detail": ...}.
+helpers refuse work above their limit. Every refusal is a 4xx/5xx with {"reason": reason, "detail": ...}.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class ControlEndpoint:
 
 def refuse(status: int, reason: str, detail: str, retry_after: int | None = None) -> Response:
     headers = {"retry-after": str(retry_after)} if retry_after else None
-    return JSONResponse({"error": reason, "detail": detail}, status_code=status, headers=headers)
+    return JSONResponse({"reason": reason, "detail": detail}, status_code=status, headers=headers)
 
 
 def utc_now() -> str:
