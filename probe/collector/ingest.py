@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from probe.analysis.facts import epoch_hour, fact_of
 from probe.collector.attest import network_evidence, time_bracket
 from probe.collector.db import Connection, is_postgres
+from probe.collector.renewal import tier_at
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
 from probe.collector.wire import Received, WireError, checked_payload
@@ -401,6 +402,7 @@ class Ingestor:
         m, key_id, body, row = item.m, item.signed.key_id, item.signed.body, item.signed.row
         attestation = network_evidence(m, key_id, observed_asn, self.control_keys)
         bracket = time_bracket(m.started_at, received_at, row.enrolled_at, anchor_signed_at, attestation)
+        tier = tier_at(row, m.started_at)  # a renewed chain is one vouched key at a time
         asn_of_record = m.probe.asn if m.probe.asn is not None else observed_asn
         digest = hashlib.sha256(body).hexdigest()
         receipt, _ = self.key.sign_model(
@@ -412,7 +414,7 @@ class Ingestor:
                 key_id=key_id,
                 received_at=received_at,
                 observed_asn=observed_asn,
-                tier=row.tier,
+                tier=tier,
                 log_within_s=self.log_within_s,
                 network_evidence=attestation.evidence,
                 network_why=attestation.why,
@@ -426,7 +428,7 @@ class Ingestor:
             uid=m.measurement_uid,
             key_id=key_id,
             asn=observed_asn,
-            tier=row.tier,
+            tier=tier,
             received_at=received_at,
             started_at=m.started_at,
             envelope=item.signed.received.raw.decode("utf-8"),  # the exact bytes received
@@ -436,7 +438,7 @@ class Ingestor:
                 m,
                 seq=0,
                 observed_asn=observed_asn,
-                tier=row.tier,
+                tier=tier,
                 evidence=attestation.evidence,
                 time_ok=bracket.inside,
                 key_since=epoch_hour(row.enrolled_at),
