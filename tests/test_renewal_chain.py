@@ -125,6 +125,18 @@ def test_a_chain_of_renewals_is_one_vouched_identity_at_a_time(rig: Rig, tmp_pat
     }
 
 
+def test_a_renewal_at_another_collector_process_ends_the_turn_here_at_once(rig: Rig, tmp_path: Path) -> None:
+    a, b = Prober(tmp_path), Prober(tmp_path)
+    with rig.client() as here:
+        assert here.post("/api/v1/probes", json=a.enrol_body(TOKEN)).json()["tier"] == "vouched"
+        assert counted_vouched(upload(here, a, datetime.now(UTC)))  # this process now holds a in its cache
+        with collector(tmp_path / "other", storage=rig.storage) as other, other.client() as there:
+            assert renew(there, b, a).status_code == 201
+        after = datetime.now(UTC)
+        assert upload(here, a, after)["tier"] == "unverified"  # not only after the cache's 30 seconds
+        assert counted_vouched(upload(here, b, after))
+
+
 def test_revoking_the_first_key_revokes_the_chain_and_it_cannot_grow_again(rig: Rig, tmp_path: Path) -> None:
     assert rig.storage is not None
     with rig.client() as client:

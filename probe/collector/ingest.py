@@ -62,10 +62,16 @@ class KeyCache:
         self.ttl_s = ttl_s
         self._keys: dict[str, tuple[float, Ed25519PublicKey, ProbeRow]] = {}
 
-    async def get(self, key_id: str) -> tuple[Ed25519PublicKey, ProbeRow] | None:
+    async def get(self, key_id: str, tier_now: bool = False) -> tuple[Ed25519PublicKey, ProbeRow] | None:
+        """`tier_now`: read again a vouched key that has not vouched for a successor yet, so that a renewal
+        accepted by another collector process ends its vouched turn at once here too (one read per request
+        of a vouched key; probe.collector.renewal)."""
         now = time.monotonic()
         found = self._keys.get(key_id)
-        if found is None or now - found[0] > self.ttl_s:
+        stale = (
+            found is not None and tier_now and found[2].tier == "vouched" and found[2].superseded_at is None
+        )
+        if found is None or stale or now - found[0] > self.ttl_s:
             row = await self.storage.probe(key_id)
             if row is None:
                 return None
@@ -290,7 +296,7 @@ class Ingestor:
                     )
                     continue
                 kid = e[1].signatures[0].keyid
-                keys[kid] = await self.keys.get(kid)
+                keys[kid] = await self.keys.get(kid, tier_now=True)
         signed = await self.cpu(lambda: [self.verify(e, keys) for e in envelopes])
         for i, item in enumerate(signed):
             if isinstance(item, Signed):
