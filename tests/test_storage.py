@@ -105,8 +105,8 @@ def test_probes_invites_and_revocation(make_storage: MakeStorage, tmp_path: Path
         run(storage.add_invite(token, utc()))
         assert run(storage.use_invite(token, p.key_id, utc())) is True
         assert run(storage.use_invite(token, "someone-else", utc())) is False
-        assert run(storage.revoke(p.key_id, utc())) is True
-        assert run(storage.revoke(p.key_id, utc())) is False
+        assert run(storage.revoke(p.key_id, utc())) == 1
+        assert run(storage.revoke(p.key_id, utc())) == 0
         found = run(storage.probe(p.key_id))
         assert found is not None and found.revoked_at is not None
         assert run(storage.probe("unknown")) is None

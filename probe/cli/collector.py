@@ -145,20 +145,23 @@ def revoke(
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """Revoke a probe key: its new uploads are refused (403 revoked_key) within 30 seconds.
+    """Revoke a probe key and every key it vouched for by renewal, their successors and so on: their new
+    uploads are refused (403 revoked_key) within 30 seconds.
 
-    What it uploaded before stays stored and in the log; the log can never be edited.
+    What they uploaded before stays stored and in the log; the log can never be edited.
     """
     from probe.collector.ingest import utc_now
 
     storage = open_db(collector_settings(config, db))
     try:
-        done = asyncio.run(storage.revoke(key_id.lower(), utc_now()))
+        count = asyncio.run(storage.revoke(key_id.lower(), utc_now()))
     finally:
         storage.close()
-    if not done:
+    if not count:
         fail(f"no enrolled, unrevoked key has the id {key_id}")
-    out.print(f"revoked {key_id}")
+    out.print(
+        f"revoked {count} key{'s' if count != 1 else ''}: {key_id} and the keys after it in its renewal chain"
+    )
 
 
 @app.command("import-asn")

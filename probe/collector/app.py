@@ -35,7 +35,7 @@ from probe.collector.ingest import Ingestor, KeyCache, RateLimiter, utc_now
 from probe.collector.limits import AnonymousLimits, ClientKeys, EnrolLimits, HeavyGate, HeavyReads, Lanes
 from probe.collector.params import query_problem
 from probe.collector.records import evidence
-from probe.collector.renewal import RenewalRefused, carried_tier
+from probe.collector.renewal import RenewalRefused, renew
 from probe.collector.sequencer import SigningHalted, b64, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import ProbeRow, SqlStorage, Storage, StorageUnavailable, open_storage
@@ -232,10 +232,13 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
         now = utc_now()
         if req.renewal is not None:
             try:
-                tier = await carried_tier(db, req.renewal, req.public_key, kid, now)
+                row, created = await renew(db, req.renewal, ProbeRow(kid, raw, tier, now, None))
             except RenewalRefused as exc:
                 return error(403, exc.reason, str(exc))
-        elif req.token:
+            keys.forget(kid)
+            keys.forget(req.renewal.key_id)  # its turn as the vouched key of its chain ended now
+            return JSONResponse(probe_key(row).model_dump(), status_code=201 if created else 200)
+        if req.token:
             if not await db.use_invite(hashlib.sha256(req.token.encode()).hexdigest(), kid, now):
                 return error(403, "bad_token", "the invite token is unknown or was already used")
             tier = "vouched"

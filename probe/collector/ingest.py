@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from probe.analysis.facts import epoch_hour, fact_of
 from probe.collector.attest import network_evidence, time_bracket
 from probe.collector.db import Connection, is_postgres
+from probe.collector.renewal import tier_at
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
 from probe.collector.wire import Received, WireError, checked_payload
@@ -61,10 +62,16 @@ class KeyCache:
         self.ttl_s = ttl_s
         self._keys: dict[str, tuple[float, Ed25519PublicKey, ProbeRow]] = {}
 
-    async def get(self, key_id: str) -> tuple[Ed25519PublicKey, ProbeRow] | None:
+    async def get(self, key_id: str, tier_now: bool = False) -> tuple[Ed25519PublicKey, ProbeRow] | None:
+        """`tier_now`: read again a vouched key that has not vouched for a successor yet, so that a renewal
+        accepted by another collector process ends its vouched turn at once here too (one read per request
+        of a vouched key; probe.collector.renewal)."""
         now = time.monotonic()
         found = self._keys.get(key_id)
-        if found is None or now - found[0] > self.ttl_s:
+        stale = (
+            found is not None and tier_now and found[2].tier == "vouched" and found[2].superseded_at is None
+        )
+        if found is None or stale or now - found[0] > self.ttl_s:
             row = await self.storage.probe(key_id)
             if row is None:
                 return None
@@ -289,7 +296,7 @@ class Ingestor:
                     )
                     continue
                 kid = e[1].signatures[0].keyid
-                keys[kid] = await self.keys.get(kid)
+                keys[kid] = await self.keys.get(kid, tier_now=True)
         signed = await self.cpu(lambda: [self.verify(e, keys) for e in envelopes])
         for i, item in enumerate(signed):
             if isinstance(item, Signed):
@@ -401,6 +408,7 @@ class Ingestor:
         m, key_id, body, row = item.m, item.signed.key_id, item.signed.body, item.signed.row
         attestation = network_evidence(m, key_id, observed_asn, self.control_keys)
         bracket = time_bracket(m.started_at, received_at, row.enrolled_at, anchor_signed_at, attestation)
+        tier = tier_at(row, m.started_at)  # a renewed chain is one vouched key at a time
         asn_of_record = m.probe.asn if m.probe.asn is not None else observed_asn
         digest = hashlib.sha256(body).hexdigest()
         receipt, _ = self.key.sign_model(
@@ -412,7 +420,7 @@ class Ingestor:
                 key_id=key_id,
                 received_at=received_at,
                 observed_asn=observed_asn,
-                tier=row.tier,
+                tier=tier,
                 log_within_s=self.log_within_s,
                 network_evidence=attestation.evidence,
                 network_why=attestation.why,
@@ -426,7 +434,7 @@ class Ingestor:
             uid=m.measurement_uid,
             key_id=key_id,
             asn=observed_asn,
-            tier=row.tier,
+            tier=tier,
             received_at=received_at,
             started_at=m.started_at,
             envelope=item.signed.received.raw.decode("utf-8"),  # the exact bytes received
@@ -436,7 +444,7 @@ class Ingestor:
                 m,
                 seq=0,
                 observed_asn=observed_asn,
-                tier=row.tier,
+                tier=tier,
                 evidence=attestation.evidence,
                 time_ok=bracket.inside,
                 key_since=epoch_hour(row.enrolled_at),

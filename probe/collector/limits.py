@@ -246,7 +246,7 @@ class HeavyReads:
     async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool:
         return await self.storage.use_invite(token_sha256, key_id, used_at)
 
-    async def revoke(self, key_id: str, revoked_at: str) -> bool:
+    async def revoke(self, key_id: str, revoked_at: str) -> int:
         return await self.storage.revoke(key_id, revoked_at)
 
     async def measurement(self, ident: str) -> MeasurementRow | None:

@@ -68,6 +68,7 @@ class ProbeRow:
     tier: str
     enrolled_at: str
     revoked_at: str | None
+    superseded_at: str | None = None  # when it vouched for its successor, if it did
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class Storage(Protocol):
     async def probe(self, key_id: str) -> ProbeRow | None: ...
     async def add_invite(self, token_sha256: str, created_at: str) -> None: ...
     async def use_invite(self, token_sha256: str, key_id: str, used_at: str) -> bool: ...
-    async def revoke(self, key_id: str, revoked_at: str) -> bool: ...
+    async def revoke(self, key_id: str, revoked_at: str) -> int: ...
     async def measurement(self, ident: str) -> MeasurementRow | None: ...
     async def write(self, job: Callable[[Connection], T]) -> T: ...
     async def read(self, job: Callable[[Connection], T]) -> T: ...
@@ -205,13 +206,27 @@ class SqlStorage(ABC):
 
         await self.write(job)
 
-    async def revoke(self, key_id: str, revoked_at: str) -> bool:
-        def job(conn: Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE probes SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-                [revoked_at, key_id],
-            )
-            return bool(cur.rowcount == 1)
+    async def revoke(self, key_id: str, revoked_at: str) -> int:
+        """Revoke a key and every key after it in its renewal chain; how many keys this revoked (0 when
+        the key is unknown or was revoked with its chain before)."""
+
+        def job(conn: Connection) -> int:
+            count, seen, current = 0, {key_id}, key_id
+            while True:
+                # Each key's update comes before reading its successor: the row lock makes a renewal it
+                # is signing (probe.collector.renewal.renew) either wait for this or be seen by it.
+                cur = conn.execute(
+                    "UPDATE probes SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                    [revoked_at, current],
+                )
+                count += int(cur.rowcount)
+                nxt = conn.execute(
+                    "SELECT new_key_id FROM key_renewals WHERE old_key_id = ?", [current]
+                ).fetchone()
+                if nxt is None or str(nxt[0]) in seen:
+                    return count
+                current = str(nxt[0])
+                seen.add(current)
 
         return await self.write(job)
 
@@ -309,7 +324,9 @@ def _plain_id(ident: str) -> bool:
 
 def _probe(conn: Connection, key_id: str) -> ProbeRow | None:
     row = conn.execute(
-        "SELECT key_id, public_key, tier, enrolled_at, revoked_at FROM probes WHERE key_id = ?", [key_id]
+        "SELECT p.key_id, p.public_key, p.tier, p.enrolled_at, p.revoked_at, s.renewed_at "
+        "FROM probes p LEFT JOIN key_renewals s ON s.old_key_id = p.key_id WHERE p.key_id = ?",
+        [key_id],
     ).fetchone()
     return ProbeRow(*row) if row else None
 
