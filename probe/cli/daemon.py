@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shutil
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -31,7 +29,12 @@ def _early_sigterm(signum: int, frame: object) -> None:
 def daemon(
     config: ConfigOption = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log every job, not only what matters.")
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Log every job, not only what matters (Saksi's own lines; never a library's).",
+        ),
     ] = False,
 ) -> None:
     """Measure on a schedule, upload, refresh the lists, follow network changes; in the foreground.
@@ -50,17 +53,13 @@ def daemon(
 
 def _daemon(config: Path | None, verbose: bool) -> None:
     from probe.consent import require_consent
+    from probe.daemon import logs
     from probe.daemon.service import run_daemon
     from probe.store import StoreLock
 
     s = settings(config)
     require_consent(s)
-    logging.basicConfig(
-        stream=sys.stdout, level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", force=True
-    )
-    for noisy in ("apscheduler", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)  # a stopped job is not an error
+    logs.configure(verbose)
     raise_open_file_limit()
     with StoreLock(s.store.path, "`probe daemon`"), open_store(s) as store:
         asyncio.run(run_daemon(s, store))

@@ -15,6 +15,7 @@ import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED, JobEvent, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -262,6 +263,7 @@ class Daemon:
         self._schedule_full()
         for index in range(len(d.watches)):
             self._schedule_watch(index)
+        self.scheduler.add_listener(_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED)
         self.scheduler.start()
         log.info(
             "daemon started: a run every %.1f h; next at %s", d.every_hours, self.store.kv_get("next_run_at")
@@ -280,6 +282,12 @@ class Daemon:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.current), STOP_GRACE_S)
             log.info("daemon stopped")
+
+
+def _job_event(event: JobEvent) -> None:
+    """`probe daemon -v`: one line as each job starts and ends (the job's name only)."""
+    done = isinstance(event, JobExecutionEvent)
+    log.debug("job %s %s", event.job_id, "done" if done else "started")
 
 
 def _identity(store: Store) -> tuple[int, int] | None:
