@@ -36,6 +36,7 @@ from probe.consent import configfile
 from probe.consent.networks import NETWORK_CHECK_S, network_now, parse_asn
 from probe.consent.record import Choice, consent_path, record_consent
 from probe.consent.texts import CONSENT_VERSION, LANGS, ConsentText, Lang, parse_yes_no, text_for
+from probe.i18n import chosen as global_lang
 from probe.i18n import current, set_lang, t
 from probe.lists import builtin_lists
 from probe.lists.categories import CATEGORIES, category_name
@@ -309,10 +310,12 @@ def _validate(path: Path) -> Settings:
 
 
 def _pick_lang(lang: str | None, interactive: bool) -> Lang:
+    # init's own --lang, else `probe --lang`, else asked (in a terminal) with the locale's language as default.
+    lang = lang or global_lang()
     if lang is None and interactive:
-        lang = typer.prompt("Language / ភាសា (en = English, km = ខ្មែរ)", default="en")
+        lang = typer.prompt("Language / ភាសា (en = English, km = ខ្មែរ)", default=current())
     try:
-        return text_for((lang or "en").strip().lower()).lang
+        return text_for((lang or current()).strip().lower()).lang
     except ValueError as exc:
         fail(f"--lang: {exc}")
 
@@ -320,7 +323,11 @@ def _pick_lang(lang: str | None, interactive: bool) -> Lang:
 def init(
     lang: Annotated[
         str | None,
-        typer.Option("--lang", help=f"Language of the explanation and quiz: {' or '.join(LANGS)} (Khmer)."),
+        typer.Option(
+            "--lang",
+            help=f"Language of the explanation and quiz: {' or '.join(LANGS)} (Khmer). Default: `probe --lang`, "
+            "else the locale (asked in a terminal).",
+        ),
     ] = None,
     yes_i_understand: Annotated[
         bool,
