@@ -129,7 +129,7 @@ def status(config: ConfigOption = None) -> None:
         _row("st_network", f"AS{asn}" if asn is not None else t("st_network_unknown")),
         _row(
             "st_key",
-            f"{kid} (AS{asn or 0}, {quarter_of(now)}, {tier or t('st_not_enrolled')})"
+            f"{kid} (AS{asn or 0}, {quarter_of(now)}, {t('tier_' + tier) if tier in ('unverified', 'vouched') else tier or t('st_not_enrolled')})"
             if kid
             else t("st_key_none"),
         ),
@@ -175,9 +175,13 @@ def _hours_since(stamp: str, now: object) -> float:
 
 
 def _run_line(last: tuple[str, str | None, str, int, int | None, str]) -> str:
+    from probe.i18n import t
+    from probe.i18n.catalogue import MESSAGES
+
     started, _finished, state, planned, measured, kind = last
     name = "probe run" if kind == "cli" else f"daemon {kind}"
-    return f"{started}, {name}, {state}, {measured if measured is not None else 0} of {planned} URLs"
+    word = t(f"st_run_{state}") if f"st_run_{state}" in MESSAGES else state
+    return t("st_run_line", started=started, name=name, state=word, measured=measured or 0, planned=planned)
 
 
 def _reachable(s: object) -> str:

@@ -85,7 +85,7 @@ def check_collector(value: str, *, allow_http: bool = False) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ValueError(f"{value!r} is not an https:// URL (for example https://collector.example)")
+        raise ValueError(t("bad_collector", value=value))
     problem = None if allow_http else plain_http_problem(url)
     if problem:
         raise ValueError(problem)
@@ -103,7 +103,7 @@ def check_network(value: str) -> tuple[bool, list[int]]:
 def check_socks5(value: str) -> str:
     host, sep, port = value.strip().rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{value!r} is not host:port (for example 127.0.0.1:9050 for Tor)")
+        raise ValueError(t("bad_socks5", value=value))
     return value.strip()
 
 
@@ -118,10 +118,7 @@ def check_categories(value: str) -> list[str] | None:
             known = (f"{c} ({category_name(c, lang)})" for c in CATEGORIES if c not in SENSITIVE_CATEGORIES)
             raise ValueError(t("bad_category", code=code, codes=", ".join(known)))
         if code in SENSITIVE_CATEGORIES:
-            raise ValueError(
-                f"{code} is a sensitive category: they are chosen all together, with --include-sensitive "
-                "(or by answering yes to the question about them), not in the categories"
-            )
+            raise ValueError(t("sensitive_in_categories", code=code))
     return list(dict.fromkeys(codes))
 
 
