@@ -127,6 +127,8 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
         wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
         say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
         asn = asyncio.run(network_now(s))
+    if asn is not None:  # kept even when refused: `probe networks allow` then knows the problem is solved
+        store.kv_set(ASN_KEY, str(asn))
     why = refusal(consent, asn)
     if why is not None:
         store.note_problem("network", why)
@@ -134,7 +136,6 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
     store.clear_problem("network")
     if asn is None:
         return s
-    store.kv_set(ASN_KEY, str(asn))
     return s.model_copy(update={"probe": s.probe.model_copy(update={"asn": asn})})
 
 

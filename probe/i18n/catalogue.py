@@ -119,6 +119,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "forgotten: {network}; approved now: {rest}",
         "បានដកចេញ៖ {network}។ បណ្ដាញដែលបានអនុញ្ញាតឥឡូវ៖ {rest}",
     ),
+    "net_not_approved": (
+        "{network} was not approved, so nothing changed; approved now: {rest}",
+        "{network} មិនបានអនុញ្ញាតទេ ដូច្នេះគ្មានអ្វីផ្លាស់ប្ដូរ។ បណ្ដាញដែលបានអនុញ្ញាតឥឡូវ៖ {rest}",
+    ),
     "net_this_unknown": (
         "cannot tell which network this is (no collector answer, or uploads go through a SOCKS5 proxy): name it, "
         "e.g. `probe networks allow AS38623`",
