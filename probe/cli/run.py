@@ -172,13 +172,14 @@ def run(
         raise_open_file_limit()
         control = t("control_wait", seconds=f"{s.timeouts.control_s:g}") if s.control.url else ""
         say(err, t("measuring", count=len(targets), seconds=f"{s.timeouts.url_s:g}", control=control))
+        stored_before = store.count()
         run_id = store.start_run("cli", len(targets))
         signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # SIGTERM stops a run as Ctrl-C does
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
-            say(err, t("interrupted", count=store.count(), path=s.store.path))
+            say(err, t("interrupted", count=store.count() - stored_before, path=s.store.path))
             raise typer.Exit(130) from None
         store.finish_run(run_id, "done")
         reason = offline_reason(measurements, s)

@@ -12,9 +12,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error": ("error:", "កំហុស៖"),
     "note": ("note:", "ចំណាំ៖"),
     "interrupted": (
-        "interrupted: {count} measurements in {path}; the URLs in flight were kept here as interrupted and are "
-        "never uploaded",
-        "បានផ្អាក៖ លទ្ធផល {count} នៅក្នុង {path}។ គេហទំព័រដែលកំពុងសាកល្បង ត្រូវបានរក្សាទុកនៅទីនេះ "
+        "interrupted: this run stored {count} measurements in {path}; the URLs in flight were kept here as "
+        "interrupted and are never uploaded",
+        "បានផ្អាក៖ ការសាកល្បងនេះបានរក្សាទុកលទ្ធផល {count} នៅក្នុង {path}។ គេហទំព័រដែលកំពុងសាកល្បង ត្រូវបានរក្សាទុកនៅទីនេះ "
         "ជា «បានផ្អាក» ហើយមិនដែលត្រូវបានបញ្ជូនទេ",
     ),
     "asking_network": (
