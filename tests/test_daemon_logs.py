@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from probe.config import Settings
 from probe.daemon.logs import configure, redact
+from probe.daemon.service import Daemon
+from probe.store import Store
 
 
 @pytest.fixture
@@ -64,3 +70,19 @@ def test_redact_removes_every_address(address: object, before: str, after: str) 
 )
 def test_redact_keeps_times_and_numbers(kept: str) -> None:
     assert redact(kept) == kept
+
+
+def test_the_next_run_is_written_like_every_other_time(tmp_path: Path) -> None:
+    """`probe status` prints next_run_at as stored: the same `…T08:21:12.334Z` as the store's other times."""
+    settings = Settings(store={"path": str(tmp_path / "probe.db")})  # type: ignore[arg-type]
+    with Store(settings.store.path) as store:
+        daemon = Daemon(settings, store, clock=lambda: datetime(2026, 12, 6, 8, 21, 12, 334970, tzinfo=UTC))
+        daemon._schedule_full()
+        shown = store.kv_get("next_run_at")
+        run = store.start_run("cli", 1)
+        store.finish_run(run)
+        last = store.last_run()
+    assert shown is not None and last is not None
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    assert re.fullmatch(stamp, shown), shown
+    assert re.fullmatch(stamp, last[0]), last

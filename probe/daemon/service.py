@@ -28,6 +28,7 @@ from probe.daemon.schedule import RunGate, next_full_run, next_watch_run, watche
 from probe.models.measurement import Measurement
 from probe.runner import offline_reason
 from probe.store import Store
+from probe.upload.client import stamp
 
 log = logging.getLogger("saksi.daemon")
 Clock = Callable[[], datetime]
@@ -151,7 +152,7 @@ class Daemon:
 
     def _schedule_full(self) -> None:
         when = next_full_run(self.last_full, self.clock(), self.settings.daemon, self.rng)
-        self.store.kv_set("next_run_at", when.isoformat())
+        self.store.kv_set("next_run_at", stamp(when))  # shown by `probe status` as every other time
         self.scheduler.add_job(self.full_run, DateTrigger(when), id="full", replace_existing=True)
 
     async def watch_run(self, index: int) -> None:
