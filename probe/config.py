@@ -225,10 +225,9 @@ def plain_http_problem(url: str) -> str | None:
         loopback = host == "localhost" or host.endswith(".localhost")
     if loopback:
         return None
-    return (
-        f"{url} is plain http://: use https:// (plain http is accepted only on this machine, or with "
-        "upload.allow_http = true for a lab)"
-    )
+    from probe.i18n import t
+
+    return t("plain_http", url=url)
 
 
 class UploadSettings(Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -263,3 +264,31 @@ async def test_a_move_in_the_middle_of_a_run_stops_it_and_nothing_is_uploaded(
             row = store.db.execute("SELECT interrupted FROM measurements").fetchone()
             envelopes = store.db.execute("SELECT count(*) FROM envelopes").fetchone()[0]
     assert row[0] == 1 and envelopes == 0
+
+
+@pytest.mark.slow
+def test_verbose_logs_only_saksi_lines_and_no_address(tmp_path: Path, silent_server: int) -> None:
+    """`probe daemon -v` during a real run against the lab: httpcore's connect traces carry the local address,
+    apscheduler/asyncio/tzlocal chatter names its loggers; none of it may reach the volunteer's log."""
+    config = _config(tmp_path, silent_server)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROBE_") or k == "PROBE_LOOPBACK_GUARD"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "probe", "daemon", "-v", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+        not (tmp_path / "probe.db").exists() or _count(tmp_path / "probe.db") < 2
+    ):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    out, errors = process.communicate(timeout=20)
+    logged = out + errors
+    assert _count(tmp_path / "probe.db") >= 2  # the run really connected (httpcore had lines to give)
+    assert "job full started" in logged  # -v still logs every job
+    assert not re.search(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1\b", logged), logged
+    for library in ("connect_tcp", "local_address", "httpcore", "apscheduler", "Using selector", "tzlocal"):
+        assert library not in logged, library

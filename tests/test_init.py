@@ -372,3 +372,59 @@ def test_help_names_every_flag(home: dict[str, str]) -> None:
         "--no-enrol",
     ):
         assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "locale", "lang"),
+    [
+        ([], [], "km_KH.UTF-8", "km"),  # the Khmer locale
+        (["--lang", "km"], [], "C.UTF-8", "km"),  # probe --lang km init
+        (["--lang", "km"], ["--lang", "en"], "km_KH.UTF-8", "en"),  # init's own --lang wins
+        ([], [], "C.UTF-8", "en"),
+    ],
+)
+def test_the_global_language_and_the_locale_are_inits_default(
+    home: dict[str, str], tmp_path: Path, before: list[str], after: list[str], locale: str, lang: str
+) -> None:
+    config = tmp_path / "probe.toml"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "probe",
+            *before,
+            "init",
+            *after,
+            "--yes-i-understand",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**home, "LANG": locale},
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert consent_of(config)["lang"] == lang
+
+
+def test_in_a_khmer_terminal_the_questions_default_to_khmer(
+    home: dict[str, str], tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    t = Terminal(
+        [*init_command(), "--config", str(tmp_path / "probe.toml"), "--no-enrol"],
+        {**home, "LANG": "km_KH.UTF-8"},
+    )
+    terminals.append(t)
+    t.answer("Language / ភាសា (en = English, km = ខ្មែរ) [km]", "")
+    t.expect("មុននឹងចាប់ផ្ដើម៖ អ្វីដែល Saksi ធ្វើ និងហានិភ័យ")
+
+
+def test_probe_lang_km_init_asks_no_language_and_speaks_khmer(
+    home: dict[str, str], tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    args = [sys.executable, "-m", "probe", "--lang", "km", "init", "--config", str(tmp_path / "probe.toml")]
+    t = Terminal([*args, "--no-enrol"], home)
+    terminals.append(t)
+    assert "Language / ភាសា" not in t.expect("មុននឹងចាប់ផ្ដើម៖ អ្វីដែល Saksi ធ្វើ និងហានិភ័យ")

@@ -47,3 +47,25 @@ def test_networks_are_listed_allowed_and_forgotten(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "data" / "probe.db") as conn:
         (count,) = conn.execute("SELECT count(*) FROM measurements").fetchone()
     assert count == 1  # only the run on an approved network measured anything
+
+
+def test_allowing_the_network_clears_its_problem_and_forgetting_an_unapproved_one_says_so(
+    tmp_path: Path,
+) -> None:
+    with collector(tmp_path / "c") as rig:  # sees this machine on AS38623
+        config = consented(_config(tmp_path, rig.url), networks=[17976])
+        assert probe(config, "run", "--url", "http://127.0.0.1:9/").returncode == 2
+        stale = probe(config, "status")
+        assert stale.returncode == 1 and "network: " in stale.stdout
+        probe(config, "networks", "allow", "AS64500")  # another network: the problem stays
+        assert probe(config, "status").returncode == 1
+        probe(config, "networks", "allow", "this")
+        cleared = probe(config, "status")
+        assert cleared.returncode == 0, cleared.stdout
+        assert "not one you approved" not in cleared.stdout
+        forgotten = probe(config, "networks", "forget", "AS12345")
+        assert forgotten.returncode == 0
+        assert forgotten.stdout.startswith("AS12345 was not approved, so nothing changed")
+        assert "forgotten" not in forgotten.stdout
+    record = json.loads((tmp_path / "data" / "consent.json").read_text())
+    assert record["networks"] == [17976, 38623, 64500]

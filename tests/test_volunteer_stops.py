@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -140,3 +141,29 @@ def test_ctrl_c_or_sigterm_during_probe_run_keeps_the_urls_in_flight_as_interrup
     assert "kept here as interrupted and are never uploaded" in errors
     interrupted, leaked, orphans = _interrupted_in_outbox(tmp_path / "probe.db")
     assert interrupted > 0 and leaked == 0 and orphans == 0
+
+
+def test_ctrl_c_counts_the_measurements_of_this_run_not_the_whole_store(
+    tmp_path: Path,
+    silent_server: int,  # noqa: F811
+) -> None:
+    config = _config(tmp_path, silent_server)
+    said: list[int] = []
+    totals: list[int] = []
+    for _ in range(2):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "probe", "run", "--config", str(config), "--list", "watch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for_measurements(tmp_path / "probe.db", (totals[-1] if totals else 0) + 1)
+        process.send_signal(signal.SIGINT)
+        _out, errors = process.communicate(timeout=20)
+        assert process.returncode == 130, errors
+        found = re.search(r"interrupted: this run stored (\d+) measurements in ", errors)
+        assert found, errors
+        said.append(int(found.group(1)))
+        totals.append(_count(tmp_path / "probe.db"))
+    assert said[0] == totals[0] > 0
+    assert said[1] == totals[1] - totals[0] > 0  # not the whole store

@@ -51,6 +51,7 @@ from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
     PdfUnavailable,
     ReportFacts,
+    pdf_problem,
     render_html,
     render_pdf,
 )
@@ -464,7 +465,11 @@ def write_bundle(
     lab_ok: bool = False,
     lang: str = "en",
 ) -> Built:
-    """Build into `path` atomically: a temporary file renamed when complete, removed on failure."""
+    """Build into `path` atomically: a temporary file renamed when complete, removed on failure. Refused
+    before anything is opened when the PDF reports cannot be made here (the analysis extra)."""
+    problem = pdf_problem(lang)
+    if problem is not None:
+        raise BundleError(problem)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as out:

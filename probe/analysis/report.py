@@ -305,15 +305,38 @@ class PdfUnavailable(Exception):
     """fpdf2 (the `analysis` extra) is not installed; one sentence."""
 
 
+def _no_fpdf() -> str:
+    return f"report.pdf needs fpdf2: install the analysis extra ({install_extra('analysis')})"
+
+
+def pdf_problem(lang: str = "en") -> str | None:
+    """Why the PDF reports of `lang` cannot be made on this machine (one sentence), or None when they can;
+    asked before a bundle's file is opened, so that a missing extra leaves nothing half-written."""
+    try:
+        import fpdf  # noqa: F401
+    except ImportError:
+        return _no_fpdf()
+    if lang == "km":
+        from probe.analysis.report_km import NO_SHAPING, KhmerUnavailable, khmer_font
+
+        try:
+            import uharfbuzz  # noqa: F401
+        except ImportError:
+            return NO_SHAPING
+        try:
+            khmer_font()
+        except KhmerUnavailable as exc:
+            return str(exc)
+    return None
+
+
 def render_pdf(facts: ReportFacts, lang: str = "en") -> bytes:
     """The PDF report, from the same blocks as the HTML. fpdf2 is part of the `analysis` extra, so it is
     imported here, not by the collector."""
     try:
         from fpdf import FPDF
     except ImportError:
-        raise PdfUnavailable(
-            f"report.pdf needs fpdf2: install the analysis extra ({install_extra('analysis')})"
-        ) from None
+        raise PdfUnavailable(_no_fpdf()) from None
 
     pdf = FPDF()
     created = datetime.fromisoformat(facts.created_at.replace("Z", "+00:00"))

@@ -29,6 +29,9 @@ class KhmerUnavailable(Exception):
     """A Khmer report cannot be made on this machine (no Khmer font, or no shaping library); one sentence."""
 
 
+NO_SHAPING = "a Khmer report.pdf needs text shaping: install the analysis extra (uharfbuzz)"
+
+
 def khmer_font() -> Path:
     for path in KHMER_FONTS:
         if path.is_file():
@@ -44,9 +47,7 @@ class KhmerPdf:
         try:
             import uharfbuzz  # noqa: F401 (fpdf2 shapes text with it)
         except ImportError:
-            raise KhmerUnavailable(
-                "a Khmer report.pdf needs text shaping: install the analysis extra (uharfbuzz)"
-            ) from None
+            raise KhmerUnavailable(NO_SHAPING) from None
         self.pdf = pdf
         font = str(khmer_font())
         pdf.add_font("khmer", "", font)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shutil
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -31,7 +29,12 @@ def _early_sigterm(signum: int, frame: object) -> None:
 def daemon(
     config: ConfigOption = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log every job, not only what matters.")
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Log every job, not only what matters (Saksi's own lines; never a library's).",
+        ),
     ] = False,
 ) -> None:
     """Measure on a schedule, upload, refresh the lists, follow network changes; in the foreground.
@@ -50,17 +53,13 @@ def daemon(
 
 def _daemon(config: Path | None, verbose: bool) -> None:
     from probe.consent import require_consent
+    from probe.daemon import logs
     from probe.daemon.service import run_daemon
     from probe.store import StoreLock
 
     s = settings(config)
     require_consent(s)
-    logging.basicConfig(
-        stream=sys.stdout, level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", force=True
-    )
-    for noisy in ("apscheduler", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)  # a stopped job is not an error
+    logs.configure(verbose)
     raise_open_file_limit()
     with StoreLock(s.store.path, "`probe daemon`"), open_store(s) as store:
         asyncio.run(run_daemon(s, store))
@@ -130,7 +129,7 @@ def status(config: ConfigOption = None) -> None:
         _row("st_network", f"AS{asn}" if asn is not None else t("st_network_unknown")),
         _row(
             "st_key",
-            f"{kid} (AS{asn or 0}, {quarter_of(now)}, {tier or t('st_not_enrolled')})"
+            f"{kid} (AS{asn or 0}, {quarter_of(now)}, {t('tier_' + tier) if tier in ('unverified', 'vouched') else tier or t('st_not_enrolled')})"
             if kid
             else t("st_key_none"),
         ),
@@ -176,9 +175,13 @@ def _hours_since(stamp: str, now: object) -> float:
 
 
 def _run_line(last: tuple[str, str | None, str, int, int | None, str]) -> str:
+    from probe.i18n import t
+    from probe.i18n.catalogue import MESSAGES
+
     started, _finished, state, planned, measured, kind = last
     name = "probe run" if kind == "cli" else f"daemon {kind}"
-    return f"{started}, {name}, {state}, {measured if measured is not None else 0} of {planned} URLs"
+    word = t(f"st_run_{state}") if f"st_run_{state}" in MESSAGES else state
+    return t("st_run_line", started=started, name=name, state=word, measured=measured or 0, planned=planned)
 
 
 def _reachable(s: object) -> str:

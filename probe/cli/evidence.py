@@ -41,6 +41,10 @@ def evidence(
             "--lang", help="en: the report in English; km: in Khmer too (report.km.html, report.km.pdf)."
         ),
     ] = "en",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace --output when it exists (without it, the command refuses)."),
+    ] = False,
     config: ConfigOption = None,
     data_dir: Annotated[
         Path | None,
@@ -66,6 +70,8 @@ def evidence(
         fail("give --domain: a bundle is about one site, e.g. --domain www.rfa.org")
     if output.suffix.lower() != ".zip":
         fail(f"--output {output} must end in .zip: the bundle is a zip file")
+    if output.exists() and not force:
+        fail(f"{output} already exists: choose another --output, or add --force to replace it")
     try:
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
     except FilterError as exc:

@@ -36,6 +36,7 @@ from probe.consent import configfile
 from probe.consent.networks import NETWORK_CHECK_S, network_now, parse_asn
 from probe.consent.record import Choice, consent_path, record_consent
 from probe.consent.texts import CONSENT_VERSION, LANGS, ConsentText, Lang, parse_yes_no, text_for
+from probe.i18n import chosen as global_lang
 from probe.i18n import current, set_lang, t
 from probe.lists import builtin_lists
 from probe.lists.categories import CATEGORIES, category_name
@@ -84,7 +85,7 @@ def check_collector(value: str, *, allow_http: bool = False) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ValueError(f"{value!r} is not an https:// URL (for example https://collector.example)")
+        raise ValueError(t("bad_collector", value=value))
     problem = None if allow_http else plain_http_problem(url)
     if problem:
         raise ValueError(problem)
@@ -102,7 +103,7 @@ def check_network(value: str) -> tuple[bool, list[int]]:
 def check_socks5(value: str) -> str:
     host, sep, port = value.strip().rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{value!r} is not host:port (for example 127.0.0.1:9050 for Tor)")
+        raise ValueError(t("bad_socks5", value=value))
     return value.strip()
 
 
@@ -117,10 +118,7 @@ def check_categories(value: str) -> list[str] | None:
             known = (f"{c} ({category_name(c, lang)})" for c in CATEGORIES if c not in SENSITIVE_CATEGORIES)
             raise ValueError(t("bad_category", code=code, codes=", ".join(known)))
         if code in SENSITIVE_CATEGORIES:
-            raise ValueError(
-                f"{code} is a sensitive category: they are chosen all together, with --include-sensitive "
-                "(or by answering yes to the question about them), not in the categories"
-            )
+            raise ValueError(t("sensitive_in_categories", code=code))
     return list(dict.fromkeys(codes))
 
 
@@ -309,10 +307,12 @@ def _validate(path: Path) -> Settings:
 
 
 def _pick_lang(lang: str | None, interactive: bool) -> Lang:
+    # init's own --lang, else `probe --lang`, else asked (in a terminal) with the locale's language as default.
+    lang = lang or global_lang()
     if lang is None and interactive:
-        lang = typer.prompt("Language / ភាសា (en = English, km = ខ្មែរ)", default="en")
+        lang = typer.prompt("Language / ភាសា (en = English, km = ខ្មែរ)", default=current())
     try:
-        return text_for((lang or "en").strip().lower()).lang
+        return text_for((lang or current()).strip().lower()).lang
     except ValueError as exc:
         fail(f"--lang: {exc}")
 
@@ -320,7 +320,11 @@ def _pick_lang(lang: str | None, interactive: bool) -> Lang:
 def init(
     lang: Annotated[
         str | None,
-        typer.Option("--lang", help=f"Language of the explanation and quiz: {' or '.join(LANGS)} (Khmer)."),
+        typer.Option(
+            "--lang",
+            help=f"Language of the explanation and quiz: {' or '.join(LANGS)} (Khmer). Default: `probe --lang`, "
+            "else the locale (asked in a terminal).",
+        ),
     ] = None,
     yes_i_understand: Annotated[
         bool,

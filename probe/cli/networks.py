@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from probe.cli.common import ConfigOption, err, fail, out, say, settings
 from probe.config import Settings
 from probe.i18n import t
+
+if TYPE_CHECKING:
+    from probe.consent import Consent
 
 app = typer.Typer(
     help="List, allow and forget the networks the probe may measure on (it measures on no other).",
@@ -81,18 +84,40 @@ def allow_command(network: NetworkArg, config: ConfigOption = None) -> None:
 
     s = settings(config)
     asn = _target(s, network)
-    allow(s, asn)
+    consent = allow(s, asn)
+    _clear_network_problem(s, consent)
     say(out, t("net_allowed", network=t("net_any") if asn is None else f"AS{asn}"))
+
+
+def _clear_network_problem(s: Settings, consent: Consent) -> None:
+    """Once the network the probe last saw is approved, its "not approved" problem is stale: `probe status`
+    must not keep showing it (and exit 1) until the next run. A problem about another network stays."""
+    from probe.cli.common import open_store
+    from probe.consent.networks import refusal
+    from probe.daemon.jobs import ASN_KEY
+
+    if not s.store.path.exists():
+        return
+    with open_store(s) as store:
+        if "network" not in store.problems():
+            return
+        seen = store.kv_get(ASN_KEY)
+        asn = s.probe.asn if s.probe.asn is not None else (int(seen) if seen else None)
+        if refusal(consent, asn) is None:
+            store.clear_problem("network")
 
 
 @app.command("forget")
 def forget_command(network: NetworkArg, config: ConfigOption = None) -> None:
     """Stop measuring on this network (AS number, `this` or `any`)."""
+    from probe.consent import load_consent
     from probe.consent.networks import forget
 
     s = settings(config)
     asn = _target(s, network)
+    before = load_consent(s)
+    was_approved = before is not None and (before.any_network if asn is None else asn in before.networks)
     left = forget(s, asn)
     gone = t("net_any") if asn is None else f"AS{asn}"
     rest = t("net_any") if left.any_network else ", ".join(f"AS{n}" for n in left.networks) or t("st_none")
-    say(out, t("net_forgotten", network=gone, rest=rest))
+    say(out, t("net_forgotten" if was_approved else "net_not_approved", network=gone, rest=rest))

@@ -34,7 +34,9 @@ def results(
     if ctx.invoked_subcommand is not None:
         return
     if outcome and outcome not in OUTCOME_STYLE:
-        fail(f"--outcome must be one of {', '.join(OUTCOME_STYLE)}")
+        from probe.i18n import t
+
+        fail(t("bad_outcome", known=", ".join(OUTCOME_STYLE)))
     if method:
         from probe.i18n import t
         from probe.models.verdict import Method

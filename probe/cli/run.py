@@ -127,6 +127,8 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
         wait = min(NETWORK_CHECK_S, s.upload.timeout_s)
         say(err, t("asking_network", url=s.upload.url, seconds=f"{wait:g}"))
         asn = asyncio.run(network_now(s))
+    if asn is not None:  # kept even when refused: `probe networks allow` then knows the problem is solved
+        store.kv_set(ASN_KEY, str(asn))
     why = refusal(consent, asn)
     if why is not None:
         store.note_problem("network", why)
@@ -134,7 +136,6 @@ def approved_network(s: Settings, consent: Consent, store: Store) -> Settings:
     store.clear_problem("network")
     if asn is None:
         return s
-    store.kv_set(ASN_KEY, str(asn))
     return s.model_copy(update={"probe": s.probe.model_copy(update={"asn": asn})})
 
 
@@ -171,13 +172,14 @@ def run(
         raise_open_file_limit()
         control = t("control_wait", seconds=f"{s.timeouts.control_s:g}") if s.control.url else ""
         say(err, t("measuring", count=len(targets), seconds=f"{s.timeouts.url_s:g}", control=control))
+        stored_before = store.count()
         run_id = store.start_run("cli", len(targets))
         signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # SIGTERM stops a run as Ctrl-C does
         try:
             measurements = asyncio.run(_measure(s, store, targets, as_json))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
-            say(err, t("interrupted", count=store.count(), path=s.store.path))
+            say(err, t("interrupted", count=store.count() - stored_before, path=s.store.path))
             raise typer.Exit(130) from None
         store.finish_run(run_id, "done")
         reason = offline_reason(measurements, s)

@@ -23,21 +23,30 @@ NO_URL = (
 
 def report_lines(report: UploadReport) -> list[str]:
     """The report in a few lines a person reads."""
+    from probe.i18n import t
+
     lines = [
-        f"{report.uploaded} uploaded, {report.duplicates} already there, {len(report.dead)} rejected, "
-        f"{report.retrying} to retry; {report.pending} waiting in the outbox ({report.collector})"
+        t(
+            "up_summary",
+            uploaded=report.uploaded,
+            duplicates=report.duplicates,
+            rejected=len(report.dead),
+            retrying=report.retrying,
+            pending=report.pending,
+            collector=report.collector,
+        )
     ]
     for kid in report.enrolled:
-        lines.append(f"enrolled key {kid}")
+        lines.append(t("up_enrolled", kid=kid))
     reasons: dict[str, int] = {}
     for _uid, reason in report.dead:
         reasons[reason] = reasons.get(reason, 0) + 1
     if reasons:
-        lines.append("rejected for good: " + ", ".join(f"{r} ({n})" for r, n in sorted(reasons.items())))
+        lines.append(t("up_rejected", reasons=", ".join(f"{r} ({n})" for r, n in sorted(reasons.items()))))
     if report.next_attempt_at:
-        lines.append(f"next attempt from {report.next_attempt_at}")
+        lines.append(t("up_next", when=report.next_attempt_at))
     if report.checkpoint_size is not None:
-        lines.append(f"log checkpoint {report.checkpoint_size} verified and kept as the time anchor")
+        lines.append(t("up_checkpoint", size=report.checkpoint_size))
     return lines
 
 

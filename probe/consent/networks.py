@@ -22,7 +22,9 @@ def parse_asn(text: str) -> int:
     """`AS38623`, `as38623` or `38623` as a number; ValueError with a sentence otherwise."""
     raw = text.strip().upper().removeprefix("AS")
     if not raw.isdigit() or not 0 < int(raw) < 2**32:
-        raise ValueError(f"{text!r} is not a network number (an ASN such as AS38623)")
+        from probe.i18n import t
+
+        raise ValueError(t("bad_asn", value=text))
     return int(raw)
 
 

@@ -15,6 +15,7 @@ import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED, JobEvent, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,6 +28,7 @@ from probe.daemon.schedule import RunGate, next_full_run, next_watch_run, watche
 from probe.models.measurement import Measurement
 from probe.runner import offline_reason
 from probe.store import Store
+from probe.upload.client import stamp
 
 log = logging.getLogger("saksi.daemon")
 Clock = Callable[[], datetime]
@@ -150,7 +152,7 @@ class Daemon:
 
     def _schedule_full(self) -> None:
         when = next_full_run(self.last_full, self.clock(), self.settings.daemon, self.rng)
-        self.store.kv_set("next_run_at", when.isoformat())
+        self.store.kv_set("next_run_at", stamp(when))  # shown by `probe status` as every other time
         self.scheduler.add_job(self.full_run, DateTrigger(when), id="full", replace_existing=True)
 
     async def watch_run(self, index: int) -> None:
@@ -262,6 +264,7 @@ class Daemon:
         self._schedule_full()
         for index in range(len(d.watches)):
             self._schedule_watch(index)
+        self.scheduler.add_listener(_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED)
         self.scheduler.start()
         log.info(
             "daemon started: a run every %.1f h; next at %s", d.every_hours, self.store.kv_get("next_run_at")
@@ -280,6 +283,12 @@ class Daemon:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.current), STOP_GRACE_S)
             log.info("daemon stopped")
+
+
+def _job_event(event: JobEvent) -> None:
+    """`probe daemon -v`: one line as each job starts and ends (the job's name only)."""
+    done = isinstance(event, JobExecutionEvent)
+    log.debug("job %s %s", event.job_id, "done" if done else "started")
 
 
 def _identity(store: Store) -> tuple[int, int] | None:

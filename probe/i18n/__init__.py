@@ -23,6 +23,11 @@ def set_lang(lang: str | None) -> None:
     _chosen.append(code)
 
 
+def chosen() -> str | None:
+    """The language set by `probe --lang` (or `set_lang`), None when it comes from the locale."""
+    return _chosen[0] if _chosen else None
+
+
 def current() -> str:
     if _chosen:
         return _chosen[0]

@@ -12,9 +12,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error": ("error:", "កំហុស៖"),
     "note": ("note:", "ចំណាំ៖"),
     "interrupted": (
-        "interrupted: {count} measurements in {path}; the URLs in flight were kept here as interrupted and are "
-        "never uploaded",
-        "បានផ្អាក៖ លទ្ធផល {count} នៅក្នុង {path}។ គេហទំព័រដែលកំពុងសាកល្បង ត្រូវបានរក្សាទុកនៅទីនេះ "
+        "interrupted: this run stored {count} measurements in {path}; the URLs in flight were kept here as "
+        "interrupted and are never uploaded",
+        "បានផ្អាក៖ ការសាកល្បងនេះបានរក្សាទុកលទ្ធផល {count} នៅក្នុង {path}។ គេហទំព័រដែលកំពុងសាកល្បង ត្រូវបានរក្សាទុកនៅទីនេះ "
         "ជា «បានផ្អាក» ហើយមិនដែលត្រូវបានបញ្ជូនទេ",
     ),
     "asking_network": (
@@ -32,6 +32,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uploading": (
         "uploading to {url} (waiting up to {seconds} s for each answer; upload.timeout_s) …",
         "កំពុងបញ្ជូនទៅ {url} (រង់ចាំចម្លើយនីមួយៗយូរបំផុត {seconds} វិនាទី; upload.timeout_s) …",
+    ),
+    "up_summary": (
+        "{uploaded} uploaded, {duplicates} already there, {rejected} rejected, {retrying} to retry; {pending} "
+        "waiting in the outbox ({collector})",
+        "{uploaded} បានបញ្ជូន, {duplicates} មានរួចហើយ, {rejected} ត្រូវបានបដិសេធ, {retrying} នឹងព្យាយាមម្ដងទៀត; "
+        "{pending} កំពុងរង់ចាំក្នុងប្រអប់ចេញ ({collector})",
+    ),
+    "up_enrolled": ("enrolled key {kid}", "បានចុះឈ្មោះកូនសោ {kid}"),
+    "up_rejected": ("rejected for good: {reasons}", "ត្រូវបានបដិសេធជាស្ថាពរ៖ {reasons}"),
+    "up_next": ("next attempt from {when}", "ការព្យាយាមបន្ទាប់ចាប់ពី {when}"),
+    "up_checkpoint": (
+        "log checkpoint {size} verified and kept as the time anchor",
+        "ចំណុចត្រួតពិនិត្យកំណត់ហេតុ {size} ត្រូវបានផ្ទៀងផ្ទាត់ ហើយរក្សាទុកជាចំណុចយោងពេលវេលា",
     ),
     "enrolling": (
         "enrolling this network's key at {url} (up to {seconds} s) …",
@@ -106,6 +119,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "forgotten: {network}; approved now: {rest}",
         "បានដកចេញ៖ {network}។ បណ្ដាញដែលបានអនុញ្ញាតឥឡូវ៖ {rest}",
     ),
+    "net_not_approved": (
+        "{network} was not approved, so nothing changed; approved now: {rest}",
+        "{network} មិនបានអនុញ្ញាតទេ ដូច្នេះគ្មានអ្វីផ្លាស់ប្ដូរ។ បណ្ដាញដែលបានអនុញ្ញាតឥឡូវ៖ {rest}",
+    ),
     "net_this_unknown": (
         "cannot tell which network this is (no collector answer, or uploads go through a SOCKS5 proxy): name it, "
         "e.g. `probe networks allow AS38623`",
@@ -132,6 +149,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "st_key": ("key:", "កូនសោ៖"),
     "st_key_none": ("none yet (made at the first run)", "មិនទាន់មាន (បង្កើតនៅពេលសាកល្បងលើកដំបូង)"),
     "st_not_enrolled": ("not enrolled yet", "មិនទាន់បានចុះឈ្មោះ"),
+    "st_run_line": (
+        "{started}, {name}, {state}, {measured} of {planned} URLs",
+        "{started}, {name}, {state}, {measured} ក្នុងចំណោម {planned} គេហទំព័រ",
+    ),
+    "st_run_done": ("done", "បានបញ្ចប់"),
+    "st_run_running": ("running", "កំពុងដំណើរការ"),
+    "st_run_interrupted": ("interrupted", "បានផ្អាក"),
+    "tier_unverified": ("unverified", "មិនទាន់ផ្ទៀងផ្ទាត់"),
+    "tier_vouched": ("vouched", "បានធានា"),
     "st_collector": ("collector:", "ម៉ាស៊ីនប្រមូលលទ្ធផល៖"),
     "st_collector_none": (
         "none (upload.url): measurements stay local",
@@ -207,6 +233,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hours_range": (
         "{hours} hours: choose between 1 and 168 (a week)",
         "{hours} ម៉ោង៖ ជ្រើសពី 1 ដល់ 168 (មួយសប្ដាហ៍)",
+    ),
+    "bad_outcome": ("--outcome must be one of {known}", "--outcome ត្រូវតែជាមួយក្នុងចំណោម៖ {known}"),
+    "url_empty": (
+        "the url is empty; put a full address such as https://www.example.org/ in the first column",
+        "URL ទទេ។ សូមដាក់អាសយដ្ឋានពេញ ដូចជា https://www.example.org/ នៅជួរឈរទីមួយ",
+    ),
+    "url_space": (
+        "the url {url} contains a space or control character; percent-encode it or remove it",
+        "URL {url} មានដកឃ្លា ឬតួអក្សរបញ្ជា។ សូមអ៊ិនកូដវា (percent-encoding) ឬលុបវាចេញ",
+    ),
+    "url_invalid": (
+        "the url {url} is not a valid URL; write it as https://host/path",
+        "{url} មិនមែនជា URL ត្រឹមត្រូវទេ។ សូមសរសេរជា https://host/path",
+    ),
+    "url_scheme": (
+        "the url {url} does not start with http:// or https://; add the scheme",
+        "URL {url} មិនចាប់ផ្ដើមដោយ http:// ឬ https:// ទេ។ សូមបន្ថែមវានៅខាងមុខ",
+    ),
+    "url_no_host": (
+        "the url {url} has no host name; write it as https://host/path",
+        "URL {url} គ្មានឈ្មោះម៉ាស៊ីនទេ។ សូមសរសេរជា https://host/path",
+    ),
+    "bad_collector": (
+        "{value!r} is not an https:// URL (for example https://collector.example)",
+        "{value!r} មិនមែនជា URL https:// ទេ (ឧ. https://collector.example)",
+    ),
+    "plain_http": (
+        "{url} is plain http://: use https:// (plain http is accepted only on this machine, or with "
+        "upload.allow_http = true for a lab)",
+        "{url} ប្រើ http:// ធម្មតា៖ សូមប្រើ https:// (http ធម្មតាទទួលយកតែលើម៉ាស៊ីននេះ ឬជាមួយ "
+        "upload.allow_http = true សម្រាប់មន្ទីរពិសោធន៍)",
+    ),
+    "bad_asn": (
+        "{value!r} is not a network number (an ASN such as AS38623)",
+        "{value!r} មិនមែនជាលេខបណ្ដាញ (ASN ដូចជា AS38623) ទេ",
+    ),
+    "bad_socks5": (
+        "{value!r} is not host:port (for example 127.0.0.1:9050 for Tor)",
+        "{value!r} មិនមែនជា host:port ទេ (ឧ. 127.0.0.1:9050 សម្រាប់ Tor)",
+    ),
+    "sensitive_in_categories": (
+        "{code} is a sensitive category: they are chosen all together, with --include-sensitive (or by "
+        "answering yes to the question about them), not in the categories",
+        "{code} ជាប្រភេទរសើប៖ ប្រភេទរសើបត្រូវបានជ្រើសរើសទាំងអស់ជាមួយគ្នា ដោយ --include-sensitive (ឬដោយឆ្លើយ "
+        "បាទ/ចាស ចំពោះសំណួរអំពីវា) មិនមែនក្នុងបញ្ជីប្រភេទទេ",
     ),
     "bad_method": (
         "--method {value!r} is not a method or a layer; use one of {known}",

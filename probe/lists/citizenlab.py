@@ -88,20 +88,22 @@ def read_citizenlab_list(path: Path, list_name: str) -> CitizenLabList:
 
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be measured (one sentence with the fix), or None when it is a usable http(s) URL."""
+    from probe.i18n import t
+
     if not url:
-        return "the url is empty; put a full address such as https://www.example.org/ in the first column"
+        return t("url_empty")
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        return f"the url {show(url)} contains a space or control character; percent-encode it or remove it"
+        return t("url_space", url=show(url))
     try:
         parts = urlsplit(url)
         host = parts.hostname
         _ = parts.port  # raises ValueError for a port that is not a number in range
     except ValueError:
-        return f"the url {show(url)} is not a valid URL; write it as https://host/path"
+        return t("url_invalid", url=show(url))
     if parts.scheme.lower() not in ("http", "https"):
-        return f"the url {show(url)} does not start with http:// or https://; add the scheme"
+        return t("url_scheme", url=show(url))
     if not host:
-        return f"the url {show(url)} has no host name; write it as https://host/path"
+        return t("url_no_host", url=show(url))
     return None
 
 
