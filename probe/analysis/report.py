@@ -72,6 +72,9 @@ class Network:
     blocked: int
     vouched: int = 0  # probes vouched for by an invitation
     unverified: int = 0
+    # `measurements`, `probes`, `blocked`, `vouched`, `unverified` are of counted measurements (what the
+    # timeline rules count); set aside: filed under this network but not counted (bundle_tally)
+    set_aside: int = 0
 
     @property
     def label(self) -> str:
@@ -178,6 +181,18 @@ class ReportFacts:
     tested_words: str | None = None
     # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
     witnessed_days: tuple[str | None, ...] = (None, None)
+    # Measurements the rules set aside (bundle_tally.set_aside_reason), by reason; not in `measurements`
+    set_aside: dict[str, int] = field(default_factory=dict)
+    # The bundle's witnesses.json: how many witnesses, the quorum, and whether they are independent
+    witnesses: int = 0
+    quorum: int = 0
+    independent: bool = True
+
+    @property
+    def dates_witnessed(self) -> bool:
+        """Some date in this report is a bracket independent witnesses vouch for."""
+        words = [self.tested_words, *(w for p in self.periods for w in (p.began_words, p.ended_words))]
+        return self.witnesses > 0 and self.independent and any(words)
 
     @property
     def tested(self) -> str:
@@ -360,7 +375,8 @@ def _pdf_block(pdf: Any, b: Block) -> None:
     elif b.kind == "table":
         pdf.set_font("helvetica", "", 9)
         # the first column (a network's or a host's name) wide enough for one line, so text reads in order
-        widths = (3.2, *([1.3] * (len(b.rows[0]) - 1)))
+        # and each number's column as wide as its heading needs, so no heading wraps
+        widths = (3.2, *(max(1.0, len(heading) / 8) for heading in b.rows[0][1:]))
         with pdf.table(first_row_as_headings=True, line_height=5, col_widths=widths) as table:
             for row in b.rows:
                 line = table.row()
@@ -377,12 +393,7 @@ PROVES = [
     "Each measurement is signed by a probe's key: the signature proves which key produced the record and that "
     "nobody changed a byte of it since.",
     "The collector's signed receipt and the public log prove the record was received no later than the "
-    "checkpoint. The dates in this report are brackets vouched for by independent witnesses, who cosigned "
-    "the log's checkpoints with the time they saw them: a measurement was made after the witnessed checkpoint "
-    "its probe had seen, and before the first witnessed checkpoint that holds it. The collector cannot "
-    "back-date a record, or show a different log to someone else, without contradicting those "
-    "cosignatures. A date no witness vouches for rests on the collector's word and the probes' clocks alone, "
-    "and this report says so where it gives one.",
+    "checkpoint.",  # report_doc adds what the bundle's witnesses vouch for (witness_words)
     "A signature does not prove the measurement is true: a volunteer's device, or a fake probe, can lie. "
     "That is why this report counts distinct probes and networks, labels each probe's enrolment tier, and "
     "requires corroboration by several measurements and probes before it says 'blocked'.",
