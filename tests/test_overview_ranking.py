@@ -7,7 +7,9 @@ import re
 from html import unescape
 from pathlib import Path
 
-from probe.analysis.dashboard.ranking import listed_domains
+from probe.analysis.dashboard.ranking import listed_domains, ranked_domains, ranked_networks
+from probe.analysis.rules import Decision
+from probe.analysis.timeline import Cell, Current
 from probe.models.verdict import Outcome, Verdict
 from tests.collector_rig import Prober, collector
 
@@ -73,3 +75,34 @@ def test_a_fresh_key_s_junk_never_displaces_listed_sites(tmp_path: Path) -> None
         for bad in ({"limit": 4}, {"limit": "x"}, {"offset": "1e3"}, {"page": 2}):
             answer = http.get("/api/v1/overview", params=bad)
             assert answer.status_code == 400 and answer.json()["reason"] == "bad_filter", bad
+
+
+def cell(
+    domain: str, asn: int, n: int, *, vouched: int = 0, published: bool = False, state: str = "accessible"
+) -> Current:
+    decision = Decision(
+        state,
+        "window.accessible",
+        counts={"accessible": n},
+        probes=1,
+        tiers={"vouched": vouched} if vouched else {"unverified": 1},
+    )
+    window = Cell(domain, asn, "day", 0, decision, "2026-12-01T00:00:00Z", "2026-12-01T01:00:00Z")
+    return Current(domain, asn, state, published, None, window)
+
+
+def test_standing_comes_before_counts() -> None:
+    cells = [
+        cell("junk.example", 64500, 900),  # many measurements, one unverified key: last
+        cell("vouched.example", 64500, 5, vouched=1),  # corroborated by a vouched probe
+        cell("published.example", 64501, 3, published=True),
+        cell("listed.example", 64501, 1),  # on the operator's lists
+    ]
+    order = ranked_domains(cells, listed=frozenset({"listed.example"}))
+    assert order == ["published.example", "listed.example", "vouched.example", "junk.example"]
+    # networks: the one with a published cell first, though the other holds far more measurements
+    assert ranked_networks(cells) == [64501, 64500]
+    assert ranked_networks([cell("a.example", 64502, 900), cell("b.example", 64503, 1, vouched=1)]) == [
+        64503,
+        64502,
+    ]

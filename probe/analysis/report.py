@@ -260,15 +260,8 @@ class ReportFacts:
 
     @property
     def summary(self) -> str:
-        nets = len(self.networks)
-        blocked_nets = len({p.asn for p in self.periods})
-        head = (
-            f"{plural(self.measurements, 'measurement')} of {self.site} from {plural(self.probes, 'probe')} "
-            f"on {plural(nets, 'network')}, made {self.tested}."
-        )
-        if blocked_nets:
-            return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
-        return head + " No corroborated blocking was observed."
+        """The report's summary sentence (English), as report_doc words it."""
+        return next(b.text for b in blocks(self) if b.kind == "summary")
 
 
 def basis_words(row: dict[str, object]) -> str:
