@@ -63,6 +63,12 @@ def test_a_fresh_key_s_junk_never_displaces_listed_sites(tmp_path: Path) -> None
         )
         assert http.get("/", params={"offset": "-1"}).status_code == 400
 
+        # a network's page is bounded the same way: the listed sites stay on it, junk is what is left out
+        network_page = http.get("/asn/38623").text
+        rows = set(re.findall(r'<div class="strip" [^>]*data-row="([^"]+)"', network_page))
+        assert {"www.rfa.org", "www.cambodiadaily.com"} <= rows and len(rows) == 3
+        assert "8 more sites in this period are not shown here" in network_page
+
         api = http.get("/api/v1/overview").json()
         assert {c["domain"] for c in api["cells"]} >= {"www.rfa.org", "www.cambodiadaily.com"}
         assert len({c["domain"] for c in api["cells"]}) == 3

@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from probe.analysis.chart import COLOURS, STATE_LABELS, Row, extent, rows, spans
-from probe.analysis.dashboard.ranking import ranked_domains, ranked_networks
+from probe.analysis.dashboard.ranking import corroborated, listed_domains, ranked_domains, ranked_networks
 from probe.analysis.dashboard.records import ooni_counts
 from probe.analysis.facts import CONTROL_CATEGORY, hour_iso
 from probe.analysis.query import MATRIX_DAYS, Filters, matrix, network_names, timeline
@@ -467,7 +467,17 @@ def subject_page(
         events_by_key[f"AS{e.asn}" if by == "asn" else e.domain].append(e)
     all_rows = list(rows(found, by))
     weight = {key: sum(sum(c.decision.counts.values()) for c in cells) for key, cells in all_rows}
-    kept = set(sorted(weight, key=lambda k: (-weight[k], k))[:max_rows])
+    # published or listed rows first, then corroborated ones, then the most measured (ranking.py): an
+    # uncorroborated key's many measurements never push a real site or network off the page
+    standing = {
+        key: 0
+        if events_by_key.get(key) or (by == "domain" and key in listed_domains())
+        else 1
+        if any(corroborated(c.decision) for c in cells)
+        else 2
+        for key, cells in all_rows
+    }
+    kept = set(sorted(weight, key=lambda k: (standing[k], -weight[k], k))[:max_rows])
     for key, cells in all_rows:
         if key not in kept:
             continue
