@@ -19,6 +19,7 @@ from probe.analysis.bundle_summary import describe
 from probe.analysis.bundle_verify import verify_bundle
 from probe.analysis.query import Filters
 from probe.analysis.report import Network, render_html
+from probe.analysis.report_doc import blocks
 from probe.models.evidence import Receipt
 from tests.collector_rig import Prober, collector, utc
 from tests.test_bundle import probe
@@ -141,3 +142,11 @@ def test_a_network_with_only_set_aside_measurements_is_not_counted() -> None:
     assert "No measurement of" in text and "counts under the rules below" in text
     assert "51 measurements (3 whose network was only claimed, 48 outside their time bracket)" in text
     assert "tested 0 times" not in text
+
+
+def test_a_title_never_names_a_network_only_set_aside_measurements_were_filed_under() -> None:
+    claimed = Network(64500, None, 0, 0, 0, set_aside=40)
+    r = facts(periods=[], networks=[Network(38623, "VIETTEL-KH Metfone", 9, 2, 0), claimed])
+    assert r.title.startswith("Measurements of ") and " on AS38623 (VIETTEL-KH Metfone), " in r.title
+    khmer_title = next(b.text for b in blocks(r, "km") if b.kind == "title")
+    assert "AS38623 (VIETTEL-KH Metfone)" in khmer_title and "AS64500" not in khmer_title

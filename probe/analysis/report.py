@@ -189,6 +189,12 @@ class ReportFacts:
     independent: bool = True
 
     @property
+    def counted_networks(self) -> list[Network]:
+        """The networks with counted measurements (all of them when none has any): a title never names a
+        network only set-aside measurements were filed under."""
+        return [n for n in self.networks if n.measurements] or self.networks
+
+    @property
     def dates_witnessed(self) -> bool:
         """Some date in this report is a bracket independent witnesses vouch for."""
         words = [self.tested_words, *(w for p in self.periods for w in (p.began_words, p.ended_words))]
@@ -241,9 +247,9 @@ class ReportFacts:
             title = f"Blocking of {', '.join(hosts)} on {where}"
         else:
             where = (
-                self.networks[0].label
-                if len(self.networks) == 1
-                else f"{plural(len(self.networks), 'network')} in {self.country}"
+                self.counted_networks[0].label
+                if len(self.counted_networks) == 1
+                else f"{plural(len(self.counted_networks), 'network')} in {self.country}"
             )
             title = f"Measurements of {self.site} on {where}"
         title += f", {self.period_start} to {self.period_end}"

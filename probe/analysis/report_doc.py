@@ -74,9 +74,9 @@ def _title(r: ReportFacts, lang: str) -> str:
         title = say("report_title_blocked", lang, hosts=", ".join(hosts), where=where, start=start, end=end)
     else:
         where = (
-            r.networks[0].label
-            if len(r.networks) == 1
-            else say("report_networks_in", lang, count=len(r.networks), country=country)
+            r.counted_networks[0].label
+            if len(r.counted_networks) == 1
+            else say("report_networks_in", lang, count=len(r.counted_networks), country=country)
         )
         title = say("report_title_measured", lang, hosts=r.site, where=where, start=start, end=end)
     return say("report_lab_title", lang, title=title) if r.lab else title
