@@ -102,7 +102,7 @@ def test_standing_comes_before_counts() -> None:
         cell("junk.example", 64500, 900),  # many measurements, one unverified key: last
         cell("vouched.example", 64500, 5, vouched=1),  # corroborated by a vouched probe
         cell("published.example", 64501, 3, published=True),
-        cell("listed.example", 64501, 1),  # on the operator's lists
+        cell("listed.example", 64501, 50),  # on the operator's lists, more measured than the published one
     ]
     order = ranked_domains(cells, listed=frozenset({"listed.example"}))
     assert order == ["published.example", "listed.example", "vouched.example", "junk.example"]

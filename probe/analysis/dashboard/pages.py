@@ -471,10 +471,12 @@ def subject_page(
     # uncorroborated key's many measurements never push a real site or network off the page
     standing = {
         key: 0
-        if events_by_key.get(key) or (by == "domain" and key in listed_domains())
+        if events_by_key.get(key)
         else 1
-        if any(corroborated(c.decision) for c in cells)
+        if by == "domain" and key in listed_domains()
         else 2
+        if any(corroborated(c.decision) for c in cells)
+        else 3
         for key, cells in all_rows
     }
     kept = set(sorted(weight, key=lambda k: (standing[k], -weight[k], k))[:max_rows])

@@ -2,7 +2,7 @@
 
 What an uncorroborated key claims must never push aside what is published or what the operator's test
 lists name: a fresh key can upload hundreds of junk sites in a few requests, so ranking by measurement
-counts alone would let it empty the front page. Sites rank by standing first (a published state, or named
+counts alone would let it empty the front page. Sites rank by standing first (a published state, then named
 in the collector's built-in test lists: what /api/v1/targets serves), then by a corroborated basis (rule
 window.uncorroborated), then by counted measurements. Pure functions over the matrix's cells.
 """
@@ -35,19 +35,20 @@ def corroborated(d: Decision) -> bool:
 
 
 def _order(cells: Iterable[Current], subject: str, listed: frozenset[str]) -> list[str | int | None]:
-    standing: dict[str | int | None, int] = {}  # 0: published or listed, 1: corroborated, 2: neither
+    # 0: a published state (it rests on corroborated windows), 1: named in the test lists, 2: a
+    # corroborated latest window, 3: none of these (what an uncorroborated key alone can make)
+    standing: dict[str | int | None, int] = {}
     counted: Counter[str | int | None] = Counter()
     blocked: set[str | int | None] = set()
     for c in cells:
         key: str | int | None = c.domain if subject == "domain" else c.asn
-        rank = (
-            0
-            if c.published or (subject == "domain" and c.domain in listed)
-            else 1
-            if corroborated(c.latest.decision)
-            else 2
-        )
-        standing[key] = min(standing.get(key, 2), rank)
+        if c.published:
+            rank = 0
+        elif subject == "domain" and c.domain in listed:
+            rank = 1
+        else:
+            rank = 2 if corroborated(c.latest.decision) else 3
+        standing[key] = min(standing.get(key, 3), rank)
         counted[key] += sum(c.latest.decision.counts.values())
         if c.state == "blocked":
             blocked.add(key)
