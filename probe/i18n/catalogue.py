@@ -287,7 +287,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report_h_networks": ("Networks", "បណ្ដាញ"),
     "report_col_network": ("Network", "បណ្ដាញ"),
-    "report_col_measurements": ("Measurements", "ការសាកល្បង"),
     "report_col_probes": ("Probes", "ចំនួន probe"),
     "report_col_vouched": ("Vouched", "បានធានា"),
     "report_col_unverified": ("Unverified", "មិនទាន់ផ្ទៀងផ្ទាត់"),
