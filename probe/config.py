@@ -449,13 +449,14 @@ class CollectorSettings(Section):
     overview_max_domains: int = Field(
         default=300,
         ge=1,
-        description="Sites the overview shows at most (blocked ones first, then the most measured); the page "
-        "says how many it left out.",
+        description="Sites the overview (page and /api/v1/overview) shows at once (published or listed in the "
+        "test lists first, then corroborated, then the most measured); the rest are reached with offset.",
     )
     overview_max_networks: int = Field(
         default=40,
         ge=1,
-        description="Networks (columns) the overview shows at most, the most measured first.",
+        description="Networks (columns) the overview and /api/v1/overview show at most (published or corroborated "
+        "first, then the most measured).",
     )
     rate_per_key_per_min: int = Field(
         default=6000,

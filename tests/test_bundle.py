@@ -429,6 +429,9 @@ def test_lab_data_says_so_everywhere(small_bundle: Path, tmp_path: Path) -> None
     checked = probe("verify", str(small_bundle))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.startswith("LAB DATA:")
+    assert checked.stdout.count("LAB DATA:") == 1  # once on stdout (and once on stderr), not twice
+    assert "✓ witness" not in checked.stdout  # the lab witness's cosignatures are not independent
+    assert "DATES NOT WITNESSED: only demo-data's throwaway lab witness cosigned" in checked.stdout
     last = checked.stdout.strip().splitlines()[-1]
     assert last.startswith("VERIFIED (lab data: not evidence)")
     assert "LAB DATA:" in checked.stderr

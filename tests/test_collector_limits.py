@@ -389,7 +389,7 @@ def test_pages_show_a_bounded_number_of_rows_whatever_probes_claim(tmp_path: Pat
         ]
         http.post("/api/v1/measurements", json={"envelopes": one_site})
         site_page = http.get("/domain/one.example").text  # the site on the five networks it was claimed on
-        assert "The 3 least measured networks" in site_page
+        assert "3 more networks in this period are not shown here" in site_page
         assert sum(f"AS{64600 + i}" in site_page for i in range(5)) == 2
 
 

@@ -344,7 +344,7 @@ def build_bundle(
             f"no measurement of {filters.domain} matching these filters is in the log yet; widen the period "
             "or try after the next checkpoint"
         )
-    for row in _control_rows(conn, filters, sorted(tally.tiers), head.size):
+    for row in _control_rows(conn, filters, sorted(tally.keys), head.size):
         if row.uid not in domain_uids:  # a control domain bundled as itself is already there
             add_measurement(row, control=True)
     tally.controls = len(controls)
@@ -367,6 +367,7 @@ def build_bundle(
     signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
     lab = tally.lab > 0 or lab_db
     tl = bundle_timeline(facts, controls, bundle_horizon(signed_at, filters))
+    counted = tally.finish(facts, excluded_slots(controls, WINDOW), WINDOW)
     for name, data in timeline_files(tl, filters, lab).items():
         writer.add(name, data)
     writer.add("VERIFY.md", VERIFY_MD.encode())
@@ -416,9 +417,13 @@ def build_bundle(
         lab=lab,
         hosts=[(h, n, tally.blocked_per_domain[h]) for h, n in sorted(tally.per_domain.items())],
         tested_words=measured_words(
-            facts, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
+            counted, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
         ),
-        witnessed_days=tuple(iso(t) for t in measured_bounds(facts, witnessed.brackets)),
+        witnessed_days=tuple(iso(t) for t in measured_bounds(counted, witnessed.brackets)),
+        set_aside=dict(sorted(tally.set_aside.items())),
+        witnesses=len(witnessed.witnesses),
+        quorum=witnessed.quorum,
+        independent=witnessed.independent,
     )
     from probe.analysis.report_km import KhmerUnavailable
 

@@ -175,7 +175,9 @@ def trust_lines(s: Summary) -> list[str]:
             + (" LAB WITNESS: a throwaway of demo-data, not independent" if is_lab_witness(k) else "")
             for k in s.witness_keys
         ]
-        lines.append(f"policy       {s.quorum} of {len(s.witness_keys)} witnesses")
+        lines.append(
+            f"policy       {s.quorum} of {len(s.witness_keys)} witness{'es' if len(s.witness_keys) != 1 else ''}"
+        )
     else:
         lines = ["witness      none: no independent witness cosigned these checkpoints"]
     if not s.log_key_from_user or not s.witness_keys_from_user:
@@ -242,7 +244,20 @@ def describe(s: Summary) -> list[str]:
         skipped = f", {s.skipped[name] or 'all'} not checked (because {why})" if why is not None else ""
         if why is not None and not (s.passed[name] or s.failed_count[name]):
             skipped = f": not checked (because {why})"
+        if name in ("witness", "brackets") and mark == "✓" and not s.witnessed:
+            # the cosignatures verify, but no independent witness made them: no tick that reads as one
+            mark, skipped = "–", f"{skipped}: {unwitnessed_words(s)}"
         lines.append(f"{mark} {name:<17}{what}{count}{failed}{skipped}")
-    if lab:
-        lines.append(lab)
-    return lines
+    return lines  # the lab line once, first: the verdict line repeats "lab data: not evidence"
+
+
+def unwitnessed_words(s: Summary) -> str:
+    """Why the dates are not witnessed, from the bundle's witnesses and their checks."""
+    if not s.witness_keys:
+        return "no witness cosigned these checkpoints; the dates rest on the collector's and the probes' clocks alone"
+    if all(is_lab_witness(k) for k in s.witness_keys):
+        return (
+            "only demo-data's throwaway lab witness cosigned, which is not independent; the dates rest on the "
+            "collector's and the probes' clocks alone"
+        )
+    return "no trusted witness cosigned a checkpoint these dates rest on; they rest on the collector's word alone"

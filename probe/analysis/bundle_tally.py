@@ -11,20 +11,39 @@ from typing import Any
 
 from probe.analysis.brackets import Bracket
 from probe.analysis.bundle_dates import span_words
-from probe.analysis.facts import Fact
+from probe.analysis.facts import ATTESTED, OBSERVED, Fact
 from probe.analysis.report import BlockingPeriod, Network, basis_words
-from probe.analysis.timeline import Timeline
+from probe.analysis.timeline import Timeline, window_start
 from probe.models.measurement import Measurement
+
+
+def set_aside_reason(f: Fact, excluded: frozenset[tuple[str, int]], window: str) -> str | None:
+    """Why the timeline rules (rules.decide) do not count a measurement, or None when they count it:
+    its probe's own controls failed in that window, its time lies outside its bracket, or its network
+    was only claimed. The report counts exactly what the rules count, and shows the rest apart."""
+    if excluded and (f.key_id, window_start(f.hour, window)) in excluded:
+        return "controls"
+    if not f.time_ok:
+        return "out_of_time"
+    if f.evidence not in (ATTESTED, OBSERVED):
+        return "claimed"
+    return None
 
 
 @dataclass
 class Tally:
+    """Filled by add() while the bundle streams, then by finish() once the controls are known. Every count
+    but `set_aside` and `keys` is of counted measurements only (set_aside_reason)."""
+
     measurements: int = 0
     controls: int = 0
     lab: int = 0  # invented lab measurements (probe.lab.history), controls included
-    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier
+    keys: set[str] = field(default_factory=set)  # every probe key of the bundle's measurements
+    set_aside: Counter[str] = field(default_factory=Counter)  # reason -> measurements not counted
+    tiers: dict[str, str] = field(default_factory=dict)  # key id -> tier, of probes with counted measurements
     names: dict[int | None, Counter[str]] = field(default_factory=dict)
     per_asn: Counter[int | None] = field(default_factory=Counter)
+    set_aside_per_asn: Counter[int | None] = field(default_factory=Counter)
     keys_per_asn: dict[int | None, set[str]] = field(default_factory=dict)
     blocked_per_asn: Counter[int | None] = field(default_factory=Counter)
     explanations: dict[tuple[int | None, str | None], Counter[str]] = field(default_factory=dict)
@@ -37,35 +56,54 @@ class Tally:
     last_at: str | None = None
 
     def add(self, m: Measurement, fact: Fact) -> None:
-        self.measurements += 1
-        self.tiers[fact.key_id] = fact.tier
-        self.per_asn[fact.asn] += 1
-        self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
-        if fact.outcome == "blocked":
-            self.blocked_per_asn[fact.asn] += 1
+        """What only the measurement holds (the probe's words, the fingerprint), of blocked results the
+        rules may count; finish() does the counting."""
+        self.keys.add(fact.key_id)
+        self.domains.add(fact.domain)
+        if fact.outcome == "blocked" and set_aside_reason(fact, frozenset(), "day") is None:
             self.explanations.setdefault((fact.asn, fact.method), Counter())[m.verdict.explanation] += 1
-            self.blocked_per_domain[fact.domain] += 1
             if m.verdict.fingerprint:
                 self.fingerprints.setdefault((fact.asn, fact.method), Counter())[m.verdict.fingerprint] += 1
-        self.per_domain[fact.domain] += 1
-        if fact.cc:
-            self.countries[fact.cc] += 1
-        self.domains.add(fact.domain)
-        self.first_at = min(self.first_at or fact.started_at, fact.started_at)
-        self.last_at = max(self.last_at or fact.started_at, fact.started_at)
+
+    def finish(self, facts: list[Fact], excluded: frozenset[tuple[str, int]], window: str) -> list[Fact]:
+        """Count `facts` as the timeline rules do (`excluded`: timeline.excluded_slots); the counted ones."""
+        counted = []
+        for fact in facts:
+            reason = set_aside_reason(fact, excluded, window)
+            self.per_domain[fact.domain] += 0  # every host measured is listed, counted or not
+            if reason is not None:
+                self.set_aside[reason] += 1
+                self.set_aside_per_asn[fact.asn] += 1
+                continue
+            counted.append(fact)
+            self.measurements += 1
+            self.tiers[fact.key_id] = fact.tier
+            self.per_asn[fact.asn] += 1
+            self.keys_per_asn.setdefault(fact.asn, set()).add(fact.key_id)
+            if fact.outcome == "blocked":
+                self.blocked_per_asn[fact.asn] += 1
+                self.blocked_per_domain[fact.domain] += 1
+            self.per_domain[fact.domain] += 1
+            if fact.cc:
+                self.countries[fact.cc] += 1
+            self.first_at = min(self.first_at or fact.started_at, fact.started_at)
+            self.last_at = max(self.last_at or fact.started_at, fact.started_at)
+        return counted
 
     def networks(self) -> list[Network]:
+        """Every network a measurement was filed under; counts of counted ones, and how many were set aside."""
         return [
             Network(
                 asn=asn,
                 name=self.names[asn].most_common(1)[0][0] if asn in self.names else None,
-                measurements=n,
-                probes=len(self.keys_per_asn[asn]),
+                measurements=self.per_asn[asn],
+                probes=len(self.keys_per_asn.get(asn, ())),
                 blocked=self.blocked_per_asn[asn],
-                vouched=sum(self.tiers.get(k) == "vouched" for k in self.keys_per_asn[asn]),
-                unverified=sum(self.tiers.get(k) != "vouched" for k in self.keys_per_asn[asn]),
+                vouched=sum(self.tiers.get(k) == "vouched" for k in self.keys_per_asn.get(asn, ())),
+                unverified=sum(self.tiers.get(k) != "vouched" for k in self.keys_per_asn.get(asn, ())),
+                set_aside=self.set_aside_per_asn[asn],
             )
-            for asn, n in sorted(self.per_asn.items(), key=lambda kv: kv[0] or 0)
+            for asn in sorted(set(self.per_asn) | set(self.set_aside_per_asn), key=lambda a: a or 0)
         ]
 
 

@@ -72,6 +72,9 @@ class Network:
     blocked: int
     vouched: int = 0  # probes vouched for by an invitation
     unverified: int = 0
+    # `measurements`, `probes`, `blocked`, `vouched`, `unverified` are of counted measurements (what the
+    # timeline rules count); set aside: filed under this network but not counted (bundle_tally)
+    set_aside: int = 0
 
     @property
     def label(self) -> str:
@@ -178,6 +181,24 @@ class ReportFacts:
     tested_words: str | None = None
     # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
     witnessed_days: tuple[str | None, ...] = (None, None)
+    # Measurements the rules set aside (bundle_tally.set_aside_reason), by reason; not in `measurements`
+    set_aside: dict[str, int] = field(default_factory=dict)
+    # The bundle's witnesses.json: how many witnesses, the quorum, and whether they are independent
+    witnesses: int = 0
+    quorum: int = 0
+    independent: bool = True
+
+    @property
+    def counted_networks(self) -> list[Network]:
+        """The networks with counted measurements (all of them when none has any): a title never names a
+        network only set-aside measurements were filed under."""
+        return [n for n in self.networks if n.measurements] or self.networks
+
+    @property
+    def dates_witnessed(self) -> bool:
+        """Some date in this report is a bracket independent witnesses vouch for."""
+        words = [self.tested_words, *(w for p in self.periods for w in (p.began_words, p.ended_words))]
+        return self.witnesses > 0 and self.independent and any(words)
 
     @property
     def tested(self) -> str:
@@ -226,9 +247,9 @@ class ReportFacts:
             title = f"Blocking of {', '.join(hosts)} on {where}"
         else:
             where = (
-                self.networks[0].label
-                if len(self.networks) == 1
-                else f"{plural(len(self.networks), 'network')} in {self.country}"
+                self.counted_networks[0].label
+                if len(self.counted_networks) == 1
+                else f"{plural(len(self.counted_networks), 'network')} in {self.country}"
             )
             title = f"Measurements of {self.site} on {where}"
         title += f", {self.period_start} to {self.period_end}"
@@ -245,15 +266,8 @@ class ReportFacts:
 
     @property
     def summary(self) -> str:
-        nets = len(self.networks)
-        blocked_nets = len({p.asn for p in self.periods})
-        head = (
-            f"{plural(self.measurements, 'measurement')} of {self.site} from {plural(self.probes, 'probe')} "
-            f"on {plural(nets, 'network')}, made {self.tested}."
-        )
-        if blocked_nets:
-            return head + f" Blocking was observed and corroborated on {blocked_nets} of them."
-        return head + " No corroborated blocking was observed."
+        """The report's summary sentence (English), as report_doc words it."""
+        return next(b.text for b in blocks(self) if b.kind == "summary")
 
 
 def basis_words(row: dict[str, object]) -> str:
@@ -383,7 +397,8 @@ def _pdf_block(pdf: Any, b: Block) -> None:
     elif b.kind == "table":
         pdf.set_font("helvetica", "", 9)
         # the first column (a network's or a host's name) wide enough for one line, so text reads in order
-        widths = (3.2, *([1.3] * (len(b.rows[0]) - 1)))
+        # and each number's column as wide as its heading needs, so no heading wraps
+        widths = (3.2, *(max(1.0, len(heading) / 8) for heading in b.rows[0][1:]))
         with pdf.table(first_row_as_headings=True, line_height=5, col_widths=widths) as table:
             for row in b.rows:
                 line = table.row()
@@ -400,12 +415,7 @@ PROVES = [
     "Each measurement is signed by a probe's key: the signature proves which key produced the record and that "
     "nobody changed a byte of it since.",
     "The collector's signed receipt and the public log prove the record was received no later than the "
-    "checkpoint. The dates in this report are brackets vouched for by independent witnesses, who cosigned "
-    "the log's checkpoints with the time they saw them: a measurement was made after the witnessed checkpoint "
-    "its probe had seen, and before the first witnessed checkpoint that holds it. The collector cannot "
-    "back-date a record, or show a different log to someone else, without contradicting those "
-    "cosignatures. A date no witness vouches for rests on the collector's word and the probes' clocks alone, "
-    "and this report says so where it gives one.",
+    "checkpoint.",  # report_doc adds what the bundle's witnesses vouch for (witness_words)
     "A signature does not prove the measurement is true: a volunteer's device, or a fake probe, can lie. "
     "That is why this report counts distinct probes and networks, labels each probe's enrolment tier, and "
     "requires corroboration by several measurements and probes before it says 'blocked'.",

@@ -74,9 +74,9 @@ def _title(r: ReportFacts, lang: str) -> str:
         title = say("report_title_blocked", lang, hosts=", ".join(hosts), where=where, start=start, end=end)
     else:
         where = (
-            r.networks[0].label
-            if len(r.networks) == 1
-            else say("report_networks_in", lang, count=len(r.networks), country=country)
+            r.counted_networks[0].label
+            if len(r.counted_networks) == 1
+            else say("report_networks_in", lang, count=len(r.counted_networks), country=country)
         )
         title = say("report_title_measured", lang, hosts=r.site, where=where, start=start, end=end)
     return say("report_lab_title", lang, title=title) if r.lab else title
@@ -171,6 +171,38 @@ def _rules(r: ReportFacts, lang: str) -> list[str]:
     ]
 
 
+def witness_words(r: ReportFacts, lang: str) -> str:
+    """What the bundle's witnesses vouch for, from its witnesses.json and brackets alone: no witness,
+    only demo-data's lab witness, witnesses that dated nothing here, or witnessed brackets."""
+    if r.witnesses == 0:
+        return say("report_witness_none", lang)
+    if not r.independent:
+        return say("report_witness_lab", lang)
+    named = (
+        _count(r.witnesses, "witness", lang) if lang == "km" else plural(r.witnesses, "witness", "witnesses")
+    )
+    key = "report_witness_some" if r.dates_witnessed else "report_witness_unused"
+    return say(key, lang, witnesses=named, quorum=r.quorum)
+
+
+def set_aside_words(r: ReportFacts, lang: str) -> str:
+    """The measurements the rules did not count, by reason; empty when none was set aside."""
+    total = sum(r.set_aside.values())
+    if not total:
+        return ""
+    reasons = ", ".join(
+        say(f"report_aside_{reason}", lang, count=n)
+        for reason, n in sorted(r.set_aside.items())
+        if n and f"report_aside_{reason}" in MESSAGES
+    )
+    return say(
+        "report_set_aside",
+        lang,
+        count=_count(total, "measurement", lang),
+        reasons=reasons,
+    )
+
+
 def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
     """Every word of the report, in order, in `lang`."""
     from probe.analysis.report import PROVES
@@ -178,16 +210,20 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
     out: list[Block] = []
     if r.lab:
         out.append(Block("lab", say("report_lab_banner", lang)))
-    nets = len(r.networks)
-    summary = say(
-        "report_summary",
-        lang,
-        measurements=_count(r.measurements, "measurement", lang),
-        site=r.site,
-        probes=_count(r.probes, "probe", lang),
-        networks=_count(nets, "network", lang),
-        tested=_tested(r, lang),
-    )
+    nets = sum(n.measurements > 0 for n in r.networks)  # networks with counted measurements
+    summary = (
+        say(
+            "report_summary",
+            lang,
+            measurements=_count(r.measurements, "measurement", lang),
+            site=r.site,
+            probes=_count(r.probes, "probe", lang),
+            networks=_count(nets, "network", lang),
+            tested=_tested(r, lang),
+        )
+        if r.measurements
+        else say("report_summary_nothing", lang, site=r.site)
+    ) + set_aside_words(r, lang)
     blocked_nets = len({p.asn for p in r.periods})
     summary += (
         say("report_summary_blocked", lang, count=blocked_nets)
@@ -196,22 +232,23 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
     )
     out += [Block("title", _title(r, lang)), Block("summary", summary)]
     out.append(Block("heading", say("report_h_measured", lang)))
-    out.append(
-        Block(
-            "para",
-            say(
-                "report_measured",
-                lang,
-                site=r.site,
-                times=_count(r.measurements, "time", lang),
-                probes=_count(r.probes, "probe", lang),
-                vouched=r.vouched,
-                unverified=r.unverified,
-                tested=_tested(r, lang),
-                controls=_count(r.controls, "measurement", lang),
-            ),
+    if r.measurements:
+        out.append(
+            Block(
+                "para",
+                say(
+                    "report_measured",
+                    lang,
+                    site=r.site,
+                    times=_count(r.measurements, "time", lang),
+                    probes=_count(r.probes, "probe", lang),
+                    vouched=r.vouched,
+                    unverified=r.unverified,
+                    tested=_tested(r, lang),
+                    controls=_count(r.controls, "measurement", lang),
+                ),
+            )
         )
-    )
     if r.not_in_log:
         out.append(
             Block(
@@ -219,7 +256,8 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
                 say("report_not_in_log", lang, count=_count(r.not_in_log, "further measurement", lang)),
             )
         )
-    cols = ("network", "measurements", "probes", "vouched", "unverified", "blocked")
+    # counted measurements (and their probes, and how many found it blocked) apart from those set aside
+    cols = ("network", "counted", "probes", "vouched", "unverified", "blocked", "set_aside")
     out.append(Block("heading", say("report_h_networks", lang)))
     out.append(
         Block(
@@ -234,6 +272,7 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
                         str(n.vouched),
                         str(n.unverified),
                         str(n.blocked),
+                        str(n.set_aside),
                     )
                     for n in r.networks
                 ),
@@ -242,14 +281,15 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
     )
     if len(r.hosts) > 1:
         out.append(Block("heading", say("report_h_hosts", lang)))
-        header = tuple(say(f"report_col_{c}", lang) for c in ("host", "measurements", "blocked"))
+        header = tuple(say(f"report_col_{c}", lang) for c in ("host", "counted", "blocked"))
         out.append(Block("table", rows=(header, *((h, str(n), str(b)) for h, n, b in r.hosts))))
     out.append(Block("heading", say("report_h_observed", lang)))
     if not r.periods:
         out.append(Block("para", say("report_none_observed", lang)))
     out += [Block("para", _period(p, lang)) for p in r.periods]
     if r.periods and lang != "en":
-        out.append(Block("muted", say("report_clock_note", lang)))
+        note = "report_clock_note" if r.dates_witnessed else "report_clock_note_unwitnessed"
+        out.append(Block("muted", say(note, lang)))
     out.append(Block("para", say("report_how", lang, version=r.rules_version)))
     out += [Block("bullet", rule) for rule in _rules(r, lang)]
     windows = ", ".join(
@@ -259,6 +299,7 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
     out.append(Block("muted", say("report_windows", lang, windows=windows)))
     out.append(Block("heading", say("report_h_proves", lang)))
     proves = PROVES if lang == "en" else [say(f"report_proves_{i}", lang) for i in range(1, 6)]
+    proves = [line + (" " + witness_words(r, lang) if i == 1 else "") for i, line in enumerate(proves)]
     out += [Block("bullet", line) for line in proves]
     out.append(Block("heading", say("report_h_no_cite" if r.lab else "report_h_cite", lang)))
     out.append(Block("lab", say("report_do_not_cite", lang)) if r.lab else Block("mono", r.citation))
@@ -275,7 +316,8 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
                 size=r.checkpoint_size,
                 root=r.checkpoint_root,
                 created=r.created_at,
-            ),
+            )
+            + say("report_bundle_witnessed" if r.dates_witnessed else "report_bundle_unwitnessed", lang),
         )
     )
     return out

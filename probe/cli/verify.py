@@ -161,7 +161,7 @@ def _saved(path: Path) -> Saved:
 
 
 def verify_bundle_command(path: Path, trust: Trust, each: bool = False) -> None:
-    from probe.analysis.bundle_summary import describe, each_measurement, lab_line
+    from probe.analysis.bundle_summary import describe, each_measurement, lab_line, unwitnessed_words
     from probe.analysis.bundle_verify import BundleInputError, verify_bundle
 
     try:
@@ -179,7 +179,7 @@ def verify_bundle_command(path: Path, trust: Trust, each: bool = False) -> None:
     if summary.ok:
         verdict = "VERIFIED (lab data: not evidence)" if lab else "VERIFIED"
         if not summary.witnessed:
-            dates = "DATES NOT WITNESSED: they rest on the collector's word alone"
+            dates = f"DATES NOT WITNESSED: {unwitnessed_words(summary)}"
         elif summary.witness_keys_from_user:
             dates = (
                 f"dates witnessed ({summary.quorum} of the {len(summary.witness_keys)} witness keys you gave)"

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from probe.analysis.dashboard.ranking import count_param, ranked_domains, ranked_networks
 from probe.analysis.provenance import LAB_FIELD, is_lab
 from probe.analysis.query import FilterError, Filters, matrix, parse_when, timeline
 from probe.analysis.rules import TIMELINE_RULES_VERSION
@@ -47,7 +48,11 @@ def current_row(c: Current) -> dict[str, Any]:
     }
 
 
-def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
+def analysis_routes(
+    db: Storage, error: Callable[..., Response], max_domains: int = 300, max_networks: int = 40
+) -> list[Route]:
+    """`max_domains`, `max_networks`: the overview's caps (settings overview_max_domains, _networks)."""
+
     def timeline_view(with_cells: bool) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
@@ -70,17 +75,37 @@ def analysis_routes(db: Storage, error: Callable[..., Response]) -> list[Route]:
         return endpoint
 
     async def overview_endpoint(request: Request) -> Response:
-        at_text = request.query_params.get("at")
+        """The matrix's cells for at most `limit` sites (from `offset`, in ranking.py's order) on the
+        `max_networks` first-ranked networks; the answer says how many it left out."""
+        q = request.query_params
+        at_text = q.get("at")
         try:
+            unknown = sorted(set(q.keys()) - {"at", "limit", "offset"})
+            if unknown:
+                raise FilterError(f"unknown parameter {unknown[0]!r}; known: at, limit, offset")
             at = parse_when(at_text, "at") if at_text else None
+            limit = count_param(q.get("limit"), "limit", max_domains, most=max_domains)
+            offset = count_param(q.get("offset"), "offset", 0)
         except FilterError as exc:
             return error(400, "bad_filter", str(exc))
         cells, lab = await db.read(lambda conn: (matrix(conn, at), is_lab(conn)))
+        domains = ranked_domains(cells)
+        networks = ranked_networks(cells)
+        kept_domains = set(domains[offset : offset + limit])
+        kept_networks = set(networks[:max_networks])
         return JSONResponse(
             {
                 LAB_FIELD: lab,
                 "rules_version": TIMELINE_RULES_VERSION,
-                "cells": [current_row(c) for c in cells],
+                "sites": len(domains),
+                "networks": len(networks),
+                "offset": offset,
+                "limit": limit,
+                "left_out_sites": len(domains) - len(kept_domains),
+                "left_out_networks": len(networks) - len(kept_networks),
+                "cells": [
+                    current_row(c) for c in cells if c.domain in kept_domains and c.asn in kept_networks
+                ],
             }
         )
 

@@ -409,7 +409,7 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             Route("/api/v1/control", control.handle, methods=["POST"]),
             Route("/api/v1/targets", targets),
             Route("/metrics", metrics_endpoint),
-            *analysis_routes(heavy, error),
+            *analysis_routes(heavy, error, cfg.overview_max_domains, cfg.overview_max_networks),
             *evidence_routes(heavy, key, error, cfg.witness_quorum),
             *export_routes(heavy, error),
             *dashboard_routes(heavy, key.verifier_key(), cfg, offload),

@@ -17,6 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from probe.analysis.dashboard import pages, records
+from probe.analysis.dashboard.ranking import count_param
 from probe.analysis.provenance import is_lab
 from probe.analysis.query import FilterError, Filters, network_names, parse_when
 from probe.collector.headers import attachment
@@ -68,6 +69,7 @@ def dashboard_routes(
             at = parse_when(at_text, "at") if at_text else None
             if only not in ("", "blocked"):
                 raise FilterError(f"only: {only!r} is not 'blocked' (or leave it out to show every site)")
+            offset = count_param(q.get("offset"), "offset", 0)
         except FilterError as exc:
             return await bad_request(str(exc))
         now = datetime.now(UTC)
@@ -79,6 +81,7 @@ def dashboard_routes(
                 only_blocked=only == "blocked",
                 max_domains=cfg.overview_max_domains,
                 max_networks=cfg.overview_max_networks,
+                offset=offset,
             )
         )
         return await page("overview.html", **context)

@@ -358,7 +358,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report_h_networks": ("Networks", "បណ្ដាញ"),
     "report_col_network": ("Network", "បណ្ដាញ"),
-    "report_col_measurements": ("Measurements", "ការសាកល្បង"),
     "report_col_probes": ("Probes", "ចំនួន probe"),
     "report_col_vouched": ("Vouched", "បានធានា"),
     "report_col_unverified": ("Unverified", "មិនទាន់ផ្ទៀងផ្ទាត់"),
@@ -429,11 +428,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report_bundle": (
         "Bundle: MANIFEST.json sha256:{sha}. Log checkpoint: {origin}, size {size}, root {root}. The collector's "
-        "own clock signed that checkpoint at {created}; only the witnessed brackets above are dates you can "
-        "rely on.",
+        "own clock signed that checkpoint at {created}.",
         "កញ្ចប់៖ MANIFEST.json sha256:{sha}។ ចំណុចត្រួតពិនិត្យកំណត់ត្រា៖ {origin} ទំហំ {size} root {root}។ "
-        "នាឡិការបស់ម៉ាស៊ីនប្រមូល បានចុះហត្ថលេខាលើចំណុចនោះនៅ {created}៖ មានតែចន្លោះពេលដែលសាក្សីបានបញ្ជាក់ "
-        "ទេ ដែលជាកាលបរិច្ឆេទអាចទុកចិត្តបាន។",
+        "នាឡិការបស់ម៉ាស៊ីនប្រមូល បានចុះហត្ថលេខាលើចំណុចនោះនៅ {created}។",
     ),
     "report_conf_confirmed": ("confirmed", "បានបញ្ជាក់"),
     "report_conf_likely": ("likely", "ប្រហែល"),
@@ -472,12 +469,86 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report_proves_2": (
         "The collector's signed receipt and the public log prove the record was received no later than the "
-        "checkpoint. A date no independent witness vouches for rests on the collector's word and the probes' "
-        "clocks alone.",
-        "បង្កាន់ដៃដែលបានចុះហត្ថលេខារបស់ម៉ាស៊ីនប្រមូល និងកំណត់ត្រាសាធារណៈ បញ្ជាក់ថាកំណត់ត្រាត្រូវបានទទួល "
-        "មិនយឺតជាងចំណុចត្រួតពិនិត្យទេ។ កាលបរិច្ឆេទដែលគ្មានសាក្សីឯករាជ្យបញ្ជាក់ ពឹងផ្អែកតែលើពាក្យរបស់ម៉ាស៊ីនប្រមូល "
-        "និងនាឡិការបស់ probe ប៉ុណ្ណោះ។",
+        "checkpoint.",
+        "បង្កាន់ដៃដែលបានចុះហត្ថលេខារបស់ម៉ាស៊ីនប្រមូល និងកំណត់ត្រាសាធារណៈ បញ្ជាក់ថាកំណត់ត្រាត្រូវបានទទួល មិនយឺតជាងចំណុចត្រួតពិនិត្យទេ។",
     ),
+    # What the report says about witnesses follows from the bundle's witnesses.json and brackets.json
+    # (report_doc.witness_words): one of these four, never a witness the bundle does not hold.
+    "report_witness_none": (
+        "No independent witness cosigned this log's checkpoints: every date in this report rests on the "
+        "collector's and the probes' clocks alone, and nobody outside the collector could tell if it had "
+        "back-dated a record.",
+        "គ្មានសាក្សីឯករាជ្យណាបានចុះហត្ថលេខារួមលើចំណុចត្រួតពិនិត្យនៃកំណត់ត្រានេះទេ៖ កាលបរិច្ឆេទទាំងអស់ក្នុងរបាយការណ៍នេះ "
+        "ពឹងផ្អែកតែលើនាឡិការបស់ម៉ាស៊ីនប្រមូល និងរបស់ probe ប៉ុណ្ណោះ ហើយគ្មាននរណាម្នាក់នៅក្រៅម៉ាស៊ីនប្រមូល "
+        "អាចដឹងថាវាបានកែកាលបរិច្ឆេទកំណត់ត្រាថយក្រោយឬទេ។",
+    ),
+    "report_witness_lab": (
+        "The only witness is demo-data's throwaway lab witness, which is not independent: every date in this "
+        "report rests on the collector's and the probes' clocks alone.",
+        "សាក្សីតែមួយគត់ គឺសាក្សីសាកល្បងបណ្ដោះអាសន្នរបស់ demo-data ដែលមិនឯករាជ្យ៖ កាលបរិច្ឆេទទាំងអស់ក្នុងរបាយការណ៍នេះ "
+        "ពឹងផ្អែកតែលើនាឡិការបស់ម៉ាស៊ីនប្រមូល និងរបស់ probe ប៉ុណ្ណោះ។",
+    ),
+    "report_witness_unused": (
+        "The collector names {witnesses} (a date stands when {quorum} of them cosigned), but none cosigned "
+        "a checkpoint that dates these measurements: every date in this report rests on the collector's and "
+        "the probes' clocks alone.",
+        "ម៉ាស៊ីនប្រមូលដាក់ឈ្មោះសាក្សី {witnesses} (កាលបរិច្ឆេទមួយមានសុពលភាព នៅពេលសាក្សី {quorum} បានចុះហត្ថលេខារួម) "
+        "ប៉ុន្តែគ្មាននរណាបានចុះហត្ថលេខារួមលើចំណុចត្រួតពិនិត្យដែលកំណត់កាលបរិច្ឆេទការសាកល្បងទាំងនេះទេ៖ "
+        "កាលបរិច្ឆេទទាំងអស់ក្នុងរបាយការណ៍នេះ ពឹងផ្អែកតែលើនាឡិការបស់ម៉ាស៊ីនប្រមូល និងរបស់ probe ប៉ុណ្ណោះ។",
+    ),
+    "report_witness_some": (
+        "The dates this report gives as witnessed brackets are vouched for by the collector's {witnesses} "
+        "(a date stands when {quorum} of them cosigned), who cosigned the log's checkpoints with the time "
+        "they saw them: a measurement was made after the witnessed checkpoint its probe had seen, and before "
+        "the first witnessed checkpoint that holds it. The collector cannot back-date such a record, or show "
+        "a different log to someone else, without contradicting those cosignatures. A date no witness "
+        "vouches for rests on the collector's word and the probes' clocks alone, and this report says so "
+        "where it gives one.",
+        "កាលបរិច្ឆេទដែលរបាយការណ៍នេះផ្ដល់ជាចន្លោះពេលដែលសាក្សីបានបញ្ជាក់ ត្រូវបានធានាដោយសាក្សី {witnesses} "
+        "របស់ម៉ាស៊ីនប្រមូល (កាលបរិច្ឆេទមួយមានសុពលភាព នៅពេលសាក្សី {quorum} បានចុះហត្ថលេខារួម) "
+        "ដែលបានចុះហត្ថលេខារួមលើចំណុចត្រួតពិនិត្យនៃកំណត់ត្រា ជាមួយពេលវេលាដែលពួកគេបានឃើញវា។ "
+        "ម៉ាស៊ីនប្រមូលមិនអាចកែកាលបរិច្ឆេទកំណត់ត្រាបែបនេះថយក្រោយ ឬបង្ហាញកំណត់ត្រាផ្សេងដល់អ្នកដទៃ "
+        "ដោយមិនផ្ទុយនឹងហត្ថលេខារួមទាំងនោះបានទេ។ កាលបរិច្ឆេទដែលគ្មានសាក្សីបញ្ជាក់ ពឹងផ្អែកតែលើពាក្យរបស់ម៉ាស៊ីនប្រមូល "
+        "និងនាឡិការបស់ probe ប៉ុណ្ណោះ ហើយរបាយការណ៍នេះនិយាយដូច្នោះ នៅកន្លែងដែលវាផ្ដល់កាលបរិច្ឆេទនោះ។",
+    ),
+    "report_bundle_witnessed": (
+        " Only the witnessed brackets above are dates you can rely on.",
+        " មានតែចន្លោះពេលដែលសាក្សីបានបញ្ជាក់ខាងលើប៉ុណ្ណោះ ដែលជាកាលបរិច្ឆេទអាចទុកចិត្តបាន។",
+    ),
+    "report_bundle_unwitnessed": (
+        " No witness vouches for any date in this report.",
+        " គ្មានសាក្សីណាបញ្ជាក់កាលបរិច្ឆេទណាមួយក្នុងរបាយការណ៍នេះទេ។",
+    ),
+    "report_clock_note_unwitnessed": (
+        "Times are by the probes' own clocks (UTC); no independent witness vouches for them.",
+        "ពេលវេលាគឺតាមនាឡិការបស់ probe ផ្ទាល់ (UTC)។ គ្មានសាក្សីឯករាជ្យណាបញ្ជាក់ពេលវេលាទាំងនេះទេ។",
+    ),
+    # Measurements the timeline rules do not count (bundle_tally.set_aside_reason): shown apart, never
+    # as findings.
+    "report_summary_nothing": (
+        "No measurement of {site} in this bundle counts under the rules below.",
+        "គ្មានការសាកល្បង {site} ណាមួយក្នុងកញ្ចប់នេះ ត្រូវបានរាប់តាមច្បាប់ខាងក្រោមទេ។",
+    ),
+    "report_set_aside": (
+        " Set aside by the rules and not counted: {count} ({reasons}); the bundle holds every one, "
+        "but none is a finding.",
+        " ការសាកល្បង {count} ទៀត ត្រូវបានដាក់ចោលដោយច្បាប់ ហើយមិនត្រូវបានរាប់ទេ ({reasons})៖ "
+        "វានៅក្នុងកញ្ចប់ ប៉ុន្តែមិនមែនជាលទ្ធផលរកឃើញទេ។",
+    ),
+    "report_aside_out_of_time": (
+        "{count} outside their time bracket",
+        "{count} នៅក្រៅចន្លោះពេលរបស់វា",
+    ),
+    "report_aside_claimed": (
+        "{count} whose network was only claimed",
+        "{count} ដែលបណ្ដាញត្រូវបានអះអាងតែប៉ុណ្ណោះ",
+    ),
+    "report_aside_controls": (
+        "{count} from probes whose own control sites were failing",
+        "{count} ពី probe ដែលគេហទំព័រត្រួតពិនិត្យរបស់ខ្លួនបរាជ័យ",
+    ),
+    "report_col_counted": ("Counted", "បានរាប់"),
+    "report_col_set_aside": ("Set aside", "បានដាក់ចោល"),
     "report_proves_3": (
         "A signature does not prove the measurement is true: a volunteer's device, or a fake probe, can lie. "
         "That is why this report counts distinct probes and networks, labels each probe's enrolment tier, and "

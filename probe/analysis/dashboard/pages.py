@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from probe.analysis.chart import COLOURS, STATE_LABELS, Row, extent, rows, spans
+from probe.analysis.dashboard.ranking import corroborated, listed_domains, ranked_domains, ranked_networks
 from probe.analysis.dashboard.records import ooni_counts
 from probe.analysis.facts import CONTROL_CATEGORY, hour_iso
 from probe.analysis.query import MATRIX_DAYS, Filters, matrix, network_names, timeline
@@ -78,6 +79,7 @@ def nowrap(text: object) -> Markup:
 _env.filters["short"] = short
 _env.filters["exact"] = exact
 _env.filters["nowrap"] = nowrap
+_env.globals["plural"] = plural
 
 
 def control_domains(conn: Connection) -> set[str]:
@@ -177,8 +179,10 @@ def overview(
     *,
     max_domains: int = 300,
     max_networks: int = 40,
+    offset: int = 0,
 ) -> dict[str, Any]:
-    """The matrix as of `at`; without it, as of now (rounded up to the minute), or of the end of the data when that is
+    """`offset`: how many of the ranked sites (ranking.py) to skip, to reach those past `max_domains`.
+    The matrix as of `at`; without it, as of now (rounded up to the minute), or of the end of the data when that is
     older than the matrix's reach (so an archive still shows its last state, saying so). Sites blocked
     somewhere come first; control sites (category CTRL) are listed apart."""
     source = "requested" if at is not None else "now"
@@ -192,18 +196,11 @@ def overview(
     cells = matrix(conn, at)
     names = network_names(conn)
     controls = control_domains(conn)
-    # A page's size is bounded whatever probes claim: the most measured networks, and sites blocked
-    # somewhere first, then the most measured; the page says how many it left out.
-    per_asn: Counter[int | None] = Counter()
-    per_domain: Counter[str] = Counter()
-    for c in cells:
-        n = sum(c.latest.decision.counts.values())
-        per_asn[c.asn] += n
-        per_domain[c.domain] += n
-    kept_asns = {
-        a
-        for a, _ in sorted(per_asn.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))[:max_networks]
-    }
+    # A page's size is bounded whatever probes claim: sites and networks rank by standing (ranking.py), so
+    # an uncorroborated key's junk never pushes aside a published or listed site; the page says how many
+    # it left out and links to the next ones (`offset`).
+    networks = ranked_networks(cells)
+    kept_asns = set(networks[:max_networks])
     asns = sorted(kept_asns, key=lambda a: (a is None, a or 0))
     grid: dict[tuple[str, int | None], MatrixCell] = {}
     for c in cells:
@@ -227,12 +224,23 @@ def overview(
     blocked = {domain for (domain, _), cell in grid.items() if cell.state == "blocked"}
     domains = sorted({c.domain for c in cells} - controls, key=lambda d: (d not in blocked, d))
     shown = [d for d in domains if d in blocked] if only_blocked else domains
-    kept = set(sorted(shown, key=lambda d: (d not in blocked, -per_domain[d], d))[:max_domains])
+    showable = set(shown)
+    order = [d for d in ranked_domains(cells) if d in showable]
+    kept = set(order[offset : offset + max_domains])
     left_out = len(shown) - len(kept)
     shown = [d for d in shown if d in kept]
     counts = Counter(cell.state for (domain, _), cell in grid.items() if domain not in controls)
     first, last_at = data_range(conn)
     query = {"at": iso(at)} | ({"only": "blocked"} if only_blocked else {})
+    pages_of = {
+        "next": "/?" + urlencode(query | {"offset": str(offset + max_domains)}, safe=":"),
+        "previous": "/?"
+        + urlencode(
+            query | ({"offset": str(max(0, offset - max_domains))} if offset > max_domains else {}), safe=":"
+        ),
+    }
+    if offset:
+        query["offset"] = str(offset)
     return {
         "at": iso(at),
         "at_source": source,
@@ -241,7 +249,10 @@ def overview(
         "domains": shown,
         "hidden": len(domains) - len(shown) - left_out,
         "left_out_sites": left_out,
-        "left_out_networks": len(per_asn) - len(asns),
+        "left_out_networks": len(networks) - len(asns),
+        "offset": offset,
+        "more_after": max(0, len(order) - offset - max_domains),
+        "pages": pages_of,
         "only_blocked": only_blocked,
         "controls": sorted({c.domain for c in cells} & controls)[:max_domains],
         "asns": [{"asn": a, "name": names.get(a) if a is not None else None} for a in asns],
@@ -456,7 +467,19 @@ def subject_page(
         events_by_key[f"AS{e.asn}" if by == "asn" else e.domain].append(e)
     all_rows = list(rows(found, by))
     weight = {key: sum(sum(c.decision.counts.values()) for c in cells) for key, cells in all_rows}
-    kept = set(sorted(weight, key=lambda k: (-weight[k], k))[:max_rows])
+    # published or listed rows first, then corroborated ones, then the most measured (ranking.py): an
+    # uncorroborated key's many measurements never push a real site or network off the page
+    standing = {
+        key: 0
+        if events_by_key.get(key)
+        else 1
+        if by == "domain" and key in listed_domains()
+        else 2
+        if any(corroborated(c.decision) for c in cells)
+        else 3
+        for key, cells in all_rows
+    }
+    kept = set(sorted(weight, key=lambda k: (standing[k], -weight[k], k))[:max_rows])
     for key, cells in all_rows:
         if key not in kept:
             continue
