@@ -17,18 +17,15 @@ this root hash.
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
 import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from probe.log.ed25519 import check_public_key
-from probe.log.errors import NoteFormatError, NoteSignatureError, NoteUnsignedError, WeakKeyError
+from probe.log.errors import NoteFormatError, NoteSignatureError, NoteUnsignedError
+from probe.log.named_key import NamedSigner, NamedVerifier, named_key_id
 from probe.log.note import MAX_SIGNATURES, SIGNATURE_PREFIX
+from probe.log.text import check_name, decode_b64
 
 __all__ = [
     "ALG_COSIGNATURE_V1",
@@ -47,7 +44,7 @@ MAX_TIMESTAMP = 2**63 - 1
 
 def cosignature_key_id(name: str, public_key: bytes) -> bytes:
     """SHA-256(name || 0x0A || 0x04 || 32-byte public key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_key).digest()[:4]
+    return named_key_id(name, ALG_COSIGNATURE_V1, public_key)
 
 
 def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
@@ -57,21 +54,6 @@ def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
     if isinstance(timestamp, bool) or not 0 <= timestamp <= MAX_TIMESTAMP:
         raise NoteFormatError(f"cosignature timestamp {timestamp} is outside [0, 2^63 - 1]")
     return f"{HEADER}\ntime {timestamp}\n{checkpoint_text}".encode()
-
-
-def _check_name(name: str) -> None:
-    if not name or any(c.isspace() for c in name) or "+" in name:
-        raise NoteFormatError(f"cosigner name {name!r} is empty or contains whitespace or '+'")
-
-
-def _b64(value: str, what: str) -> bytes:
-    try:
-        raw = binascii.a2b_base64(value.encode("ascii"), strict_mode=True)
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise NoteFormatError(f"{what} is not valid base64") from exc
-    if base64.b64encode(raw).decode("ascii") != value:
-        raise NoteFormatError(f"{what} is not canonical base64")
-    return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,39 +66,11 @@ class Cosignature:
     line: str  # "— name base64...\n"
 
 
-class CosignatureSigner:
+class CosignatureSigner(NamedSigner):
     """A witness's cosigning key: signs checkpoint text as cosignature/v1 at a given time."""
 
-    __slots__ = ("_key", "_key_id", "_name", "_public")
-
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        _check_name(name)
-        self._name = name
-        self._key = private_key
-        self._public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self._key_id = cosignature_key_id(name, self._public)
-
-    @classmethod
-    def from_seed(cls, name: str, seed: bytes) -> CosignatureSigner:
-        if len(seed) != 32:
-            raise NoteFormatError(f"an Ed25519 seed is 32 bytes, not {len(seed)}")
-        return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public
-
-    def verifier_key(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self._public).decode("ascii")
-        return f"{self._name}+{self._key_id.hex()}+{encoded}"
+    ALG = ALG_COSIGNATURE_V1
+    __slots__ = ()
 
     def verifier(self) -> CosignatureVerifier:
         return CosignatureVerifier(self._name, self._public)
@@ -144,21 +98,12 @@ def signature_lines(note: str) -> tuple[str, list[str]]:
     return note[: split + 1], lines
 
 
-class CosignatureVerifier:
+class CosignatureVerifier(NamedVerifier):
     """Verifies cosignature/v1 lines by one witness key; lines by other keys are ignored."""
 
-    __slots__ = ("_key", "_key_id", "_name", "_public")
-
-    def __init__(self, name: str, public_key: bytes) -> None:
-        _check_name(name)
-        try:
-            check_public_key(public_key)
-        except WeakKeyError as exc:
-            raise NoteFormatError(f"witness key {name!r}: {exc}") from exc
-        self._name = name
-        self._public = bytes(public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(self._public)
-        self._key_id = cosignature_key_id(name, self._public)
+    ALG = ALG_COSIGNATURE_V1
+    KIND = "witness key"
+    __slots__ = ()
 
     @classmethod
     def from_vkey(cls, vkey: str) -> CosignatureVerifier:
@@ -167,10 +112,10 @@ class CosignatureVerifier:
         if len(parts) != 3:
             raise NoteFormatError("a witness key has the form <name>+<hex key id>+<base64 key>")
         name, hex_id, key64 = parts
-        _check_name(name)
+        check_name(name)
         if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
             raise NoteFormatError(f"witness key {name!r}: the key id must be 8 lowercase hex digits")
-        raw = _b64(key64, f"witness key {name!r}")
+        raw = decode_b64(key64, f"witness key {name!r}")
         if len(raw) != 33 or raw[0] != ALG_COSIGNATURE_V1:
             raise NoteFormatError(
                 f"witness key {name!r} is not a cosignature/v1 key (type 0x04 and 32 bytes of Ed25519)"
@@ -179,22 +124,6 @@ class CosignatureVerifier:
         if verifier.key_id.hex() != hex_id:
             raise NoteFormatError(f"witness key {name!r}: key id {hex_id} does not match the key")
         return verifier
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public
-
-    def verifier_key(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self._public).decode("ascii")
-        return f"{self._name}+{self._key_id.hex()}+{encoded}"
 
     def verify_line(self, checkpoint_text: str, line: str) -> Cosignature | None:
         """The cosignature in `line` if it is ours (name and key id) and verifies; None if it is another
@@ -205,7 +134,7 @@ class CosignatureVerifier:
         name, _, sig64 = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
         if name != self._name:
             return None
-        raw = _b64(sig64, f"signature line by {name!r}")
+        raw = decode_b64(sig64, f"signature line by {name!r}")
         if len(raw) < 4 or raw[:4] != self._key_id:
             return None
         if len(raw) != 4 + 8 + 64:

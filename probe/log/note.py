@@ -17,18 +17,15 @@ This module may not open files or sockets; it uses `cryptography` only for Ed255
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
 import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from probe.log.ed25519 import check_public_key
-from probe.log.errors import NoteFormatError, NoteSignatureError, NoteUnsignedError, WeakKeyError
+from probe.log.errors import NoteFormatError, NoteSignatureError, NoteUnsignedError
 from probe.log.merkle import HASH_SIZE
+from probe.log.named_key import NamedSigner, NamedVerifier, named_key_id
+from probe.log.text import as_text, check_name, decode_b64
 
 __all__ = [
     "ALG_ED25519",
@@ -46,95 +43,24 @@ SIGNATURE_PREFIX = "\u2014 "  # em dash, space
 MAX_SIGNATURES = 100
 _MAX_SIZE = 2**64 - 1  # C2SP: the tree size is a uint64
 _SIZE_RE = re.compile(r"0|[1-9][0-9]{0,19}", re.ASCII)
-_CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f]")  # ASCII controls other than newline
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
     """The 4-byte C2SP key id of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
-
-
-def _b64decode(value: str, what: str) -> bytes:
-    """Strict standard base64 that must also be canonical: one byte string, one encoding."""
-    try:
-        raw = binascii.a2b_base64(value.encode("ascii"), strict_mode=True)
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise NoteFormatError(f"{what} is not valid base64") from exc
-    if base64.b64encode(raw).decode("ascii") != value:
-        raise NoteFormatError(f"{what} is not canonical base64")
-    return raw
-
-
-def _as_text(note: str | bytes, what: str) -> str:
-    """Decode and check the character rules shared by notes and checkpoints."""
-    if isinstance(note, bytes):
-        try:
-            note = note.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise NoteFormatError(f"{what} is not valid UTF-8") from exc
-    else:
-        try:
-            note.encode("utf-8")
-        except UnicodeEncodeError as exc:  # lone surrogates have no UTF-8 form, so no signature covers them
-            raise NoteFormatError(f"{what} is not valid UTF-8") from exc
-    if _CONTROL_RE.search(note):
-        raise NoteFormatError(f"{what} contains a control character other than newline")
-    return note
-
-
-def _check_name(name: str) -> None:
-    if not name:
-        raise NoteFormatError("a key name must not be empty")
-    if any(c.isspace() for c in name) or "+" in name:
-        raise NoteFormatError(f"key name {name!r} contains whitespace or '+'")
-    _as_text(name, f"key name {name!r}")
+    return named_key_id(name, ALG_ED25519, public_key)
 
 
 def _check_note_text(text: str) -> None:
-    _as_text(text, "note text")
+    as_text(text, "note text")
     if not text.endswith("\n"):
         raise NoteFormatError("note text must end with a newline")
 
 
-def _raw_public_key(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
-class NoteSigner:
+class NoteSigner(NamedSigner):
     """Signs note text with an Ed25519 key under a C2SP key name."""
 
-    __slots__ = ("_key", "_key_id", "_name", "_public")
-
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        _check_name(name)
-        self._name = name
-        self._key = private_key
-        self._public = _raw_public_key(private_key.public_key())
-        self._key_id = key_id(name, self._public)
-
-    @classmethod
-    def from_seed(cls, name: str, seed: bytes) -> NoteSigner:
-        """A signer from a 32-byte Ed25519 seed (RFC 8032 private key), e.g. a fixed one in tests."""
-        if len(seed) != 32:
-            raise NoteFormatError(f"an Ed25519 seed is 32 bytes, not {len(seed)}")
-        return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public
-
-    def verifier_key(self) -> str:
-        """The verifier key string ``<name>+<hex key id>+base64(0x01 || public key)``."""
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self._public).decode("ascii")
-        return f"{self._name}+{self._key_id.hex()}+{encoded}"
+    ALG = ALG_ED25519
+    __slots__ = ()
 
     def verifier(self) -> NoteVerifier:
         return NoteVerifier(self._name, self._public)
@@ -152,21 +78,11 @@ class NoteSigner:
         return f"{text}\n{self.signature_line(text)}"
 
 
-class NoteVerifier:
+class NoteVerifier(NamedVerifier):
     """Verifies C2SP signed notes against one Ed25519 verifier key."""
 
-    __slots__ = ("_key", "_key_id", "_name", "_public")
-
-    def __init__(self, name: str, public_key: bytes) -> None:
-        _check_name(name)
-        try:
-            check_public_key(public_key)
-        except WeakKeyError as exc:
-            raise NoteFormatError(f"verifier key {name!r}: {exc}") from exc
-        self._name = name
-        self._public = bytes(public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(self._public)
-        self._key_id = key_id(name, self._public)
+    ALG = ALG_ED25519
+    __slots__ = ()
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
@@ -175,10 +91,10 @@ class NoteVerifier:
         if len(parts) != 3:
             raise NoteFormatError("a verifier key has the form <name>+<hex key id>+<base64 key>")
         name, hex_id, key64 = parts
-        _check_name(name)
+        check_name(name)
         if not re.fullmatch(r"[0-9a-fA-F]{8}", hex_id):
             raise NoteFormatError(f"verifier key {name!r}: the key id must be 8 hex digits")
-        raw = _b64decode(key64, f"verifier key {name!r}")
+        raw = decode_b64(key64, f"verifier key {name!r}")
         if not raw or raw[0] != ALG_ED25519:
             raise NoteFormatError(f"verifier key {name!r}: only key type 0x01 (Ed25519) is supported")
         if len(raw) != 33:
@@ -188,22 +104,6 @@ class NoteVerifier:
             raise NoteFormatError(f"verifier key {name!r}: key id {hex_id} does not match the key")
         return verifier
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public
-
-    def verifier_key(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self._public).decode("ascii")
-        return f"{self._name}+{self._key_id.hex()}+{encoded}"
-
     def verify(self, note: str | bytes) -> str:
         """Return the text of `note` if a signature line by this key verifies it.
 
@@ -211,7 +111,7 @@ class NoteVerifier:
         does not verify) or NoteUnsignedError (no line by our key). Well-formed lines by other keys are
         ignored.
         """
-        note = _as_text(note, "note")
+        note = as_text(note, "note")
         split = note.rfind("\n\n")
         if split < 0:
             raise NoteFormatError("note has no blank line before its signatures")
@@ -229,8 +129,8 @@ class NoteVerifier:
             name, space, sig64 = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
             if not space:
                 raise NoteFormatError(f"signature line {number} has no space between key name and signature")
-            _check_name(name)
-            raw = _b64decode(sig64, f"signature line {number}")
+            check_name(name)
+            raw = decode_b64(sig64, f"signature line {number}")
             if len(raw) < 5:
                 raise NoteFormatError(
                     f"signature line {number} is too short to hold a key id and a signature"
@@ -265,7 +165,7 @@ class Checkpoint:
             raise NoteFormatError("a checkpoint origin must not be empty")
         if "\n" in self.origin:
             raise NoteFormatError("a checkpoint origin is one line")
-        _as_text(self.origin, "checkpoint origin")
+        as_text(self.origin, "checkpoint origin")
         if isinstance(self.size, bool) or not 0 <= self.size <= _MAX_SIZE:
             raise NoteFormatError(f"checkpoint size {self.size} is outside [0, 2^64 - 1]")
         if len(self.root) != HASH_SIZE:
@@ -273,7 +173,7 @@ class Checkpoint:
         for i, line in enumerate(self.extensions):
             if not line or "\n" in line:
                 raise NoteFormatError(f"checkpoint extension line {i} must be one non-empty line")
-            _as_text(line, f"checkpoint extension line {i}")
+            as_text(line, f"checkpoint extension line {i}")
 
     def text(self) -> str:
         """The note text to sign: origin, size, base64 root, extension lines, each ending in a newline."""
@@ -283,7 +183,7 @@ class Checkpoint:
     @classmethod
     def parse(cls, text: str | bytes) -> Checkpoint:
         """Parse checkpoint text (the text a verified note returned), strictly; raise NoteFormatError."""
-        text = _as_text(text, "checkpoint")
+        text = as_text(text, "checkpoint")
         if not text.endswith("\n"):
             raise NoteFormatError("checkpoint text must end with a newline")
         lines = text[:-1].split("\n")
@@ -294,6 +194,6 @@ class Checkpoint:
             raise NoteFormatError(
                 f"checkpoint size {size[:30]!r} is not a decimal number without leading zeros"
             )
-        root = _b64decode(root64, "checkpoint root hash")
+        root = decode_b64(root64, "checkpoint root hash")
         # __post_init__ checks the rest (empty origin, size above 2^64 - 1, root length, empty extensions).
         return cls(origin, int(size), root, tuple(extensions))
