@@ -10,7 +10,7 @@ from probe.log import NoteSigner
 from probe.models.base import Wire
 from probe.sign.dsse import Envelope, sign_envelope
 from probe.sign.jcs import canonical
-from probe.sign.keys import KeyFileError, key_id, write_private
+from probe.sign.keys import key_id, load_key_file
 
 KEY_FILE = "collector.key"
 
@@ -24,21 +24,7 @@ class CollectorKey:
 
     @classmethod
     def load_or_create(cls, data_dir: Path, origin: str) -> CollectorKey:
-        path = data_dir / KEY_FILE
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            key = Ed25519PrivateKey.generate()
-            try:
-                write_private(path, key.private_bytes_raw())
-            except OSError as exc:
-                raise KeyFileError(f"cannot create the collector key at {path}: {exc.strerror}") from None
-            return cls(key, origin)
-        except OSError as exc:
-            raise KeyFileError(f"cannot read the collector key at {path}: {exc.strerror}") from None
-        if len(raw) != 32:
-            raise KeyFileError(f"the collector key at {path} is damaged ({len(raw)} bytes, not 32)")
-        return cls(Ed25519PrivateKey.from_private_bytes(raw), origin)
+        return cls(load_key_file(data_dir / KEY_FILE, "collector key"), origin)
 
     def verifier_key(self) -> str:
         return self.notes.verifier_key()

@@ -69,6 +69,28 @@ def write_private(path: Path, data: bytes) -> None:
         os.close(folder)
 
 
+def load_key_file(path: Path, what: str, *, create_hint: str | None = None) -> Ed25519PrivateKey:
+    """The Ed25519 private key whose 32-byte seed is in `path`; made (and written, owner-only) on first
+    use unless `create_hint` is given, which is then the sentence telling how to make it. KeyFileError
+    says what is wrong with the file, naming it as `what`."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if create_hint is not None:
+            raise KeyFileError(f"no {what} at {path}; {create_hint}") from None
+        key = Ed25519PrivateKey.generate()
+        try:
+            write_private(path, key.private_bytes_raw())
+        except OSError as exc:
+            raise KeyFileError(f"cannot create the {what} at {path}: {exc.strerror}") from None
+        return key
+    except OSError as exc:
+        raise KeyFileError(f"cannot read the {what} at {path}: {exc.strerror}") from None
+    if len(raw) != SEED_BYTES:
+        raise KeyFileError(f"the {what} at {path} is damaged ({len(raw)} bytes, not {SEED_BYTES})")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
 class DeviceSeed:
     """The device seed at `path`, created on first use."""
 

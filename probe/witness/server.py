@@ -15,7 +15,6 @@ import hashlib
 import logging
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -25,7 +24,7 @@ from starlette.routing import Route
 from probe.config import WitnessSettings
 from probe.log import NoteError, NoteVerifier
 from probe.log.cosignature import CosignatureSigner
-from probe.sign.keys import KeyFileError, write_private
+from probe.sign.keys import KeyFileError, load_key_file
 from probe.witness.protocol import MAX_BODY, RequestError, parse_add_checkpoint
 from probe.witness.state import WitnessState
 
@@ -37,26 +36,8 @@ DB_FILE = "witness.db"
 
 def load_signer(data_dir: Path, name: str, *, create: bool) -> CosignatureSigner:
     """The witness's cosigning key from data_dir/witness.key (a 32-byte Ed25519 seed), made on first use."""
-    path = data_dir / KEY_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        if not create:
-            raise KeyFileError(
-                f"no witness key at {path}; run `probe witness serve` once to make it"
-            ) from None
-        key = Ed25519PrivateKey.generate()
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            write_private(path, key.private_bytes_raw())
-        except OSError as exc:
-            raise KeyFileError(f"cannot create the witness key at {path}: {exc.strerror}") from None
-        return CosignatureSigner(name, key)
-    except OSError as exc:
-        raise KeyFileError(f"cannot read the witness key at {path}: {exc.strerror}") from None
-    if len(raw) != 32:
-        raise KeyFileError(f"the witness key at {path} is damaged ({len(raw)} bytes, not 32)")
-    return CosignatureSigner.from_seed(name, raw)
+    hint = None if create else "run `probe witness serve` once to make it"
+    return CosignatureSigner(name, load_key_file(data_dir / KEY_FILE, "witness key", create_hint=hint))
 
 
 def log_verifiers(vkeys: list[str]) -> list[NoteVerifier]:
