@@ -1,0 +1,220 @@
+"""The overview's state, kept at ingest: one row per (domain, ASN) with its current published state.
+
+Every stored fact marks its pair dirty in the transaction that stores it (`mark_dirty`; a control fact
+also marks, through its key and day, the pairs that key measured that day, whose exclusion it may change).
+A background pass (`refresh`) recomputes each dirty pair from its whole history with the same rules
+(timeline.build, rules.decide) and stores the result in `pair_state`, so the overview reads one row per
+pair shown, whatever the number of measurements, and a state that began long ago shows its real start.
+
+A database whose table was never filled, or filled under other rules, is refilled in the background
+(every pair marked dirty); until then the overview is computed from the facts as before (query.matrix).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from probe.analysis.facts import CONTROL_CATEGORY, FACT_COLUMNS, Fact
+from probe.analysis.query import Filters, hour_of, within_period
+from probe.analysis.rules import TIMELINE_RULES_VERSION, Decision
+from probe.analysis.timeline import WINDOW_HOURS, Cell, Current, Event, Seen, build, current, excluded_slots
+from probe.collector.db import Connection
+
+NO_ASN = -1  # pair_state's key cannot hold NULL: a fact without an ASN is stored under -1
+DAY = WINDOW_HOURS["day"]
+
+OVERVIEW_SCHEMA = [
+    # Written in the same transaction as the facts; emptied by `refresh`.
+    """CREATE TABLE IF NOT EXISTS overview_dirty (
+        id INTEGER PRIMARY KEY,
+        domain TEXT NOT NULL,
+        asn INTEGER,
+        key_id TEXT,
+        hour INTEGER
+    ) STRICT""",
+    # One pair's current state (timeline.Current as JSON), decided from its whole history.
+    """CREATE TABLE IF NOT EXISTS pair_state (
+        domain TEXT NOT NULL,
+        asn INTEGER NOT NULL,
+        last_hour INTEGER NOT NULL,
+        refresh_at INTEGER,
+        rules_version TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (domain, asn)
+    ) STRICT""",
+    "CREATE INDEX IF NOT EXISTS pair_state_last ON pair_state(last_hour)",
+    "CREATE INDEX IF NOT EXISTS pair_state_refresh ON pair_state(refresh_at)",
+    # `ready`: the rules version the whole table was last filled with ('' while it is being filled).
+    "CREATE TABLE IF NOT EXISTS overview_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT",
+]
+
+
+def mark_dirty(conn: Connection, facts: list[Fact]) -> None:
+    """In the transaction that stores `facts`: their pairs (and, for control facts, key and day) are due."""
+    seen: set[tuple[str, int | None, str | None, int | None]] = set()
+    for f in facts:
+        control = f.category == CONTROL_CATEGORY
+        seen.add((f.domain, f.asn, f.key_id if control else None, f.hour - f.hour % DAY if control else None))
+    for row in seen:
+        conn.execute("INSERT INTO overview_dirty (domain, asn, key_id, hour) VALUES (?, ?, ?, ?)", list(row))
+
+
+def ready(conn: Connection) -> bool:
+    """True when every pair's row was filled under the current rules (the overview may read the table)."""
+    row = conn.execute("SELECT value FROM overview_meta WHERE name = 'ready'").fetchone()
+    return row is not None and str(row[0]) == TIMELINE_RULES_VERSION
+
+
+def _meta(conn: Connection, name: str) -> str | None:
+    row = conn.execute("SELECT value FROM overview_meta WHERE name = ?", [name]).fetchone()
+    return str(row[0]) if row else None
+
+
+def _set_meta(conn: Connection, name: str, value: str) -> None:
+    conn.execute("DELETE FROM overview_meta WHERE name = ?", [name])
+    conn.execute("INSERT INTO overview_meta (name, value) VALUES (?, ?)", [name, value])
+
+
+def start_fill(conn: Connection) -> bool:
+    """When the table was never filled under the current rules: mark every pair dirty. True if it did."""
+    if _meta(conn, "filling") == TIMELINE_RULES_VERSION or ready(conn):
+        return False
+    conn.execute("DELETE FROM overview_dirty")
+    conn.execute("INSERT INTO overview_dirty (domain, asn) SELECT DISTINCT domain, asn FROM facts")
+    _set_meta(conn, "ready", "")
+    _set_meta(conn, "filling", TIMELINE_RULES_VERSION)
+    return True
+
+
+def _pair_facts(conn: Connection, domain: str, asn: int | None) -> list[Fact]:
+    same = "asn IS NULL" if asn is None else "asn = ?"
+    params: list[object] = [domain] if asn is None else [domain, asn]
+    rows = conn.execute(
+        f"SELECT {', '.join(FACT_COLUMNS)} FROM facts WHERE domain = ? AND {same} ORDER BY hour, seq",
+        params,
+    ).fetchall()
+    return [Fact(*r) for r in rows]
+
+
+def _controls(conn: Connection, keys: set[str], before_hour: int) -> list[Fact]:
+    out: list[Fact] = []
+    for key in sorted(keys):
+        rows = conn.execute(
+            f"SELECT {', '.join(FACT_COLUMNS)} FROM facts WHERE key_id = ? AND category = ? AND hour < ? "
+            "ORDER BY seq",
+            [key, CONTROL_CATEGORY, before_hour],
+        ).fetchall()
+        out.extend(Fact(*r) for r in rows)
+    return out
+
+
+def recompute(conn: Connection, domain: str, asn: int | None, now: datetime) -> None:
+    """Decide one pair from its whole history up to `now`, as query.matrix would with unbounded days."""
+    until = -(-int(now.timestamp()) // 3600)  # as Filters.where: facts of the hour now lies in count
+    key = NO_ASN if asn is None else asn
+    period = Filters(until=now)
+    facts: list[Fact] = []
+    later: list[Fact] = []
+    for f in _pair_facts(conn, domain, asn):
+        (facts if f.hour < until - 1 or within_period(f.started_at, period) else later).append(f)
+    future = min(f.hour for f in later) + 1 if later else None
+    conn.execute("DELETE FROM pair_state WHERE domain = ? AND asn = ?", [domain, key])
+    if not facts:
+        if future is not None:  # only facts from after now: the pair appears when its time comes
+            conn.execute(
+                "INSERT INTO pair_state VALUES (?, ?, ?, ?, ?, ?)",
+                [domain, key, -1, future, TIMELINE_RULES_VERSION, "null"],
+            )
+        return
+    excluded = excluded_slots(_controls(conn, {f.key_id for f in facts}, until), "day")
+    (state,) = current(build(facts, "day", excluded, horizon=hour_of(now)))
+    latest = state.latest
+    due = [h for h in (None if latest.complete else latest.start + DAY, future) if h is not None]
+    conn.execute(
+        "INSERT INTO pair_state VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            domain,
+            key,
+            max(f.hour for f in facts),
+            min(due) if due else None,
+            TIMELINE_RULES_VERSION,
+            json.dumps(_encode(state), separators=(",", ":")),
+        ],
+    )
+
+
+def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
+    """One pass: recompute up to `limit` dirty entries' pairs and the pairs whose latest window has
+    closed since; returns how many pairs it recomputed. Marks the table ready when the fill is done."""
+    start_fill(conn)
+    rows = conn.execute(
+        "SELECT id, domain, asn, key_id, hour FROM overview_dirty ORDER BY id LIMIT ?", [limit]
+    ).fetchall()
+    pairs: set[tuple[str, int | None]] = set()
+    for _, domain, asn, key_id, hour in rows:
+        pairs.add((str(domain), None if asn is None else int(asn)))
+        if key_id is not None and hour is not None:
+            pairs.update(
+                (str(d), None if a is None else int(a))
+                for d, a in conn.execute(
+                    "SELECT DISTINCT domain, asn FROM facts WHERE key_id = ? AND hour >= ? AND hour < ?",
+                    [key_id, int(hour), int(hour) + DAY],
+                ).fetchall()
+            )
+    for domain, asn in conn.execute(
+        "SELECT domain, asn FROM pair_state WHERE refresh_at <= ? ORDER BY refresh_at LIMIT ?",
+        [hour_of(now), limit],
+    ).fetchall():
+        pairs.add((str(domain), None if int(asn) == NO_ASN else int(asn)))
+    for domain, asn in sorted(pairs, key=lambda p: (p[0], p[1] or 0)):
+        recompute(conn, domain, asn, now)
+    for ident, *_ in rows:
+        conn.execute("DELETE FROM overview_dirty WHERE id = ?", [ident])
+    if len(rows) < limit and _meta(conn, "filling") == TIMELINE_RULES_VERSION and not ready(conn):
+        left = conn.execute("SELECT COUNT(*) FROM overview_dirty").fetchone()
+        if not left or int(left[0]) == 0:
+            _set_meta(conn, "ready", TIMELINE_RULES_VERSION)
+    return len(pairs)
+
+
+def overview(conn: Connection, begin_hour: int) -> list[Current]:
+    """The overview's pairs measured since `begin_hour`, from the table (see `ready`)."""
+    rows = conn.execute(
+        "SELECT state FROM pair_state WHERE last_hour >= ? AND rules_version = ?",
+        [begin_hour, TIMELINE_RULES_VERSION],
+    ).fetchall()
+    found = [_decode(json.loads(str(r[0]))) for r in rows]
+    return sorted(found, key=lambda c: (c.domain, c.asn or 0))
+
+
+def _encode(c: Current) -> dict[str, Any]:
+    return asdict(c)
+
+
+def _decision(d: dict[str, Any]) -> Decision:
+    return Decision(**d)
+
+
+def _seen(s: dict[str, Any] | None) -> Seen | None:
+    return Seen(**s) if s is not None else None
+
+
+def _decode(d: dict[str, Any]) -> Current:
+    cell = dict(d["latest"])
+    latest = Cell(**{**cell, "decision": _decision(cell["decision"])})
+    since: Event | None = None
+    if d["since"] is not None:
+        e = dict(d["since"])
+        since = Event(
+            **{
+                **e,
+                "first_seen": _seen(e["first_seen"]),
+                "last_seen": _seen(e["last_seen"]),
+                "last_contradicting": _seen(e["last_contradicting"]),
+                "basis": _decision(e["basis"]) if e["basis"] is not None else None,
+            }
+        )
+    return Current(d["domain"], d["asn"], d["state"], d["published"], since, latest)
