@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
