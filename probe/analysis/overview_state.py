@@ -111,48 +111,44 @@ def _controls(conn: Connection, keys: set[str], before_hour: int) -> list[Fact]:
     return out
 
 
-def recompute(conn: Connection, domain: str, asn: int | None, now: datetime) -> None:
-    """Decide one pair from its whole history up to `now`, as query.matrix would with unbounded days."""
+def decide_pair(
+    conn: Connection, domain: str, asn: int | None, now: datetime
+) -> tuple[Current | None, int, int | None]:
+    """One pair decided from its whole history up to `now`, as query.matrix would with unbounded days:
+    its current state (None when it has no fact yet), its last fact's hour, and the hour from which
+    this answer is out of date though no fact arrives (its latest window closes, a later fact's time comes)."""
     until = -(-int(now.timestamp()) // 3600)  # as Filters.where: facts of the hour now lies in count
-    key = NO_ASN if asn is None else asn
     period = Filters(until=now)
     facts: list[Fact] = []
     later: list[Fact] = []
     for f in _pair_facts(conn, domain, asn):
         (facts if f.hour < until - 1 or within_period(f.started_at, period) else later).append(f)
     future = min(f.hour for f in later) + 1 if later else None
-    conn.execute("DELETE FROM pair_state WHERE domain = ? AND asn = ?", [domain, key])
     if not facts:
-        if future is not None:  # only facts from after now: the pair appears when its time comes
-            conn.execute(
-                "INSERT INTO pair_state VALUES (?, ?, ?, ?, ?, ?)",
-                [domain, key, -1, future, TIMELINE_RULES_VERSION, "null"],
-            )
-        return
+        return None, -1, future
     excluded = excluded_slots(_controls(conn, {f.key_id for f in facts}, until), "day")
     (state,) = current(build(facts, "day", excluded, horizon=hour_of(now)))
     latest = state.latest
     due = [h for h in (None if latest.complete else latest.start + DAY, future) if h is not None]
+    return state, max(f.hour for f in facts), min(due) if due else None
+
+
+def recompute(conn: Connection, domain: str, asn: int | None, now: datetime) -> None:
+    """Store one pair's row (decide_pair); a pair without facts up to now keeps a row only to be revisited."""
+    key = NO_ASN if asn is None else asn
+    state, last_hour, due = decide_pair(conn, domain, asn, now)
+    conn.execute("DELETE FROM pair_state WHERE domain = ? AND asn = ?", [domain, key])
+    if state is None and due is None:
+        return
+    encoded = "null" if state is None else json.dumps(_encode(state), separators=(",", ":"))
     conn.execute(
         "INSERT INTO pair_state VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            domain,
-            key,
-            max(f.hour for f in facts),
-            min(due) if due else None,
-            TIMELINE_RULES_VERSION,
-            json.dumps(_encode(state), separators=(",", ":")),
-        ],
+        [domain, key, last_hour, due, TIMELINE_RULES_VERSION, encoded],
     )
 
 
-def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
-    """One pass: recompute up to `limit` dirty entries' pairs and the pairs whose latest window has
-    closed since; returns how many pairs it recomputed. Marks the table ready when the fill is done."""
-    start_fill(conn)
-    rows = conn.execute(
-        "SELECT id, domain, asn, key_id, hour FROM overview_dirty ORDER BY id LIMIT ?", [limit]
-    ).fetchall()
+def _pairs_of(conn: Connection, rows: list[Any]) -> set[tuple[str, int | None]]:
+    """The pairs dirty entries stand for: a control fact's key and day stand for what it measured then."""
     pairs: set[tuple[str, int | None]] = set()
     for _, domain, asn, key_id, hour in rows:
         pairs.add((str(domain), None if asn is None else int(asn)))
@@ -164,11 +160,27 @@ def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
                     [key_id, int(hour), int(hour) + DAY],
                 ).fetchall()
             )
-    for domain, asn in conn.execute(
-        "SELECT domain, asn FROM pair_state WHERE refresh_at <= ? ORDER BY refresh_at LIMIT ?",
-        [hour_of(now), limit],
-    ).fetchall():
-        pairs.add((str(domain), None if int(asn) == NO_ASN else int(asn)))
+    return pairs
+
+
+def _stale(conn: Connection, now: datetime, limit: int) -> set[tuple[str, int | None]]:
+    return {
+        (str(domain), None if int(asn) == NO_ASN else int(asn))
+        for domain, asn in conn.execute(
+            "SELECT domain, asn FROM pair_state WHERE refresh_at <= ? ORDER BY refresh_at LIMIT ?",
+            [hour_of(now), limit],
+        ).fetchall()
+    }
+
+
+def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
+    """One pass: recompute up to `limit` dirty entries' pairs and the pairs whose latest window has
+    closed since; returns how many pairs it recomputed. Marks the table ready when the fill is done."""
+    start_fill(conn)
+    rows = conn.execute(
+        "SELECT id, domain, asn, key_id, hour FROM overview_dirty ORDER BY id LIMIT ?", [limit]
+    ).fetchall()
+    pairs = _pairs_of(conn, rows) | _stale(conn, now, limit)
     for domain, asn in sorted(pairs, key=lambda p: (p[0], p[1] or 0)):
         recompute(conn, domain, asn, now)
     for ident, *_ in rows:
@@ -180,14 +192,35 @@ def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
     return len(pairs)
 
 
-def overview(conn: Connection, begin_hour: int) -> list[Current]:
-    """The overview's pairs measured since `begin_hour`, from the table (see `ready`)."""
+# Pairs the table has not caught up with yet that a view decides itself; beyond this many (a burst of
+# ingest the background pass has not reached) the view is computed from the facts (query.matrix).
+PENDING_CAP = 50
+
+
+def overview(conn: Connection, begin_hour: int, now: datetime) -> list[Current] | None:
+    """The overview's pairs measured since `begin_hour`, from the table (see `ready`), with the pairs it
+    has not caught up with decided here, so a view never lags ingest. None: too many pending."""
     rows = conn.execute(
+        "SELECT id, domain, asn, key_id, hour FROM overview_dirty ORDER BY id LIMIT ?", [PENDING_CAP + 1]
+    ).fetchall()
+    if len(rows) > PENDING_CAP:
+        return None
+    pending = _pairs_of(conn, rows) | _stale(conn, now, PENDING_CAP + 1)
+    if len(pending) > PENDING_CAP:
+        return None
+    found: dict[tuple[str, int | None], Current] = {}
+    for (state,) in conn.execute(
         "SELECT state FROM pair_state WHERE last_hour >= ? AND rules_version = ?",
         [begin_hour, TIMELINE_RULES_VERSION],
-    ).fetchall()
-    found = [_decode(json.loads(str(r[0]))) for r in rows]
-    return sorted(found, key=lambda c: (c.domain, c.asn or 0))
+    ).fetchall():
+        c = _decode(json.loads(str(state)))
+        found[(c.domain, c.asn)] = c
+    for domain, asn in pending:
+        fresh, last_hour, _ = decide_pair(conn, domain, asn, now)
+        found.pop((domain, asn), None)
+        if fresh is not None and last_hour >= begin_hour:
+            found[(domain, asn)] = fresh
+    return sorted(found.values(), key=lambda c: (c.domain, c.asn or 0))
 
 
 def _encode(c: Current) -> dict[str, Any]:
