@@ -49,7 +49,7 @@ def test_the_table_equals_the_rules_on_the_known_history(history_dir: Path, tmp_
     assert not overview_state.ready(conn)  # never filled: the overview is computed per view
     fill(conn, at)
     begin = at - timedelta(days=14)
-    from_table = overview_state.overview(conn, hour_of(begin), at)
+    from_table = overview_state.overview(conn, begin, at)
     assert from_table and from_table == direct(conn, at)
     # and the per-view computation agrees on every pair's state
     assert [(c.domain, c.asn, c.state) for c in from_table] == [
@@ -132,9 +132,9 @@ def test_the_table_equals_the_rules_on_random_facts(rows: list[tuple], when: int
         insert_fact(conn, make_fact(seq, domain, asn, probe, BASE + hour, outcome, extra))
     later = now + timedelta(days=2)
     # a view before the background pass has caught up decides the pending pairs itself: it never lags
-    assert overview_state.overview(conn, hour_of(later - timedelta(days=14)), later) == direct(conn, later)
+    assert overview_state.overview(conn, later - timedelta(days=14), later) == direct(conn, later)
     fill(conn, later)
-    assert overview_state.overview(conn, hour_of(later - timedelta(days=14)), later) == direct(conn, later)
+    assert overview_state.overview(conn, later - timedelta(days=14), later) == direct(conn, later)
 
 
 def blocked_since(days_ago: int, now: datetime) -> list[Fact]:
@@ -184,7 +184,7 @@ def test_a_rules_change_refills_the_table() -> None:
     assert not overview_state.ready(conn)
     assert len(matrix(conn)) == 1  # computed per view meanwhile
     fill(conn, now)
-    assert overview_state.overview(conn, hour_of(now - timedelta(days=14)), now) == direct(conn, now)
+    assert overview_state.overview(conn, now - timedelta(days=14), now) == direct(conn, now)
 
 
 def test_ingest_updates_the_table(make_storage: MakeStorage, tmp_path: Path) -> None:  # noqa: F811

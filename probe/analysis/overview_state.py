@@ -197,8 +197,8 @@ def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
 PENDING_CAP = 50
 
 
-def overview(conn: Connection, begin_hour: int, now: datetime) -> list[Current] | None:
-    """The overview's pairs measured since `begin_hour`, from the table (see `ready`), with the pairs it
+def overview(conn: Connection, begin: datetime, now: datetime) -> list[Current] | None:
+    """The overview's pairs measured since `begin`, from the table (see `ready`), with the pairs it
     has not caught up with decided here, so a view never lags ingest. None: too many pending."""
     rows = conn.execute(
         "SELECT id, domain, asn, key_id, hour FROM overview_dirty ORDER BY id LIMIT ?", [PENDING_CAP + 1]
@@ -211,16 +211,19 @@ def overview(conn: Connection, begin_hour: int, now: datetime) -> list[Current] 
     found: dict[tuple[str, int | None], Current] = {}
     for (state,) in conn.execute(
         "SELECT state FROM pair_state WHERE last_hour >= ? AND rules_version = ?",
-        [begin_hour, TIMELINE_RULES_VERSION],
+        [hour_of(begin), TIMELINE_RULES_VERSION],
     ).fetchall():
         c = _decode(json.loads(str(state)))
         found[(c.domain, c.asn)] = c
     for domain, asn in pending:
-        fresh, last_hour, _ = decide_pair(conn, domain, asn, now)
+        fresh, _, _ = decide_pair(conn, domain, asn, now)
         found.pop((domain, asn), None)
-        if fresh is not None and last_hour >= begin_hour:
+        if fresh is not None:
             found[(domain, asn)] = fresh
-    return sorted(found.values(), key=lambda c: (c.domain, c.asn or 0))
+    # the latest window's last fact is the pair's last: measured in the period as query.iter_facts tells it
+    since = Filters(since=begin)
+    shown = (c for c in found.values() if within_period(c.latest.last_at, since))
+    return sorted(shown, key=lambda c: (c.domain, c.asn or 0))
 
 
 def _encode(c: Current) -> dict[str, Any]:

@@ -200,7 +200,7 @@ def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS
     if at is None and overview_state.ready(conn):
         # The state kept at ingest (probe.analysis.overview_state): one row per pair shown, whatever the
         # data's size, each decided from its whole history.
-        kept = overview_state.overview(conn, hour_of(begin), end)
+        kept = overview_state.overview(conn, begin, end)
         if kept is not None:
             return kept
     read = Filters(since=begin, until=end)
