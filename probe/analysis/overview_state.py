@@ -13,7 +13,7 @@ A database whose table was never filled, or filled under other rules, is refille
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -123,7 +123,8 @@ def decide_pair(
     later: list[Fact] = []
     for f in _pair_facts(conn, domain, asn):
         (facts if f.hour < until - 1 or within_period(f.started_at, period) else later).append(f)
-    future = min(f.hour for f in later) + 1 if later else None
+    # a later fact counts from its own time: look again when its hour begins (the next, if it has begun)
+    future = min(max(f.hour, hour_of(now) + 1) for f in later) if later else None
     if not facts:
         return None, -1, future
     excluded = excluded_slots(_controls(conn, {f.key_id for f in facts}, until), "day")
@@ -133,18 +134,39 @@ def decide_pair(
     return state, max(f.hour for f in facts), min(due) if due else None
 
 
-def recompute(conn: Connection, domain: str, asn: int | None, now: datetime) -> None:
-    """Store one pair's row (decide_pair); a pair without facts up to now keeps a row only to be revisited."""
-    key = NO_ASN if asn is None else asn
-    state, last_hour, due = decide_pair(conn, domain, asn, now)
-    conn.execute("DELETE FROM pair_state WHERE domain = ? AND asn = ?", [domain, key])
-    if state is None and due is None:
+@dataclass(frozen=True)
+class Decided:
+    domain: str
+    asn: int | None
+    state: Current | None
+    last_hour: int
+    due: int | None
+    last_seq: int  # the pair's newest fact when it was decided
+
+
+def _last_seq(conn: Connection, domain: str, asn: int | None) -> int:
+    same = "asn IS NULL" if asn is None else "asn = ?"
+    row = conn.execute(
+        f"SELECT MAX(seq) FROM facts WHERE domain = ? AND {same}", [domain] if asn is None else [domain, asn]
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _store(conn: Connection, d: Decided) -> None:
+    key = NO_ASN if d.asn is None else d.asn
+    conn.execute("DELETE FROM pair_state WHERE domain = ? AND asn = ?", [d.domain, key])
+    if d.state is None and d.due is None:
         return
-    encoded = "null" if state is None else json.dumps(_encode(state), separators=(",", ":"))
+    encoded = "null" if d.state is None else json.dumps(_encode(d.state), separators=(",", ":"))
     conn.execute(
         "INSERT INTO pair_state VALUES (?, ?, ?, ?, ?, ?)",
-        [domain, key, last_hour, due, TIMELINE_RULES_VERSION, encoded],
+        [d.domain, key, d.last_hour, d.due, TIMELINE_RULES_VERSION, encoded],
     )
+
+
+def recompute(conn: Connection, domain: str, asn: int | None, now: datetime) -> None:
+    """Store one pair's row (decide_pair); a pair without facts up to now keeps a row only to be revisited."""
+    _store(conn, Decided(domain, asn, *decide_pair(conn, domain, asn, now), last_seq=0))
 
 
 def _pairs_of(conn: Connection, rows: list[Any]) -> set[tuple[str, int | None]]:
@@ -173,23 +195,50 @@ def _stale(conn: Connection, now: datetime, limit: int) -> set[tuple[str, int | 
     }
 
 
-def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
-    """One pass: recompute up to `limit` dirty entries' pairs and the pairs whose latest window has
-    closed since; returns how many pairs it recomputed. Marks the table ready when the fill is done."""
-    start_fill(conn)
+@dataclass(frozen=True)
+class Pass:
+    ids: list[int]  # the dirty entries read
+    decided: list[Decided]
+
+
+def plan(conn: Connection, now: datetime, limit: int = 200) -> Pass:
+    """The reading half of a pass (a read connection: the writer is never held while pairs are decided):
+    up to `limit` dirty entries' pairs and the pairs whose latest window has closed since, decided."""
     rows = conn.execute(
         "SELECT id, domain, asn, key_id, hour FROM overview_dirty ORDER BY id LIMIT ?", [limit]
     ).fetchall()
     pairs = _pairs_of(conn, rows) | _stale(conn, now, limit)
-    for domain, asn in sorted(pairs, key=lambda p: (p[0], p[1] or 0)):
-        recompute(conn, domain, asn, now)
-    for ident, *_ in rows:
+    decided = [
+        Decided(domain, asn, *decide_pair(conn, domain, asn, now), last_seq=_last_seq(conn, domain, asn))
+        for domain, asn in sorted(pairs, key=lambda p: (p[0], p[1] or 0))
+    ]
+    return Pass([int(r[0]) for r in rows], decided)
+
+
+def apply(conn: Connection, done: Pass) -> int:
+    """The writing half: store what `plan` decided, except a pair that got a fact since (another pass
+    decides it: its mark is still there), clear the entries it read, and mark the table ready once the
+    fill is done. Returns how many pairs it stored."""
+    if start_fill(conn):
+        return 0  # the table is being refilled (rules changed, or reindex): every pair is marked again
+    stored = 0
+    for d in done.decided:
+        if d.last_seq == _last_seq(conn, d.domain, d.asn):
+            _store(conn, d)
+            stored += 1
+    for ident in done.ids:
         conn.execute("DELETE FROM overview_dirty WHERE id = ?", [ident])
-    if len(rows) < limit and _meta(conn, "filling") == TIMELINE_RULES_VERSION and not ready(conn):
+    if _meta(conn, "filling") == TIMELINE_RULES_VERSION and not ready(conn):
         left = conn.execute("SELECT COUNT(*) FROM overview_dirty").fetchone()
         if not left or int(left[0]) == 0:
             _set_meta(conn, "ready", TIMELINE_RULES_VERSION)
-    return len(pairs)
+    return stored
+
+
+def refresh(conn: Connection, now: datetime, limit: int = 200) -> int:
+    """One pass on one connection (plan, then apply); returns how many pairs it stored."""
+    start_fill(conn)
+    return apply(conn, plan(conn, now, limit))
 
 
 # Pairs the table has not caught up with yet that a view decides itself; beyond this many (a burst of

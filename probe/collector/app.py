@@ -167,7 +167,10 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
             log.info("overview: filling its table from the stored facts; until done it is computed per view")
         while True:
             try:
-                done = await db.write(lambda conn: overview_state.refresh(conn, datetime.now(UTC), limit=50))
+                # decided on a reader, stored in a short write: ingest never waits behind the rules
+                found = await db.read(lambda conn: overview_state.plan(conn, datetime.now(UTC), limit=50))
+                done = await db.write(partial(overview_state.apply, done=found))
+                done = done or len(found.ids)
                 if filling and await db.read(overview_state.ready):
                     log.info("overview: table filled")
                     filling = False
