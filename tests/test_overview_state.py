@@ -4,11 +4,14 @@ on the known history, on random facts, for a state older than the overview's 14 
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -227,3 +230,29 @@ def test_ingest_updates_the_table(make_storage: MakeStorage, tmp_path: Path) -> 
         asyncio.run(run())
     finally:
         storage.close()
+
+
+def test_a_collector_with_facts_fills_the_table_and_says_so_once(
+    history_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.collector_rig import collector
+
+    assert history_dir == tmp_path / "collector"  # the rig's data dir: the collector starts on the history
+    caplog.set_level(logging.INFO, logger="saksi.collector")
+    with collector(tmp_path):
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            conn = sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)
+            try:
+                if overview_state.ready(conn):
+                    break
+            finally:
+                conn.close()
+            time.sleep(0.2)
+    conn = sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)
+    assert overview_state.ready(conn)
+    pairs = conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT domain, asn FROM facts)").fetchone()[0]
+    assert conn.execute("SELECT COUNT(*) FROM pair_state").fetchone()[0] == pairs > 0
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("overview:")]
+    assert said[0].startswith("overview: filling its table") and said.count(said[0]) == 1
+    assert "overview: table filled" in said
