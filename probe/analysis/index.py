@@ -6,6 +6,7 @@ import base64
 import json
 
 from probe.analysis.facts import FACT_COLUMNS, Fact, fact_of
+from probe.analysis.overview_state import mark_dirty
 from probe.collector.db import Connection
 from probe.models.measurement import Measurement
 
@@ -14,6 +15,7 @@ INSERT_FACT = f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join
 
 def insert_fact(conn: Connection, fact: Fact) -> None:
     conn.execute(INSERT_FACT, fact.row())
+    mark_dirty(conn, [fact])
 
 
 def payload_of(envelope: str) -> bytes:
@@ -25,6 +27,10 @@ def reindex(conn: Connection, *, rebuild: bool = False, batch: int = 5000) -> in
     Runs inside the caller's transaction."""
     if rebuild:
         conn.execute("DELETE FROM facts")
+    # Facts rebuilt here have no network evidence until the collector's start recomputes it: the overview
+    # table is refilled from scratch after that (probe.analysis.overview_state.start_fill).
+    conn.execute("DELETE FROM overview_meta")
+    conn.execute("DELETE FROM pair_state")
     done = 0
     after = 0
     while True:

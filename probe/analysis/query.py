@@ -195,6 +195,14 @@ def matrix(conn: Connection, at: datetime | None = None, days: int = MATRIX_DAYS
     its own whole history (blocked pairs are few), so the overview and the site page tell the same date."""
     end = at or datetime.now(UTC)
     begin = end - timedelta(days=days)
+    from probe.analysis import overview_state  # it reads facts with this module's helpers
+
+    if at is None and overview_state.ready(conn):
+        # The state kept at ingest (probe.analysis.overview_state): one row per pair shown, whatever the
+        # data's size, each decided from its whole history.
+        kept = overview_state.overview(conn, begin, end)
+        if kept is not None:
+            return kept
     read = Filters(since=begin, until=end)
     horizon = hour_of(min(end, datetime.now(UTC)))
     found = current(

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from probe.analysis import overview_state
 from probe.asn import AsnTable
 from probe.collector import alerts
 from probe.collector.analysis_api import analysis_routes
@@ -158,11 +160,37 @@ def create_app(settings: Settings, *, storage: Storage | None = None) -> Starlet
                     await asyncio.wait_for(witnessed.wait(), min(cfg.witness_retry_s, 5.0))
                 witnessed.clear()
 
+    async def overview_keeper() -> None:
+        """Keep the overview's table (probe.analysis.overview_state) in step with committed facts."""
+        filling = await db.write(overview_state.start_fill)
+        if filling:
+            log.info("overview: filling its table from the stored facts; until done it is computed per view")
+        while True:
+            try:
+                # decided on a reader, stored in a short write: ingest never waits behind the rules
+                found = await db.read(lambda conn: overview_state.plan(conn, datetime.now(UTC), limit=50))
+                done = await db.write(partial(overview_state.apply, done=found))
+                done = done or len(found.ids)
+                if filling and await db.read(overview_state.ready):
+                    log.info("overview: table filled")
+                    filling = False
+            except StorageUnavailable as exc:
+                log.warning("overview: storage unavailable (%s); will retry", exc)
+                done = 0
+            except Exception:
+                log.exception("overview: a pass failed; it will run again")
+                done = 0
+            await asyncio.sleep(0.05 if done else 1.0)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await start_trust(db, key, asn)
         async with control.running(), asyncio.TaskGroup() as group:
-            tasks = [group.create_task(sequencer()), group.create_task(alerter())]
+            tasks = [
+                group.create_task(sequencer()),
+                group.create_task(alerter()),
+                group.create_task(overview_keeper()),
+            ]
             if cfg.witnesses:
                 tasks.append(group.create_task(witnesser()))
             try:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from probe.analysis.facts import FACT_COLUMNS
+from probe.analysis.facts import FACT_COLUMNS, Fact
+from probe.analysis.overview_state import mark_dirty
 from probe.collector.db import Connection, PgConnection
 from probe.collector.schema import migrate
 from probe.collector.storage import NewMeasurement, SqlStorage, StorageUnavailable, Stored
@@ -109,13 +110,15 @@ class PgStorage(SqlStorage):
         )
         out: list[Stored] = []
         facts = []
+        new_facts: list[Fact] = []
         first: dict[str, str] = {}  # payload -> the receipt stored for it in this group
         for m in items:
             sha = m.payload_sha256
             if sha in seq_of and sha not in first:
                 first[sha] = m.receipt
                 if m.fact is not None:
-                    facts.append(dataclasses.replace(m.fact, seq=seq_of[sha]).row())
+                    new_facts.append(dataclasses.replace(m.fact, seq=seq_of[sha]))
+                    facts.append(new_facts[-1].row())
                 out.append(Stored(201, m.receipt))
             elif sha in first:
                 out.append(Stored(200, first[sha]))
@@ -132,4 +135,5 @@ class PgStorage(SqlStorage):
             with raw.cursor().copy(f"COPY facts ({', '.join(FACT_COLUMNS)}) FROM STDIN") as copy:
                 for row in facts:
                     copy.write_row(row)
+            mark_dirty(conn, new_facts)
         return out

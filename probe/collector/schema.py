@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from probe.analysis.overview_state import OVERVIEW_SCHEMA
 from probe.collector.alerts import SCHEMA as ALERT_SCHEMA
 from probe.collector.db import MIGRATION_LOCK, Connection
 from probe.collector.renewal import SCHEMA as RENEWAL_SCHEMA
@@ -145,6 +146,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             ) STRICT""",
         ],
     ),
+    # 11: the overview's state kept at ingest (probe.analysis.overview_state).
+    (11, "the overview's per-pair state, maintained as facts commit (issue 11)", OVERVIEW_SCHEMA),
     # 12: numbered after its issue so that migrations added alongside (3, 4, ...) do not collide.
     (12, "key renewals: a probe's next key inherits its enrolled predecessor's tier", RENEWAL_SCHEMA),
     (
