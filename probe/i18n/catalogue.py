@@ -627,4 +627,176 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_footer": ("Saksi · timeline rules {version}", "Saksi · ច្បាប់ពេលវេលា {version}"),
     "chart_lab_stamp": ("LAB DATA - NOT EVIDENCE", "ទិន្នន័យសាកល្បង - មិនមែនភស្តុតាង"),
     "chart_control": ("control site", "គេហទំព័រត្រួតពិនិត្យ"),
+    # verdict explanations by rule id (probe.classify.rules); the signed English stays in the measurement
+    "rule.dns.injection": (
+        "two different DNS answers came back: someone on the way answered first",
+        "ចម្លើយ DNS ពីរផ្សេងគ្នាបានមក៖ មាននរណាម្នាក់នៅតាមផ្លូវឆ្លើយមុន",
+    ),
+    "rule.dns.rcode": (
+        "this network's DNS failed, while the control found the site",
+        "DNS របស់បណ្ដាញនេះបរាជ័យ ខណៈសេវាប្រៀបធៀបរកឃើញគេហទំព័រ",
+    ),
+    "rule.dns.rcode.local": (
+        "this network's DNS failed, while other DNS servers answered",
+        "DNS របស់បណ្ដាញនេះបរាជ័យ ខណៈម៉ាស៊ីន DNS ផ្សេងទៀតឆ្លើយ",
+    ),
+    "rule.dns.bogon": (
+        "this network's DNS gave only private addresses",
+        "DNS របស់បណ្ដាញនេះផ្ដល់តែអាសយដ្ឋានឯកជនប៉ុណ្ណោះ",
+    ),
+    "rule.dns.fingerprint": (
+        "this network's DNS pointed to a known block page server",
+        "DNS របស់បណ្ដាញនេះចង្អុលទៅម៉ាស៊ីនទំព័របិទដែលគេស្គាល់",
+    ),
+    "rule.dns.isp_sinkhole": (
+        "the DNS answer points to the internet provider's own server, which does not open",
+        "ចម្លើយ DNS ចង្អុលទៅម៉ាស៊ីនរបស់ក្រុមហ៊ុនអ៊ីនធឺណិតផ្ទាល់ ដែលបើកមិនបាន",
+    ),
+    "rule.dns.inconsistent": (
+        "the DNS answer differs from the control's and the site could not be reached",
+        "ចម្លើយ DNS ខុសពីសេវាប្រៀបធៀប ហើយមិនអាចចូលគេហទំព័របាន",
+    ),
+    "rule.tls.mitm": (
+        "the secure connection was answered with an untrusted certificate: interception",
+        "ការតភ្ជាប់សុវត្ថិភាពទទួលបានវិញ្ញាបនបត្រមិនគួរទុកចិត្ត៖ ការស្ទាក់ចាប់",
+    ),
+    "rule.tls.sni": (
+        "the secure connection failed only when the site's name was sent",
+        "ការតភ្ជាប់សុវត្ថិភាពបរាជ័យ តែពេលផ្ញើឈ្មោះគេហទំព័រប៉ុណ្ណោះ",
+    ),
+    "rule.tcp.ip": (
+        "every connection to the site's address failed, while the control connected",
+        "ការតភ្ជាប់ទាំងអស់ទៅអាសយដ្ឋានគេហទំព័របរាជ័យ ខណៈសេវាប្រៀបធៀបភ្ជាប់បាន",
+    ),
+    "rule.tcp.connect": (
+        "connecting to the site failed, while the control connected",
+        "ការភ្ជាប់ទៅគេហទំព័របរាជ័យ ខណៈសេវាប្រៀបធៀបភ្ជាប់បាន",
+    ),
+    "rule.http.fingerprint": ("the page is a known block page", "ទំព័រនេះជាទំព័របិទដែលគេស្គាល់"),
+    "rule.http.failure": (
+        "getting the page failed, while the control got it",
+        "ការទាញយកទំព័របរាជ័យ ខណៈសេវាប្រៀបធៀបទាញយកបាន",
+    ),
+    "rule.http.diff": (
+        "the page is not the one the control got",
+        "ទំព័រនេះមិនមែនជាទំព័រដែលសេវាប្រៀបធៀបទទួលបានទេ",
+    ),
+    "rule.down.control": (
+        "the control could not reach the site either: the site is down",
+        "សេវាប្រៀបធៀបក៏ចូលគេហទំព័រមិនបានដែរ៖ គេហទំព័រមិនដំណើរការ",
+    ),
+    "rule.down.dns": (
+        "the control could not find the site's name either",
+        "សេវាប្រៀបធៀបក៏រកឈ្មោះគេហទំព័រមិនឃើញដែរ",
+    ),
+    "rule.accessible.http": (
+        "the page opened and matches the control",
+        "ទំព័របានបើក ហើយដូចនឹងសេវាប្រៀបធៀប",
+    ),
+    "rule.accessible.fp": (
+        "the page looks odd but is not a block page",
+        "ទំព័រមើលទៅចម្លែក តែមិនមែនជាទំព័របិទទេ",
+    ),
+    "rule.inconclusive.no_control": (
+        "something failed, but there is no control to compare with",
+        "មានអ្វីមួយបរាជ័យ តែគ្មានសេវាប្រៀបធៀបដើម្បីប្រៀបធៀបទេ",
+    ),
+    "rule.inconclusive.mixed": (
+        "what was seen does not fit any blocking rule",
+        "អ្វីដែលបានឃើញ មិនត្រូវនឹងច្បាប់បិទណាមួយទេ",
+    ),
+    "rule.inconclusive.incomplete": (
+        "the measurement stopped before it was complete",
+        "ការសាកល្បងបានឈប់មុនពេលចប់",
+    ),
+    "confidence_confirmed": ("confirmed", "បានបញ្ជាក់"),
+    "confidence_likely": ("likely", "ទំនងជា"),
+    "confidence_possible": ("possible", "អាចទៅរួច"),
+    # probe results -------------------------------------------------------------------------------------
+    "col_id": ("id", "លេខ"),
+    "col_started": ("started_at", "ពេលចាប់ផ្ដើម"),
+    "col_rule": ("rule", "ច្បាប់"),
+    "col_upload": ("upload", "ការបញ្ជូន"),
+    "upload_pending": ("pending", "កំពុងរង់ចាំ"),
+    "upload_uploaded": ("uploaded", "បានបញ្ជូន"),
+    "upload_dead": ("dead", "ត្រូវបានបដិសេធ"),
+    "upload_interrupted": ("interrupted", "បានផ្អាក"),
+    "no_store_yet": (
+        "no measurements yet: the store {path} does not exist; `probe run` creates it",
+        "មិនទាន់មានលទ្ធផលទេ៖ មិនមានឃ្លាំង {path} ទេ។ `probe run` បង្កើតវា",
+    ),
+    "res_outbox": (
+        "outbox: {waiting} waiting, {uploaded} uploaded, {dead} rejected by the collector{reasons}",
+        "ប្រអប់ចេញ៖ {waiting} កំពុងរង់ចាំ, {uploaded} បានបញ្ជូន, {dead} ត្រូវបានម៉ាស៊ីនប្រមូលបដិសេធ{reasons}",
+    ),
+    "res_rejected": ("rejected", "ត្រូវបានបដិសេធ"),
+    "res_shown": (
+        "{shown} shown of {total} stored in {path}; `probe results show ID` for one in full",
+        "បង្ហាញ {shown} ក្នុងចំណោម {total} ដែលរក្សាទុកក្នុង {path}។ `probe results show ID` ដើម្បីមើលមួយពេញ",
+    ),
+    "bad_since": (
+        "--since {value!r} is not a date; write 2026-11-24 or 2026-11-24T08:00 (UTC)",
+        "--since {value!r} មិនមែនជាកាលបរិច្ឆេទទេ។ សរសេរ 2026-11-24 ឬ 2026-11-24T08:00 (UTC)",
+    ),
+    "res_no_match": (
+        "no stored measurement has an id starting with {prefix!r}; see `probe results`",
+        "គ្មានលទ្ធផលដែលមានលេខចាប់ផ្ដើមដោយ {prefix!r} ទេ។ មើល `probe results`",
+    ),
+    "res_many": (
+        "{prefix!r} matches more than one measurement; give more characters",
+        "{prefix!r} ត្រូវនឹងលទ្ធផលច្រើនជាងមួយ។ សូមដាក់តួអក្សរបន្ថែម",
+    ),
+    # the daemon's log (probe daemon); one line each, never an address ----------------------------------
+    "run_full": ("full", "ពេញ"),
+    "run_watch": ("watch {number}", "តាមដាន {number}"),
+    "log_stopping": ("stopping: {why}; nothing more is measured", "កំពុងឈប់៖ {why}។ មិនសាកល្បងអ្វីទៀតទេ"),
+    "log_skipped": ("run skipped: {why}", "រំលងការសាកល្បង៖ {why}"),
+    "log_busy": (
+        "{kind} run skipped: another run is still going",
+        "រំលងការសាកល្បង {kind}៖ ការសាកល្បងមួយទៀតកំពុងដំណើរការ",
+    ),
+    "log_measuring": ("{kind} run: measuring {count} URLs", "ការសាកល្បង {kind}៖ កំពុងសាកល្បងគេហទំព័រ {count}"),
+    "log_done": ("{kind} run done: {count} measured", "ការសាកល្បង {kind} ចប់៖ បានសាកល្បង {count}"),
+    "log_run_problem": ("{kind} run: {why}", "ការសាកល្បង {kind}៖ {why}"),
+    "log_run_stopped": (
+        "{kind} run stopped; what was measured is kept, the URLs in flight as interrupted",
+        "ការសាកល្បង {kind} បានឈប់។ លទ្ធផលត្រូវបានរក្សាទុក គេហទំព័រដែលកំពុងសាកល្បងជា «បានផ្អាក»",
+    ),
+    "log_run_failed": ("{kind} run failed: {why}", "ការសាកល្បង {kind} បរាជ័យ៖ {why}"),
+    "log_enrol_refused": (
+        "enrolment refused: {why}; the measurements wait in the outbox",
+        "ការចុះឈ្មោះត្រូវបានបដិសេធ៖ {why}។ លទ្ធផលរង់ចាំក្នុងប្រអប់ចេញ",
+    ),
+    "log_upload": (
+        "upload: {uploaded} uploaded, {rejected} rejected, {waiting} waiting{error}",
+        "ការបញ្ជូន៖ {uploaded} បានបញ្ជូន, {rejected} ត្រូវបានបដិសេធ, {waiting} កំពុងរង់ចាំ{error}",
+    ),
+    "log_upload_error": ("upload: {why}", "ការបញ្ជូន៖ {why}"),
+    "log_lists": ("lists refreshed: {count} URLs", "បានធ្វើបច្ចុប្បន្នភាពបញ្ជី៖ គេហទំព័រ {count}"),
+    "log_lists_failed": ("list refresh failed: {why}", "ការធ្វើបច្ចុប្បន្នភាពបញ្ជីបរាជ័យ៖ {why}"),
+    "log_list_kept": (
+        "list {name}: the collector's list is not used, the one you imported is kept",
+        "បញ្ជី {name}៖ មិនប្រើបញ្ជីរបស់ម៉ាស៊ីនប្រមូលទេ បញ្ជីដែលអ្នកបាននាំចូលត្រូវបានរក្សាទុក",
+    ),
+    "log_net_refused": (
+        "network changed: AS{old} -> AS{new}; {why}",
+        "បណ្ដាញបានផ្លាស់ប្ដូរ៖ AS{old} -> AS{new}។ {why}",
+    ),
+    "log_net_changed": (
+        "network changed: AS{old} -> AS{new}; measuring soon with this network's key",
+        "បណ្ដាញបានផ្លាស់ប្ដូរ៖ AS{old} -> AS{new}។ នឹងសាកល្បងឆាប់ៗ ដោយប្រើកូនសោរបស់បណ្ដាញនេះ",
+    ),
+    "log_not_starting": ("not starting: {why}", "មិនចាប់ផ្ដើមទេ៖ {why}"),
+    "log_was_interrupted": (
+        "run {run} was interrupted earlier: {measured} of {planned} URLs measured and kept",
+        "ការសាកល្បង {run} ត្រូវបានផ្អាកពីមុន៖ បានសាកល្បង និងរក្សាទុក {measured} ក្នុងចំណោម {planned}",
+    ),
+    "log_started": (
+        "daemon started: a run every {hours} h; next at {next}",
+        "daemon បានចាប់ផ្ដើម៖ សាកល្បងរៀងរាល់ {hours} ម៉ោង។ លើកក្រោយនៅ {next}",
+    ),
+    "log_stopped": ("daemon stopped", "daemon បានឈប់"),
+    "log_job": ("job {job} {state}", "ការងារ {job} {state}"),
+    "log_job_started": ("started", "បានចាប់ផ្ដើម"),
+    "log_job_done": ("done", "បានចប់"),
 }
