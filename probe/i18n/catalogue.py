@@ -799,4 +799,121 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "log_job": ("job {job} {state}", "ការងារ {job} {state}"),
     "log_job_started": ("started", "បានចាប់ផ្ដើម"),
     "log_job_done": ("done", "បានចប់"),
+    # probe targets -----------------------------------------------------------------------------------
+    "tg_col_list": ("list", "បញ្ជី"),
+    "tg_col_origin": ("origin", "ប្រភព"),
+    "tg_col_urls": ("URLs", "គេហទំព័រ"),
+    "tg_col_default": ("measured by default", "សាកល្បងជាលំនាំដើម"),
+    "tg_col_url": ("url", "គេហទំព័រ"),
+    "tg_col_category": ("category", "ប្រភេទ"),
+    "tg_col_notes": ("notes", "កំណត់ចំណាំ"),
+    "tg_imported": ("imported", "បាននាំចូល"),
+    "tg_builtin": ("built-in", "មានស្រាប់"),
+    "tg_fingerprints": (
+        "fingerprints: {builtin} built-in, {imported} imported. Sensitive categories ({codes}) are measured only "
+        "when asked.",
+        "ស្នាមសម្គាល់ទំព័របិទ៖ {builtin} មានស្រាប់, {imported} បាននាំចូល។ ប្រភេទរសើប ({codes}) "
+        "ត្រូវបានសាកល្បង តែពេលអ្នកសុំប៉ុណ្ណោះ។",
+    ),
+    "tg_title": ("{name}: {shown} of {total} URLs", "{name}៖ គេហទំព័រ {shown} ក្នុងចំណោម {total}"),
+    "tg_no_file": ("{path} does not exist or is not a file", "{path} មិនមាន ឬមិនមែនជាឯកសារទេ"),
+    "tg_builtin_taken": (
+        "a built-in list is already named {name!r}; import under another name with --name {name}-imported, or "
+        "pass --replace to use yours in its place (undo with `probe targets remove {name}`)",
+        "មានបញ្ជីស្រាប់ឈ្មោះ {name!r} រួចហើយ។ នាំចូលក្រោមឈ្មោះផ្សេងដោយ --name {name}-imported ឬដាក់ "
+        "--replace ដើម្បីប្រើបញ្ជីរបស់អ្នកជំនួស (លុបចោលវិញដោយ `probe targets remove {name}`)",
+    ),
+    "tg_replaced": (
+        "replaced the earlier import of {name!r} ({count} URLs)",
+        "បានជំនួសការនាំចូលមុនរបស់ {name!r} (គេហទំព័រ {count})",
+    ),
+    "tg_duplicates": ("; {count} duplicated URLs left out", "; គេហទំព័រស្ទួន {count} ត្រូវបានទុកចោល"),
+    "tg_import_done": (
+        "imported {count} URLs as list {name!r}{note}; {sensitive} in sensitive categories are measured only with "
+        "--include-sensitive",
+        "បាននាំចូលគេហទំព័រ {count} ជាបញ្ជី {name!r}{note}។ {sensitive} ក្នុងប្រភេទរសើប ត្រូវបានសាកល្បង "
+        "តែជាមួយ --include-sensitive ប៉ុណ្ណោះ",
+    ),
+    "tg_not_imported": (
+        "no imported list is named {name!r}; `probe targets list` shows them",
+        "គ្មានបញ្ជីដែលបាននាំចូលឈ្មោះ {name!r} ទេ។ `probe targets list` បង្ហាញពួកវា",
+    ),
+    "tg_builtin_back": (
+        "; the built-in list of that name is used again",
+        "។ បញ្ជីស្រាប់ដែលមានឈ្មោះនោះ ត្រូវបានប្រើម្ដងទៀត",
+    ),
+    "tg_removed": (
+        "removed the imported list {name!r} ({count} URLs){back}",
+        "បានលុបបញ្ជីដែលបាននាំចូល {name!r} (គេហទំព័រ {count}){back}",
+    ),
+    "tg_fp_done": (
+        "imported {count} fingerprints ({fp} known false positives, checked first)",
+        "បាននាំចូលស្នាមសម្គាល់ {count} (ការយល់ច្រឡំដែលគេស្គាល់ {fp} ត្រូវបានពិនិត្យមុន)",
+    ),
+    # probe keys show ------------------------------------------------------------------------------------
+    "key_network": ("network", "បណ្ដាញ"),
+    "key_unknown": (
+        "the network is unknown: set probe.asn or pass --asn N for this network's key",
+        "មិនស្គាល់បណ្ដាញទេ៖ កំណត់ probe.asn ឬដាក់ --asn N ដើម្បីបានកូនសោរបស់បណ្ដាញនេះ",
+    ),
+    "key_id": ("key id", "លេខកូនសោ"),
+    "key_raw": ("raw", "កូនសោឆៅ"),
+    "key_vkey": ("vkey", "vkey"),
+    # probe upload, probe enrol ------------------------------------------------------------------------
+    "no_collector": (
+        "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
+        "PROBE_UPLOAD__URL (for example https://collector.example.org)",
+        "មិនបានកំណត់ម៉ាស៊ីនប្រមូលទេ ដូច្នេះលទ្ធផលនៅក្នុងប្រអប់ចេញលើម៉ាស៊ីននេះ៖ កំណត់ upload.url ក្នុងឯកសារកំណត់ "
+        "ឬ PROBE_UPLOAD__URL (ឧទាហរណ៍ https://collector.example.org)",
+    ),
+    "enrol_new": ("enrolled", "បានចុះឈ្មោះ"),
+    "enrol_again": ("already enrolled", "បានចុះឈ្មោះរួចហើយ"),
+    "enrol_done": (
+        "{state}: key {kid} for AS{asn} {quarter} at {url} (tier {tier})",
+        "{state}៖ កូនសោ {kid} សម្រាប់ AS{asn} {quarter} នៅ {url} (កម្រិត {tier})",
+    ),
+    # probe demo ---------------------------------------------------------------------------------------
+    "demo_store_exists": (
+        "--store {path} already exists; the demo writes lab results only into a new file",
+        "--store {path} មានរួចហើយ។ ការបង្ហាញសរសេរលទ្ធផលសាកល្បងតែក្នុងឯកសារថ្មីប៉ុណ្ណោះ",
+    ),
+    "demo_starting": (
+        "starting the censorship lab and a control service on loopback…",
+        "កំពុងចាប់ផ្ដើមមន្ទីរពិសោធន៍ការបិទ និងសេវាប្រៀបធៀប នៅលើម៉ាស៊ីននេះ…",
+    ),
+    "demo_title": (
+        "Saksi censorship lab: expected and given verdicts",
+        "មន្ទីរពិសោធន៍ Saksi៖ លទ្ធផលរំពឹងទុក និងលទ្ធផលដែលទទួលបាន",
+    ),
+    "demo_col_scenario": ("scenario", "ករណី"),
+    "demo_col_expected": ("expected", "រំពឹងទុក"),
+    "demo_col_given": ("given", "ទទួលបាន"),
+    "demo_summary": (
+        "{good} of {total} scenarios gave the expected verdict",
+        "ករណី {good} ក្នុងចំណោម {total} ផ្ដល់លទ្ធផលដូចរំពឹងទុក",
+    ),
+    # probe verify, one record (bundle wording is for advocates and stays English) ----------------------
+    "vf_envelope_ok": (
+        "verified: signature by key {kid} over the measurement's bytes; NOT checked: a receipt, inclusion in the "
+        "log (a bare envelope has none)",
+        "បានផ្ទៀងផ្ទាត់៖ ហត្ថលេខាដោយកូនសោ {kid} លើលទ្ធផល។ មិនបានពិនិត្យ៖ បង្កាន់ដៃ និងការចូលក្នុងកំណត់ហេតុ "
+        "(ស្រោមសំបុត្រទទេគ្មានទាំងនេះទេ)",
+    ),
+    "vf_record_ok": (
+        "verified: signature, receipt, inclusion in checkpoint {size} of {origin}, signed by {name}",
+        "បានផ្ទៀងផ្ទាត់៖ ហត្ថលេខា បង្កាន់ដៃ និងការចូលក្នុងចំណុចត្រួតពិនិត្យ {size} នៃ {origin} ដែលចុះហត្ថលេខាដោយ {name}",
+    ),
+    "vf_not_yet": (
+        "not verified yet: the statement is not in a signed checkpoint yet; fetch the record again later",
+        "មិនទាន់ផ្ទៀងផ្ទាត់បានទេ៖ លទ្ធផលមិនទាន់នៅក្នុងចំណុចត្រួតពិនិត្យដែលបានចុះហត្ថលេខាទេ។ សូមទាញយកម្ដងទៀតពេលក្រោយ",
+    ),
+    "vf_failed": (
+        "FAILED: the check {check} did not pass; `probe --lang en verify -v FILE` gives the details",
+        "បរាជ័យ៖ ការពិនិត្យ {check} មិនបានជាប់ទេ។ `probe --lang en verify -v FILE` ផ្ដល់ព័ត៌មានលម្អិត",
+    ),
+    "vf_key_from_file": (
+        "note: the log key came from the file ({name}); compare it with the collector's published key, or pass "
+        "--log-key",
+        "ចំណាំ៖ កូនសោកំណត់ហេតុបានមកពីឯកសារ ({name})។ សូមប្រៀបធៀបវាជាមួយកូនសោដែលម៉ាស៊ីនប្រមូលបានផ្សព្វផ្សាយ ឬដាក់ --log-key",
+    ),
 }
