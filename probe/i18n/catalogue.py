@@ -858,7 +858,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "key_id": ("key id", "លេខកូនសោ"),
     "key_raw": ("raw", "កូនសោឆៅ"),
-    "key_vkey": ("vkey", "vkey"),
+    "key_vkey": ("vkey", "កូនសោ vkey"),
     # probe upload, probe enrol ------------------------------------------------------------------------
     "no_collector": (
         "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
