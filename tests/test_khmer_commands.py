@@ -8,6 +8,7 @@ it prints: URLs, paths, numbers, codes (dns.nxdomain, AS38623), key ids, flags a
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import re
@@ -100,11 +101,13 @@ def test_results_in_khmer(config: Path) -> None:
     khmer(_probe("results", "show", "ffff", "--config", str(config)))
     signed = _probe("results", "--config", str(config), "--json")
     assert signed.returncode == 0 and "គ" not in signed.stdout  # --json keeps the stored English
+    uid = json.loads(signed.stdout)["uid"]
+    full = _probe("results", "show", uid[:12], "--config", str(config))
+    assert full.returncode == 0 and '"explanation": "' in full.stdout  # the signed payload, as it is
+    assert full.stderr.startswith("ការពន្យល់៖ ") and english_sentences(full.stderr) == []
 
 
 def test_the_signed_english_explanation_is_kept_in_json(config: Path) -> None:
-    import json
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     command = ["run", "--config", str(config), "--json", "--url", "http://127.0.0.1:9/"]
     shown = subprocess.run(

@@ -138,3 +138,9 @@ def show(
     if len(found) > 1:
         fail(t("res_many", prefix=measurement_id))
     out.print_json(found[0].model_dump_json())
+    from probe.cli.common import err, say
+    from probe.cli.output import explain
+
+    verdict = found[0].verdict
+    if explain(verdict.rule_id, verdict.explanation) != verdict.explanation:  # in Khmer: the rule's words too
+        say(err, explain(verdict.rule_id, verdict.explanation), prefix=t("col_explanation") + "៖ ")
