@@ -201,7 +201,15 @@ def test_every_daemon_log_line_is_in_the_catalogue(restore_logging: None) -> Non
     log = logging.getLogger("saksi.daemon")
     values = {"kind": "ពេញ", "why": "ហេតុ", "count": 3, "old": 1, "new": 2, "hours": "6.0", "next": "x"}
     values |= {"uploaded": 1, "rejected": 0, "waiting": 2, "error": "", "name": "kh", "run": 4}
-    values |= {"measured": 1, "planned": 2, "job": "full", "state": "បានចប់", "number": 1}
+    values |= {
+        "measured": 1,
+        "planned": 2,
+        "job": "full",
+        "state": "បានចប់",
+        "number": 1,
+        "path": "/x",
+        "asn": 5,
+    }
     for key in MESSAGES:
         if key.startswith("log_"):
             from probe.i18n import t

@@ -38,9 +38,7 @@ class NetworkMoved(Exception):
     """The control saw this probe on a network the volunteer did not approve, in the middle of a run."""
 
     def __init__(self, asn: int) -> None:
-        super().__init__(
-            f"the network changed to AS{asn} during the run, which is not approved; the run stopped"
-        )
+        super().__init__(t("log_moved", asn=asn))
         self.asn = asn
 
 

@@ -63,7 +63,7 @@ class Daemon:
     def _halt_reason(self) -> str | None:
         """Why this daemon must stop: its store was wiped or replaced, or consent was withdrawn."""
         if _identity(self.store) != self.store_id:
-            return f"the store {self.store.path} was deleted or replaced (probe wipe?)"
+            return t("log_store_gone", path=self.store.path)
         try:
             self.consent = require_consent(self.settings)
         except ConsentMissing as exc:

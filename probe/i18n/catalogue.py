@@ -916,4 +916,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "--log-key",
         "ចំណាំ៖ កូនសោកំណត់ហេតុបានមកពីឯកសារ ({name})។ សូមប្រៀបធៀបវាជាមួយកូនសោដែលម៉ាស៊ីនប្រមូលបានផ្សព្វផ្សាយ ឬដាក់ --log-key",
     ),
+    # why the daemon stops or a run stops (in its log and `probe status`) -----------------------------
+    "log_store_gone": (
+        "the store {path} was deleted or replaced (probe wipe?)",
+        "ឃ្លាំង {path} ត្រូវបានលុប ឬជំនួស (probe wipe?)",
+    ),
+    "log_moved": (
+        "the network changed to AS{asn} during the run, which is not approved; the run stopped",
+        "បណ្ដាញបានប្ដូរទៅ AS{asn} ក្នុងពេលសាកល្បង ហើយវាមិនទាន់បានអនុញ្ញាតទេ។ ការសាកល្បងបានឈប់",
+    ),
 }
