@@ -127,7 +127,7 @@ class Daemon:
             offline = offline_reason(measured, self.settings)
             if offline:
                 log.error(t("log_run_problem", kind=_kind(kind), why=offline))
-                self.store.note_problem("run", f"{kind} run: {offline}")
+                self.store.note_problem("run", t("log_run_problem", kind=_kind(kind), why=offline))
             else:
                 self.store.clear_problem("run")
             await self._upload()
@@ -139,7 +139,7 @@ class Daemon:
             self.store.note_problem("network", str(exc))
         except Exception as exc:
             log.error(t("log_run_failed", kind=_kind(kind), why=exc))
-            self.store.note_problem("run", f"{kind} run failed: {exc}")
+            self.store.note_problem("run", t("log_run_failed", kind=_kind(kind), why=exc))
         finally:
             self.current = None
             self.gate.finish()
@@ -201,7 +201,7 @@ class Daemon:
             self.store.clear_problem("lists")
         except Exception as exc:
             log.warning(t("log_lists_failed", why=exc))
-            self.store.note_problem("lists", f"list refresh failed: {exc}")
+            self.store.note_problem("lists", t("log_lists_failed", why=exc))
 
     async def check_network(self) -> None:
         if _identity(self.store) != self.store_id:
