@@ -48,7 +48,9 @@ def daemon(
     except (_Stopped, KeyboardInterrupt):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        out.print("daemon stopped")
+        from probe.i18n import t
+
+        out.print(t("log_stopped"))
 
 
 def _daemon(config: Path | None, verbose: bool) -> None:

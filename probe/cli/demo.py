@@ -106,16 +106,18 @@ def demo(
 
     Needs no network and no root: everything runs on loopback addresses.
     """
+    from probe.i18n import t
+
     if store is not None and store.exists():
-        fail(f"--store {store} already exists; the demo writes lab results only into a new file")
+        fail(t("demo_store_exists", path=store))
     with tempfile.TemporaryDirectory(prefix="saksi-demo-") as tmp:
         workdir = Path(tmp)
-        err.print("starting the censorship lab and a control service on loopback…")
+        err.print(t("demo_starting"))
         rows, _ = run_demo(workdir, store or workdir / "demo.db")
     failures = 0
-    table = Table(title="Saksi censorship lab: expected and given verdicts")
-    for column in ("scenario", "expected", "given", "rule", ""):
-        table.add_column(column, overflow="fold")
+    table = Table(title=t("demo_title"))
+    for column in ("demo_col_scenario", "demo_col_expected", "demo_col_given", "col_rule", ""):
+        table.add_column(t(column) if column else "", overflow="fold")
     for scenario_id, expected, m in rows:
         ok = given_matches(expected, m)
         failures += not ok
@@ -148,6 +150,6 @@ def demo(
             )
     if not as_json:
         out.print(table)
-        out.print(f"{len(rows) - failures} of {len(rows)} scenarios gave the expected verdict")
+        out.print(t("demo_summary", good=len(rows) - failures, total=len(rows)))
     if failures:
         raise typer.Exit(1)

@@ -39,6 +39,8 @@ def show(
     Prints its key id (the DSSE keyid: hex SHA-256 of the raw key), the PEM that `openssl pkeyutl`
     takes, the raw key in base64, and a C2SP verifier-key line. The private key is never shown.
     """
+    from probe.i18n import t
+
     s = settings(config)
     network = asn if asn is not None else s.probe.asn
     when = datetime.now(UTC)
@@ -49,10 +51,17 @@ def show(
     key = derive_key(seed, network, quarter_of(when))
     public = key.public_key()
     raw = raw_public(public)
-    out.print(f"network   AS{network or 0} ({quarter_of(when)})", highlight=False)
+    out.print(_label(t("key_network")) + f"AS{network or 0} ({quarter_of(when)})", highlight=False)
     if network is None:
-        out.print("          the network is unknown: set probe.asn or pass --asn N for this network's key")
-    out.print(f"key id    {key_id(public)}")
-    out.print(f"raw       {base64.b64encode(raw).decode()}")
-    out.print(f"vkey      {NoteSigner(VKEY_NAME, key).verifier_key()}")
+        out.print(_label("") + t("key_unknown"))
+    out.print(_label(t("key_id")) + key_id(public))
+    out.print(_label(t("key_raw")) + base64.b64encode(raw).decode())
+    out.print(_label(t("key_vkey")) + NoteSigner(VKEY_NAME, key).verifier_key())
     out.print(public_pem(public).rstrip("\n"), markup=False)
+
+
+def _label(text: str) -> str:
+    """`text` padded to the value column (10 cells, wider labels get one space)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(1, 10 - cell_len(text))

@@ -12,8 +12,8 @@ OUTCOME_STYLE = {"accessible": "green", "blocked": "bold red", "down": "yellow",
 
 
 def verdict_table(measurements: Iterable[Measurement], title: str | None = None) -> Table:
-    """The verdicts; the headings follow the language (probe.i18n), the values and explanations are the
-    measurement's own (what is signed and published, in English)."""
+    """The verdicts; headings, outcomes and explanations follow the language (probe.i18n). In Khmer the
+    explanation is chosen by the verdict's rule id; the signed English stays in the measurement (`--json`)."""
     from probe.i18n import t
 
     table = Table(title=title, show_lines=False, expand=False)
@@ -27,12 +27,28 @@ def verdict_table(measurements: Iterable[Measurement], title: str | None = None)
         style = OUTCOME_STYLE.get(v.outcome.value, "")
         table.add_row(
             m.target.url,
-            f"[{style}]{v.outcome.value}[/]",
+            f"[{style}]{t('outcome_' + v.outcome.value)}[/]",
             v.method.value if v.method else "-",
-            v.confidence.value if v.confidence else "-",
-            v.explanation,
+            confidence_word(v.confidence.value if v.confidence else None),
+            explain(v.rule_id, v.explanation),
         )
     return table
+
+
+def explain(rule_id: str, signed: str) -> str:
+    """The verdict's explanation to show: the signed English, or in Khmer the catalogue's text for its rule."""
+    from probe.i18n import current, t
+    from probe.i18n.catalogue import MESSAGES
+
+    key = f"rule.{rule_id}"
+    return t(key) if current() == "km" and key in MESSAGES else signed
+
+
+def confidence_word(value: str | None) -> str:
+    from probe.i18n import t
+    from probe.i18n.catalogue import MESSAGES
+
+    return t(f"confidence_{value}") if value and f"confidence_{value}" in MESSAGES else value or "-"
 
 
 def summary_line(measurements: list[Measurement]) -> str:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from probe.cli.common import ConfigOption, fail, open_store, out, settings
-from probe.cli.output import OUTCOME_STYLE
+from probe.cli.output import OUTCOME_STYLE, confidence_word
 
 app = typer.Typer(
     help="List stored measurements, or show one in full.", no_args_is_help=False, invoke_without_command=True
@@ -44,10 +44,13 @@ def results(
         known = sorted({m.value for m in Method} | {m.value.split(".")[0] for m in Method})
         if method not in known:
             fail(t("bad_method", value=method, known=", ".join(known)))
+    from probe.i18n import t
+    from probe.i18n.catalogue import MESSAGES
+
     since_at = parse_since(since) if since else None
     s = settings(config)
     if not s.store.path.exists():
-        fail(f"no measurements yet: the store {s.store.path} does not exist; `probe run` creates it")
+        fail(t("no_store_yet", path=s.store.path))
     with open_store(s) as store:
         rows = store.rows(
             outcome=outcome, method=method, host=host.lower() if host else None, since=since_at, limit=limit
@@ -60,38 +63,58 @@ def results(
             typer.echo(json.dumps(r.__dict__))
         return
     table = Table()
-    for column in ("id", "started_at", "URL", "outcome", "method", "confidence", "rule", "upload"):
-        table.add_column(column, overflow="fold")
+    for key in ("col_id", "col_started", "", "col_outcome", "col_method", "col_confidence", "col_rule"):
+        table.add_column(t(key) if key else "URL", overflow="fold")
+    table.add_column(t("col_explanation"), overflow="fold", ratio=1)
+    table.add_column(t("col_upload"), overflow="fold")
     for r in rows:
         style = OUTCOME_STYLE.get(r.outcome, "")
+        rule = f"rule.{r.rule_id}"
         table.add_row(
             r.uid[:12],
             r.started_at,
             r.url,
-            f"[{style}]{r.outcome}[/]",
+            f"[{style}]{t('outcome_' + r.outcome) if r.outcome in OUTCOME_STYLE else r.outcome}[/]",
             r.method or "-",
-            r.confidence or "-",
+            confidence_word(r.confidence),
             r.rule_id,
-            r.upload or "-",
+            t(rule) if rule in MESSAGES else "-",
+            _upload_word(r.upload),
         )
     out.print(table)
     if outbox:
-        reasons = "; ".join(f"{n} {reason or 'rejected'}" for reason, n in dead)
+        reasons = "; ".join(f"{n} {reason or t('res_rejected')}" for reason, n in dead)
         out.print(
-            f"outbox: {outbox.get('pending', 0)} waiting, {outbox.get('uploaded', 0)} uploaded, "
-            f"{outbox.get('dead', 0)} rejected by the collector" + (f" ({reasons})" if reasons else "")
+            t(
+                "res_outbox",
+                waiting=outbox.get("pending", 0),
+                uploaded=outbox.get("uploaded", 0),
+                dead=outbox.get("dead", 0),
+                reasons=f" ({reasons})" if reasons else "",
+            )
         )
-    out.print(
-        f"{len(rows)} shown of {total} stored in {s.store.path}; `probe results show ID` for one in full"
-    )
+    out.print(t("res_shown", shown=len(rows), total=total, path=s.store.path))
+
+
+def _upload_word(state: str | None) -> str:
+    """The row's upload state in the reader's language; a reason after it (dead (reason)) stays as it is."""
+    from probe.i18n import t
+    from probe.i18n.catalogue import MESSAGES
+
+    if not state:
+        return "-"
+    word, _, rest = state.partition(" ")
+    return (t(f"upload_{word}") if f"upload_{word}" in MESSAGES else word) + (f" {rest}" if rest else "")
 
 
 def parse_since(value: str) -> str:
     """A date (2026-11-24) or date and time (2026-11-24T08:00, UTC unless an offset is given) -> stored form."""
+    from probe.i18n import t
+
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        fail(f"--since {value!r} is not a date; write 2026-11-24 or 2026-11-24T08:00 (UTC)")
+        fail(t("bad_since", value=value))
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -103,13 +126,21 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """Show one measurement in full, as JSON (the payload that is signed and uploaded)."""
+    from probe.i18n import t
+
     s = settings(config)
     if not s.store.path.exists():
-        fail(f"no measurements yet: the store {s.store.path} does not exist; `probe run` creates it")
+        fail(t("no_store_yet", path=s.store.path))
     with open_store(s) as store:
         found = store.find(measurement_id)
     if not found:
-        fail(f"no stored measurement has an id starting with {measurement_id!r}; see `probe results`")
+        fail(t("res_no_match", prefix=measurement_id))
     if len(found) > 1:
-        fail(f"{measurement_id!r} matches more than one measurement; give more characters")
+        fail(t("res_many", prefix=measurement_id))
     out.print_json(found[0].model_dump_json())
+    from probe.cli.common import err, say
+    from probe.cli.output import explain
+
+    verdict = found[0].verdict
+    if explain(verdict.rule_id, verdict.explanation) != verdict.explanation:  # in Khmer: the rule's words too
+        say(err, explain(verdict.rule_id, verdict.explanation), prefix=t("col_explanation") + "៖ ")

@@ -32,6 +32,8 @@ def list_(
     ] = False,
 ) -> None:
     """Show the known lists (built-in and imported), or the URLs of one with --list."""
+    from probe.i18n import t
+
     s = settings(config)
     with open_store(s) as store:
         imported = store.lists()
@@ -40,28 +42,32 @@ def list_(
     known = {**builtin, **imported}
     if name is None:
         table = Table()
-        for column in ("list", "origin", "URLs", "measured by default"):
-            table.add_column(column)
+        for column in ("tg_col_list", "tg_col_origin", "tg_col_urls", "tg_col_default"):
+            table.add_column(t(column))
         for list_name, entries in sorted(known.items()):
             default = len(select(entries, categories=None, include_sensitive=s.targets.include_sensitive))
             table.add_row(
                 list_name,
-                "imported" if list_name in imported else "built-in",
+                t("tg_imported") if list_name in imported else t("tg_builtin"),
                 str(len(entries)),
                 str(default),
             )
         out.print(table)
         out.print(
-            f"fingerprints: {len(builtin_fingerprints())} built-in, {fingerprints} imported. "
-            f"Sensitive categories ({', '.join(sorted(SENSITIVE_CATEGORIES))}) are measured only when asked."
+            t(
+                "tg_fingerprints",
+                builtin=len(builtin_fingerprints()),
+                imported=fingerprints,
+                codes=", ".join(sorted(SENSITIVE_CATEGORIES)),
+            )
         )
         return
     if name not in known:
-        fail(f"no list named {name!r}; known lists: {', '.join(sorted(known))}")
+        fail(t("no_list", name=name, known=", ".join(sorted(known))))
     chosen = select(known[name], categories=set(category or []) or None, include_sensitive=include_sensitive)
-    table = Table(title=f"{name}: {len(chosen)} of {len(known[name])} URLs")
-    for column in ("url", "category", "notes"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=t("tg_title", name=name, shown=len(chosen), total=len(known[name])))
+    for column in ("tg_col_url", "tg_col_category", "tg_col_notes"):
+        table.add_column(t(column), overflow="fold")
     for e in chosen:
         table.add_row(e.url, e.category_code, e.notes)
     out.print(table)
@@ -83,15 +89,13 @@ def import_(
     An imported list replaces an earlier import of the same name. It may replace a built-in list only with
     --replace (undo with `probe targets remove NAME`).
     """
+    from probe.i18n import t
+
     if not path.is_file():
-        fail(f"{path} does not exist or is not a file")
+        fail(t("tg_no_file", path=path))
     list_name = name or path.stem
     if list_name in builtin_lists() and not replace:
-        fail(
-            f"a built-in list is already named {list_name!r}; import under another name with "
-            f"--name {list_name}-imported, or pass --replace to use yours in its place "
-            f"(undo with `probe targets remove {list_name}`)"
-        )
+        fail(t("tg_builtin_taken", name=list_name))
     parsed = read_citizenlab_list(path, list_name)
     s = settings(config)
     with open_store(s) as store:
@@ -99,13 +103,10 @@ def import_(
         count = store.import_list(list_name, parsed.entries)
         store.kv_delete(LIST_ORIGIN_PREFIX + list_name)  # the volunteer's: the collector never replaces it
     if earlier:
-        out.print(f"replaced the earlier import of {list_name!r} ({earlier} URLs)")
+        out.print(t("tg_replaced", name=list_name, count=earlier))
     sensitive = sum(1 for e in parsed.entries if e.category_code in SENSITIVE_CATEGORIES)
-    note = f"; {len(parsed.duplicates)} duplicated URLs left out" if parsed.duplicates else ""
-    out.print(
-        f"imported {count} URLs as list {list_name!r}{note}; {sensitive} in sensitive categories are "
-        "measured only with --include-sensitive"
-    )
+    note = t("tg_duplicates", count=len(parsed.duplicates)) if parsed.duplicates else ""
+    out.print(t("tg_import_done", count=count, name=list_name, note=note, sensitive=sensitive))
 
 
 @app.command("remove")
@@ -114,13 +115,15 @@ def remove(
     config: ConfigOption = None,
 ) -> None:
     """Remove an imported list (a built-in list of the same name comes back into use)."""
+    from probe.i18n import t
+
     s = settings(config)
     with open_store(s) as store:
         removed = store.remove_list(name)
     if not removed:
-        fail(f"no imported list is named {name!r}; `probe targets list` shows them")
-    back = "; the built-in list of that name is used again" if name in builtin_lists() else ""
-    out.print(f"removed the imported list {name!r} ({removed} URLs){back}")
+        fail(t("tg_not_imported", name=name))
+    back = t("tg_builtin_back") if name in builtin_lists() else ""
+    out.print(t("tg_removed", name=name, count=removed, back=back))
 
 
 @app.command("import-fingerprints")
@@ -129,11 +132,13 @@ def import_fingerprints(
     config: ConfigOption = None,
 ) -> None:
     """Import blockpage fingerprints (OONI blocking-fingerprints CSV); they add to the built-in ones."""
+    from probe.i18n import t
+
     if not path.is_file():
-        fail(f"{path} does not exist or is not a file")
+        fail(t("tg_no_file", path=path))
     fingerprints = read_fingerprints_csv(path)
     s = settings(config)
     with open_store(s) as store:
         count = store.import_fingerprints(fingerprints)
     fp = sum(1 for f in fingerprints if f.scope == "fp")
-    out.print(f"imported {count} fingerprints ({fp} known false positives, checked first)")
+    out.print(t("tg_fp_done", count=count, fp=fp))

@@ -15,11 +15,6 @@ from probe.sign.signer import ProbeSigner
 from probe.upload import UploadError, UploadReport, enrol, upload, whoami
 from probe.upload.identity import previous_vouched_key
 
-NO_URL = (
-    "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
-    "PROBE_UPLOAD__URL (for example https://collector.example.org)"
-)
-
 
 def report_lines(report: UploadReport) -> list[str]:
     """The report in a few lines a person reads."""
@@ -56,11 +51,12 @@ def upload_command(config: ConfigOption = None) -> None:
     An item leaves the outbox only when the collector's signed receipt for it verifies. A collector that
     is down is not an error: the measurements wait and are retried later, with backoff.
     """
-    s = settings(config)
-    if not s.upload.url:
-        fail(NO_URL)
     from probe.cli.common import say
     from probe.i18n import t
+
+    s = settings(config)
+    if not s.upload.url:
+        fail(t("no_collector"))
 
     say(err, t("uploading", url=s.upload.url, seconds=f"{s.upload.timeout_s:g}"))
     with open_store(s) as store:
@@ -71,7 +67,7 @@ def upload_command(config: ConfigOption = None) -> None:
     for line in report_lines(report):
         out.print(line)
     if report.error:
-        err.print(f"[bold yellow]note:[/] {report.error}")
+        say(err, report.error, prefix=t("note") + " ", style="bold yellow")
 
 
 def _current_asn(s: Settings) -> int | None:
@@ -92,10 +88,11 @@ def enrol_command(
     network is probe.asn, else the one the collector sees this machine on.
     """
     from probe.consent import require_consent
+    from probe.i18n import t
 
     s = settings(config)
     if not s.upload.url:
-        fail(NO_URL)
+        fail(t("no_collector"))
     require_consent(
         s
     )  # enrolling is taking part: never a new device key without `probe init` (or after wipe)
@@ -112,8 +109,14 @@ def enrol_command(
             record, new = asyncio.run(enrol(s, store, key, token=token, predecessor=earlier))
     except (UploadError, KeyFileError) as exc:
         fail(str(exc))
-    state = "enrolled" if new else "already enrolled"
     out.print(
-        f"{state}: key {key_id(key.public_key())} for AS{asn or 0} {quarter_of(now)} at {s.upload.url} "
-        f"(tier {record.tier})"
+        t(
+            "enrol_done",
+            state=t("enrol_new") if new else t("enrol_again"),
+            kid=key_id(key.public_key()),
+            asn=asn or 0,
+            quarter=quarter_of(now),
+            url=s.upload.url,
+            tier=record.tier,
+        )
     )

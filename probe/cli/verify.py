@@ -9,7 +9,7 @@ import typer
 
 from probe.analysis.provenance import LAB_NOTICE
 from probe.cli.common import err, fail, out
-from probe.verify import VerifyInputError, verify_file
+from probe.verify import VerifyInputError, VerifyResult, verify_file
 
 if TYPE_CHECKING:
     from probe.analysis.bundle_dates_verify import Saved
@@ -123,20 +123,34 @@ def verify(
         for check in result.checks:
             mark = "ok  " if check.ok else ("skip" if check.skipped else "FAIL")
             out.print(f"{mark} {check.name}: {check.message}", markup=False, highlight=False)
-    out.print(result.summary(), markup=False, highlight=False)
+    out.print(record_line(result), markup=False, highlight=False)
     if result.lab_data:
         out.print(LAB_NOTICE, markup=False, highlight=False)
     if result.ok:
         if result.kind == "record" and not result.log_key_from_user:
-            err.print(
-                f"note: the log key came from the file ({result.log_key_name}); compare it with the collector's "
-                "published key, or pass --log-key",
-                markup=False,
-            )
+            from probe.i18n import t
+
+            err.print(t("vf_key_from_file", name=result.log_key_name), markup=False)
         return
     if allow_unsequenced and result.ok_except_sequencing():
         return
     raise typer.Exit(1)
+
+
+def record_line(result: VerifyResult) -> str:
+    """The one line for a record or envelope: the full English summary, or its gist in Khmer."""
+    from probe.i18n import current, t
+
+    if current() != "km":
+        return result.summary()
+    if result.ok:
+        if result.kind == "envelope":
+            return t("vf_envelope_ok", kid=result.probe_key_id)
+        return t("vf_record_ok", size=result.checkpoint_size, origin=result.origin, name=result.log_key_name)
+    if result.ok_except_sequencing():
+        return t("vf_not_yet")
+    failure = result.first_failure
+    return t("vf_failed", check=failure.name if failure else "?")
 
 
 def is_bundle(path: Path) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from probe.config import Settings
+from probe.i18n import t
 from probe.lists import builtin_lists, select
 from probe.models.measurement import Measurement, TargetRef
 from probe.models.target import TargetEntry
@@ -37,9 +38,7 @@ class NetworkMoved(Exception):
     """The control saw this probe on a network the volunteer did not approve, in the middle of a run."""
 
     def __init__(self, asn: int) -> None:
-        super().__init__(
-            f"the network changed to AS{asn} during the run, which is not approved; the run stopped"
-        )
+        super().__init__(t("log_moved", asn=asn))
         self.asn = asn
 
 
@@ -79,7 +78,7 @@ async def drain(settings: Settings, store: Store) -> UploadReport | None:
     try:
         return await upload(settings, store)
     except UploadError as exc:
-        log.error("upload: %s", exc)
+        log.error(t("log_upload_error", why=exc))
         store.note_problem("upload", str(exc))
         return None
 
@@ -109,7 +108,7 @@ async def refresh_lists(settings: Settings, store: Store) -> int:
     imported = set(store.lists())
     for name, rows in lists.items():
         if name in imported and store.kv_get(LIST_ORIGIN_PREFIX + name) != "collector":
-            log.info("list %s: the collector's list is not used, the one you imported is kept", name)
+            log.info(t("log_list_kept", name=name))
             continue
         entries = [TargetEntry.model_validate({**row, "list": name}) for row in rows]
         if entries:

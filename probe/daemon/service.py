@@ -25,6 +25,7 @@ from probe.consent import Consent, ConsentMissing, require_consent
 from probe.consent.networks import refusal
 from probe.daemon import jobs
 from probe.daemon.schedule import RunGate, next_full_run, next_watch_run, watched_urls
+from probe.i18n import t
 from probe.models.measurement import Measurement
 from probe.runner import offline_reason
 from probe.store import Store
@@ -62,7 +63,7 @@ class Daemon:
     def _halt_reason(self) -> str | None:
         """Why this daemon must stop: its store was wiped or replaced, or consent was withdrawn."""
         if _identity(self.store) != self.store_id:
-            return f"the store {self.store.path} was deleted or replaced (probe wipe?)"
+            return t("log_store_gone", path=self.store.path)
         try:
             self.consent = require_consent(self.settings)
         except ConsentMissing as exc:
@@ -76,7 +77,7 @@ class Daemon:
         """
         halt = self._halt_reason()
         if halt is not None:
-            log.error("stopping: %s; nothing more is measured", halt)
+            log.error(t("log_stopping", why=halt))
             self.stopping.set()
             return False
         self.asn = await jobs.current_asn(self.settings)
@@ -85,7 +86,7 @@ class Daemon:
         assert self.consent is not None  # set by _halt_reason
         why = refusal(self.consent, self.asn)
         if why is not None:
-            log.warning("run skipped: %s", why)
+            log.warning(t("log_skipped", why=why))
             self.store.note_problem("network", why)
             return False
         self.store.clear_problem("network")
@@ -102,15 +103,15 @@ class Daemon:
 
     async def _measure(self, kind: str, urls: list[str] | None = None) -> None:
         if not self.gate.try_start():
-            log.info("%s run skipped: another run is still going", kind)
+            log.info(t("log_busy", kind=_kind(kind)))
             return
         try:
             if not await self.may_measure():
                 return
             chosen = jobs.targets(self.settings, self.store)
             if urls is not None:
-                chosen = [t for t in chosen if t.url in set(urls)]
-            log.info("%s run: measuring %d URLs", kind, len(chosen))
+                chosen = [target for target in chosen if target.url in set(urls)]
+            log.info(t("log_measuring", kind=_kind(kind), count=len(chosen)))
             consent = self.consent
             self.current = asyncio.get_running_loop().create_task(
                 jobs.measure(
@@ -122,23 +123,23 @@ class Daemon:
                 )
             )
             measured = await self.current
-            log.info("%s run done: %d measured", kind, len(measured))
+            log.info(t("log_done", kind=_kind(kind), count=len(measured)))
             offline = offline_reason(measured, self.settings)
             if offline:
-                log.error("%s run: %s", kind, offline)
-                self.store.note_problem("run", f"{kind} run: {offline}")
+                log.error(t("log_run_problem", kind=_kind(kind), why=offline))
+                self.store.note_problem("run", t("log_run_problem", kind=_kind(kind), why=offline))
             else:
                 self.store.clear_problem("run")
             await self._upload()
         except asyncio.CancelledError:
-            log.info("%s run stopped; what was measured is kept, the URLs in flight as interrupted", kind)
+            log.info(t("log_run_stopped", kind=_kind(kind)))
             raise
         except jobs.NetworkMoved as exc:
-            log.warning("%s run: %s", kind, exc)
+            log.warning(t("log_run_problem", kind=_kind(kind), why=exc))
             self.store.note_problem("network", str(exc))
         except Exception as exc:
-            log.error("%s run failed: %s", kind, exc)
-            self.store.note_problem("run", f"{kind} run failed: {exc}")
+            log.error(t("log_run_failed", kind=_kind(kind), why=exc))
+            self.store.note_problem("run", t("log_run_failed", kind=_kind(kind), why=exc))
         finally:
             self.current = None
             self.gate.finish()
@@ -178,14 +179,16 @@ class Daemon:
             return  # wiped: the next run's check stops the daemon; nothing is sent from a deleted store
         report = await jobs.drain(self.settings, self.store)
         if report is not None and report.enrol_error:
-            log.error("enrolment refused: %s; the measurements wait in the outbox", report.enrol_error)
+            log.error(t("log_enrol_refused", why=report.enrol_error))
         if report is not None and (report.uploaded or report.dead or report.error):
             log.info(
-                "upload: %d uploaded, %d rejected, %d waiting%s",
-                report.uploaded,
-                len(report.dead),
-                report.pending,
-                f"; {report.error}" if report.error else "",
+                t(
+                    "log_upload",
+                    uploaded=report.uploaded,
+                    rejected=len(report.dead),
+                    waiting=report.pending,
+                    error=f"; {report.error}" if report.error else "",
+                )
             )
 
     async def refresh(self) -> None:
@@ -194,11 +197,11 @@ class Daemon:
         try:
             count = await jobs.refresh_lists(self.settings, self.store)
             if count:
-                log.info("lists refreshed: %d URLs", count)
+                log.info(t("log_lists", count=count))
             self.store.clear_problem("lists")
         except Exception as exc:
-            log.warning("list refresh failed: %s", exc)
-            self.store.note_problem("lists", f"list refresh failed: {exc}")
+            log.warning(t("log_lists_failed", why=exc))
+            self.store.note_problem("lists", t("log_lists_failed", why=exc))
 
     async def check_network(self) -> None:
         if _identity(self.store) != self.store_id:
@@ -213,11 +216,11 @@ class Daemon:
             assert halt is not None or self.consent is not None
             why = halt or (refusal(self.consent, asn) if self.consent else None)
             if why is not None:
-                log.warning("network changed: AS%s -> AS%d; %s", known, asn, why)
+                log.warning(t("log_net_refused", old=known, new=asn, why=why))
                 self.store.note_problem("network", why)
                 self.store.kv_set(jobs.ASN_KEY, str(asn))
                 return
-            log.info("network changed: AS%s -> AS%d; measuring soon with this network's key", known, asn)
+            log.info(t("log_net_changed", old=known, new=asn))
             self.scheduler.add_job(
                 self.full_run,
                 DateTrigger(self.clock() + timedelta(seconds=30)),
@@ -231,12 +234,10 @@ class Daemon:
     async def serve(self, stop: asyncio.Event) -> None:
         halt = self._halt_reason()
         if halt is not None:
-            log.error("not starting: %s", halt)
+            log.error(t("log_not_starting", why=halt))
             return
         for run_id, planned, measured in self.store.close_interrupted_runs():
-            log.info(
-                "run %d was interrupted earlier: %d of %d URLs measured and kept", run_id, measured, planned
-            )
+            log.info(t("log_was_interrupted", run=run_id, measured=measured, planned=planned))
         await self.check_network()
         d = self.settings.daemon
         self.scheduler.add_job(
@@ -266,9 +267,7 @@ class Daemon:
             self._schedule_watch(index)
         self.scheduler.add_listener(_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED)
         self.scheduler.start()
-        log.info(
-            "daemon started: a run every %.1f h; next at %s", d.every_hours, self.store.kv_get("next_run_at")
-        )
+        log.info(t("log_started", hours=f"{d.every_hours:.1f}", next=self.store.kv_get("next_run_at")))
         try:
             stopped = asyncio.ensure_future(stop.wait())
             halted = asyncio.ensure_future(self.stopping.wait())
@@ -282,13 +281,20 @@ class Daemon:
                 self.current.cancel()
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.current), STOP_GRACE_S)
-            log.info("daemon stopped")
+            log.info(t("log_stopped"))
 
 
 def _job_event(event: JobEvent) -> None:
     """`probe daemon -v`: one line as each job starts and ends (the job's name only)."""
     done = isinstance(event, JobExecutionEvent)
-    log.debug("job %s %s", event.job_id, "done" if done else "started")
+    log.debug(t("log_job", job=event.job_id, state=t("log_job_done" if done else "log_job_started")))
+
+
+def _kind(kind: str) -> str:
+    """A run's kind (full, watch N) as the log's reader says it."""
+    if kind.startswith("watch "):
+        return t("run_watch", number=kind.removeprefix("watch "))
+    return t("run_full") if kind == "full" else kind
 
 
 def _identity(store: Store) -> tuple[int, int] | None:

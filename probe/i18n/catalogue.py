@@ -627,4 +627,302 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_footer": ("Saksi · timeline rules {version}", "Saksi · ច្បាប់ពេលវេលា {version}"),
     "chart_lab_stamp": ("LAB DATA - NOT EVIDENCE", "ទិន្នន័យសាកល្បង - មិនមែនភស្តុតាង"),
     "chart_control": ("control site", "គេហទំព័រត្រួតពិនិត្យ"),
+    # verdict explanations by rule id (probe.classify.rules); the signed English stays in the measurement
+    "rule.dns.injection": (
+        "two different DNS answers came back: someone on the way answered first",
+        "ចម្លើយ DNS ពីរផ្សេងគ្នាបានមក៖ មាននរណាម្នាក់នៅតាមផ្លូវឆ្លើយមុន",
+    ),
+    "rule.dns.rcode": (
+        "this network's DNS failed, while the control found the site",
+        "DNS របស់បណ្ដាញនេះបរាជ័យ ខណៈសេវាប្រៀបធៀបរកឃើញគេហទំព័រ",
+    ),
+    "rule.dns.rcode.local": (
+        "this network's DNS failed, while other DNS servers answered",
+        "DNS របស់បណ្ដាញនេះបរាជ័យ ខណៈម៉ាស៊ីន DNS ផ្សេងទៀតឆ្លើយ",
+    ),
+    "rule.dns.bogon": (
+        "this network's DNS gave only private addresses",
+        "DNS របស់បណ្ដាញនេះផ្ដល់តែអាសយដ្ឋានឯកជនប៉ុណ្ណោះ",
+    ),
+    "rule.dns.fingerprint": (
+        "this network's DNS pointed to a known block page server",
+        "DNS របស់បណ្ដាញនេះចង្អុលទៅម៉ាស៊ីនទំព័របិទដែលគេស្គាល់",
+    ),
+    "rule.dns.isp_sinkhole": (
+        "the DNS answer points to the internet provider's own server, which does not open",
+        "ចម្លើយ DNS ចង្អុលទៅម៉ាស៊ីនរបស់ក្រុមហ៊ុនអ៊ីនធឺណិតផ្ទាល់ ដែលបើកមិនបាន",
+    ),
+    "rule.dns.inconsistent": (
+        "the DNS answer differs from the control's and the site could not be reached",
+        "ចម្លើយ DNS ខុសពីសេវាប្រៀបធៀប ហើយមិនអាចចូលគេហទំព័របាន",
+    ),
+    "rule.tls.mitm": (
+        "the secure connection was answered with an untrusted certificate: interception",
+        "ការតភ្ជាប់សុវត្ថិភាពទទួលបានវិញ្ញាបនបត្រមិនគួរទុកចិត្ត៖ ការស្ទាក់ចាប់",
+    ),
+    "rule.tls.sni": (
+        "the secure connection failed only when the site's name was sent",
+        "ការតភ្ជាប់សុវត្ថិភាពបរាជ័យ តែពេលផ្ញើឈ្មោះគេហទំព័រប៉ុណ្ណោះ",
+    ),
+    "rule.tcp.ip": (
+        "every connection to the site's address failed, while the control connected",
+        "ការតភ្ជាប់ទាំងអស់ទៅអាសយដ្ឋានគេហទំព័របរាជ័យ ខណៈសេវាប្រៀបធៀបភ្ជាប់បាន",
+    ),
+    "rule.tcp.connect": (
+        "connecting to the site failed, while the control connected",
+        "ការភ្ជាប់ទៅគេហទំព័របរាជ័យ ខណៈសេវាប្រៀបធៀបភ្ជាប់បាន",
+    ),
+    "rule.http.fingerprint": ("the page is a known block page", "ទំព័រនេះជាទំព័របិទដែលគេស្គាល់"),
+    "rule.http.failure": (
+        "getting the page failed, while the control got it",
+        "ការទាញយកទំព័របរាជ័យ ខណៈសេវាប្រៀបធៀបទាញយកបាន",
+    ),
+    "rule.http.diff": (
+        "the page is not the one the control got",
+        "ទំព័រនេះមិនមែនជាទំព័រដែលសេវាប្រៀបធៀបទទួលបានទេ",
+    ),
+    "rule.down.control": (
+        "the control could not reach the site either: the site is down",
+        "សេវាប្រៀបធៀបក៏ចូលគេហទំព័រមិនបានដែរ៖ គេហទំព័រមិនដំណើរការ",
+    ),
+    "rule.down.dns": (
+        "the control could not find the site's name either",
+        "សេវាប្រៀបធៀបក៏រកឈ្មោះគេហទំព័រមិនឃើញដែរ",
+    ),
+    "rule.accessible.http": (
+        "the page opened and matches the control",
+        "ទំព័របានបើក ហើយដូចនឹងសេវាប្រៀបធៀប",
+    ),
+    "rule.accessible.fp": (
+        "the page looks odd but is not a block page",
+        "ទំព័រមើលទៅចម្លែក តែមិនមែនជាទំព័របិទទេ",
+    ),
+    "rule.inconclusive.no_control": (
+        "something failed, but there is no control to compare with",
+        "មានអ្វីមួយបរាជ័យ តែគ្មានសេវាប្រៀបធៀបដើម្បីប្រៀបធៀបទេ",
+    ),
+    "rule.inconclusive.mixed": (
+        "what was seen does not fit any blocking rule",
+        "អ្វីដែលបានឃើញ មិនត្រូវនឹងច្បាប់បិទណាមួយទេ",
+    ),
+    "rule.inconclusive.incomplete": (
+        "the measurement stopped before it was complete",
+        "ការសាកល្បងបានឈប់មុនពេលចប់",
+    ),
+    "confidence_confirmed": ("confirmed", "បានបញ្ជាក់"),
+    "confidence_likely": ("likely", "ទំនងជា"),
+    "confidence_possible": ("possible", "អាចទៅរួច"),
+    # probe results -------------------------------------------------------------------------------------
+    "col_id": ("id", "លេខ"),
+    "col_started": ("started_at", "ពេលចាប់ផ្ដើម"),
+    "col_rule": ("rule", "ច្បាប់"),
+    "col_upload": ("upload", "ការបញ្ជូន"),
+    "upload_pending": ("pending", "កំពុងរង់ចាំ"),
+    "upload_uploaded": ("uploaded", "បានបញ្ជូន"),
+    "upload_dead": ("dead", "ត្រូវបានបដិសេធ"),
+    "upload_interrupted": ("interrupted", "បានផ្អាក"),
+    "no_store_yet": (
+        "no measurements yet: the store {path} does not exist; `probe run` creates it",
+        "មិនទាន់មានលទ្ធផលទេ៖ មិនមានឃ្លាំង {path} ទេ។ `probe run` បង្កើតវា",
+    ),
+    "res_outbox": (
+        "outbox: {waiting} waiting, {uploaded} uploaded, {dead} rejected by the collector{reasons}",
+        "ប្រអប់ចេញ៖ {waiting} កំពុងរង់ចាំ, {uploaded} បានបញ្ជូន, {dead} ត្រូវបានម៉ាស៊ីនប្រមូលបដិសេធ{reasons}",
+    ),
+    "res_rejected": ("rejected", "ត្រូវបានបដិសេធ"),
+    "res_shown": (
+        "{shown} shown of {total} stored in {path}; `probe results show ID` for one in full",
+        "បង្ហាញ {shown} ក្នុងចំណោម {total} ដែលរក្សាទុកក្នុង {path}។ `probe results show ID` ដើម្បីមើលមួយពេញ",
+    ),
+    "bad_since": (
+        "--since {value!r} is not a date; write 2026-11-24 or 2026-11-24T08:00 (UTC)",
+        "--since {value!r} មិនមែនជាកាលបរិច្ឆេទទេ។ សរសេរ 2026-11-24 ឬ 2026-11-24T08:00 (UTC)",
+    ),
+    "res_no_match": (
+        "no stored measurement has an id starting with {prefix!r}; see `probe results`",
+        "គ្មានលទ្ធផលដែលមានលេខចាប់ផ្ដើមដោយ {prefix!r} ទេ។ មើល `probe results`",
+    ),
+    "res_many": (
+        "{prefix!r} matches more than one measurement; give more characters",
+        "{prefix!r} ត្រូវនឹងលទ្ធផលច្រើនជាងមួយ។ សូមដាក់តួអក្សរបន្ថែម",
+    ),
+    # the daemon's log (probe daemon); one line each, never an address ----------------------------------
+    "run_full": ("full", "ពេញ"),
+    "run_watch": ("watch {number}", "តាមដាន {number}"),
+    "log_stopping": ("stopping: {why}; nothing more is measured", "កំពុងឈប់៖ {why}។ មិនសាកល្បងអ្វីទៀតទេ"),
+    "log_skipped": ("run skipped: {why}", "រំលងការសាកល្បង៖ {why}"),
+    "log_busy": (
+        "{kind} run skipped: another run is still going",
+        "រំលងការសាកល្បង {kind}៖ ការសាកល្បងមួយទៀតកំពុងដំណើរការ",
+    ),
+    "log_measuring": ("{kind} run: measuring {count} URLs", "ការសាកល្បង {kind}៖ កំពុងសាកល្បងគេហទំព័រ {count}"),
+    "log_done": ("{kind} run done: {count} measured", "ការសាកល្បង {kind} ចប់៖ បានសាកល្បង {count}"),
+    "log_run_problem": ("{kind} run: {why}", "ការសាកល្បង {kind}៖ {why}"),
+    "log_run_stopped": (
+        "{kind} run stopped; what was measured is kept, the URLs in flight as interrupted",
+        "ការសាកល្បង {kind} បានឈប់។ លទ្ធផលត្រូវបានរក្សាទុក គេហទំព័រដែលកំពុងសាកល្បងជា «បានផ្អាក»",
+    ),
+    "log_run_failed": ("{kind} run failed: {why}", "ការសាកល្បង {kind} បរាជ័យ៖ {why}"),
+    "log_enrol_refused": (
+        "enrolment refused: {why}; the measurements wait in the outbox",
+        "ការចុះឈ្មោះត្រូវបានបដិសេធ៖ {why}។ លទ្ធផលរង់ចាំក្នុងប្រអប់ចេញ",
+    ),
+    "log_upload": (
+        "upload: {uploaded} uploaded, {rejected} rejected, {waiting} waiting{error}",
+        "ការបញ្ជូន៖ {uploaded} បានបញ្ជូន, {rejected} ត្រូវបានបដិសេធ, {waiting} កំពុងរង់ចាំ{error}",
+    ),
+    "log_upload_error": ("upload: {why}", "ការបញ្ជូន៖ {why}"),
+    "log_lists": ("lists refreshed: {count} URLs", "បានធ្វើបច្ចុប្បន្នភាពបញ្ជី៖ គេហទំព័រ {count}"),
+    "log_lists_failed": ("list refresh failed: {why}", "ការធ្វើបច្ចុប្បន្នភាពបញ្ជីបរាជ័យ៖ {why}"),
+    "log_list_kept": (
+        "list {name}: the collector's list is not used, the one you imported is kept",
+        "បញ្ជី {name}៖ មិនប្រើបញ្ជីរបស់ម៉ាស៊ីនប្រមូលទេ បញ្ជីដែលអ្នកបាននាំចូលត្រូវបានរក្សាទុក",
+    ),
+    "log_net_refused": (
+        "network changed: AS{old} -> AS{new}; {why}",
+        "បណ្ដាញបានផ្លាស់ប្ដូរ៖ AS{old} -> AS{new}។ {why}",
+    ),
+    "log_net_changed": (
+        "network changed: AS{old} -> AS{new}; measuring soon with this network's key",
+        "បណ្ដាញបានផ្លាស់ប្ដូរ៖ AS{old} -> AS{new}។ នឹងសាកល្បងឆាប់ៗ ដោយប្រើកូនសោរបស់បណ្ដាញនេះ",
+    ),
+    "log_not_starting": ("not starting: {why}", "មិនចាប់ផ្ដើមទេ៖ {why}"),
+    "log_was_interrupted": (
+        "run {run} was interrupted earlier: {measured} of {planned} URLs measured and kept",
+        "ការសាកល្បង {run} ត្រូវបានផ្អាកពីមុន៖ បានសាកល្បង និងរក្សាទុក {measured} ក្នុងចំណោម {planned}",
+    ),
+    "log_started": (
+        "daemon started: a run every {hours} h; next at {next}",
+        "daemon បានចាប់ផ្ដើម៖ សាកល្បងរៀងរាល់ {hours} ម៉ោង។ លើកក្រោយនៅ {next}",
+    ),
+    "log_stopped": ("daemon stopped", "daemon បានឈប់"),
+    "log_job": ("job {job} {state}", "ការងារ {job} {state}"),
+    "log_job_started": ("started", "បានចាប់ផ្ដើម"),
+    "log_job_done": ("done", "បានចប់"),
+    # probe targets -----------------------------------------------------------------------------------
+    "tg_col_list": ("list", "បញ្ជី"),
+    "tg_col_origin": ("origin", "ប្រភព"),
+    "tg_col_urls": ("URLs", "គេហទំព័រ"),
+    "tg_col_default": ("measured by default", "សាកល្បងជាលំនាំដើម"),
+    "tg_col_url": ("url", "គេហទំព័រ"),
+    "tg_col_category": ("category", "ប្រភេទ"),
+    "tg_col_notes": ("notes", "កំណត់ចំណាំ"),
+    "tg_imported": ("imported", "បាននាំចូល"),
+    "tg_builtin": ("built-in", "មានស្រាប់"),
+    "tg_fingerprints": (
+        "fingerprints: {builtin} built-in, {imported} imported. Sensitive categories ({codes}) are measured only "
+        "when asked.",
+        "ស្នាមសម្គាល់ទំព័របិទ៖ {builtin} មានស្រាប់, {imported} បាននាំចូល។ ប្រភេទរសើប ({codes}) "
+        "ត្រូវបានសាកល្បង តែពេលអ្នកសុំប៉ុណ្ណោះ។",
+    ),
+    "tg_title": ("{name}: {shown} of {total} URLs", "{name}៖ គេហទំព័រ {shown} ក្នុងចំណោម {total}"),
+    "tg_no_file": ("{path} does not exist or is not a file", "{path} មិនមាន ឬមិនមែនជាឯកសារទេ"),
+    "tg_builtin_taken": (
+        "a built-in list is already named {name!r}; import under another name with --name {name}-imported, or "
+        "pass --replace to use yours in its place (undo with `probe targets remove {name}`)",
+        "មានបញ្ជីស្រាប់ឈ្មោះ {name!r} រួចហើយ។ នាំចូលក្រោមឈ្មោះផ្សេងដោយ --name {name}-imported ឬដាក់ "
+        "--replace ដើម្បីប្រើបញ្ជីរបស់អ្នកជំនួស (លុបចោលវិញដោយ `probe targets remove {name}`)",
+    ),
+    "tg_replaced": (
+        "replaced the earlier import of {name!r} ({count} URLs)",
+        "បានជំនួសការនាំចូលមុនរបស់ {name!r} (គេហទំព័រ {count})",
+    ),
+    "tg_duplicates": ("; {count} duplicated URLs left out", "; គេហទំព័រស្ទួន {count} ត្រូវបានទុកចោល"),
+    "tg_import_done": (
+        "imported {count} URLs as list {name!r}{note}; {sensitive} in sensitive categories are measured only with "
+        "--include-sensitive",
+        "បាននាំចូលគេហទំព័រ {count} ជាបញ្ជី {name!r}{note}។ {sensitive} ក្នុងប្រភេទរសើប ត្រូវបានសាកល្បង "
+        "តែជាមួយ --include-sensitive ប៉ុណ្ណោះ",
+    ),
+    "tg_not_imported": (
+        "no imported list is named {name!r}; `probe targets list` shows them",
+        "គ្មានបញ្ជីដែលបាននាំចូលឈ្មោះ {name!r} ទេ។ `probe targets list` បង្ហាញពួកវា",
+    ),
+    "tg_builtin_back": (
+        "; the built-in list of that name is used again",
+        "។ បញ្ជីស្រាប់ដែលមានឈ្មោះនោះ ត្រូវបានប្រើម្ដងទៀត",
+    ),
+    "tg_removed": (
+        "removed the imported list {name!r} ({count} URLs){back}",
+        "បានលុបបញ្ជីដែលបាននាំចូល {name!r} (គេហទំព័រ {count}){back}",
+    ),
+    "tg_fp_done": (
+        "imported {count} fingerprints ({fp} known false positives, checked first)",
+        "បាននាំចូលស្នាមសម្គាល់ {count} (ការយល់ច្រឡំដែលគេស្គាល់ {fp} ត្រូវបានពិនិត្យមុន)",
+    ),
+    # probe keys show ------------------------------------------------------------------------------------
+    "key_network": ("network", "បណ្ដាញ"),
+    "key_unknown": (
+        "the network is unknown: set probe.asn or pass --asn N for this network's key",
+        "មិនស្គាល់បណ្ដាញទេ៖ កំណត់ probe.asn ឬដាក់ --asn N ដើម្បីបានកូនសោរបស់បណ្ដាញនេះ",
+    ),
+    "key_id": ("key id", "លេខកូនសោ"),
+    "key_raw": ("raw", "កូនសោឆៅ"),
+    "key_vkey": ("vkey", "កូនសោ vkey"),
+    # probe upload, probe enrol ------------------------------------------------------------------------
+    "no_collector": (
+        "no collector is set, so measurements stay in the local outbox: set upload.url in the config file or "
+        "PROBE_UPLOAD__URL (for example https://collector.example.org)",
+        "មិនបានកំណត់ម៉ាស៊ីនប្រមូលទេ ដូច្នេះលទ្ធផលនៅក្នុងប្រអប់ចេញលើម៉ាស៊ីននេះ៖ កំណត់ upload.url ក្នុងឯកសារកំណត់ "
+        "ឬ PROBE_UPLOAD__URL (ឧទាហរណ៍ https://collector.example.org)",
+    ),
+    "enrol_new": ("enrolled", "បានចុះឈ្មោះ"),
+    "enrol_again": ("already enrolled", "បានចុះឈ្មោះរួចហើយ"),
+    "enrol_done": (
+        "{state}: key {kid} for AS{asn} {quarter} at {url} (tier {tier})",
+        "{state}៖ កូនសោ {kid} សម្រាប់ AS{asn} {quarter} នៅ {url} (កម្រិត {tier})",
+    ),
+    # probe demo ---------------------------------------------------------------------------------------
+    "demo_store_exists": (
+        "--store {path} already exists; the demo writes lab results only into a new file",
+        "--store {path} មានរួចហើយ។ ការបង្ហាញសរសេរលទ្ធផលសាកល្បងតែក្នុងឯកសារថ្មីប៉ុណ្ណោះ",
+    ),
+    "demo_starting": (
+        "starting the censorship lab and a control service on loopback…",
+        "កំពុងចាប់ផ្ដើមមន្ទីរពិសោធន៍ការបិទ និងសេវាប្រៀបធៀប នៅលើម៉ាស៊ីននេះ…",
+    ),
+    "demo_title": (
+        "Saksi censorship lab: expected and given verdicts",
+        "មន្ទីរពិសោធន៍ Saksi៖ លទ្ធផលរំពឹងទុក និងលទ្ធផលដែលទទួលបាន",
+    ),
+    "demo_col_scenario": ("scenario", "ករណី"),
+    "demo_col_expected": ("expected", "រំពឹងទុក"),
+    "demo_col_given": ("given", "ទទួលបាន"),
+    "demo_summary": (
+        "{good} of {total} scenarios gave the expected verdict",
+        "ករណី {good} ក្នុងចំណោម {total} ផ្ដល់លទ្ធផលដូចរំពឹងទុក",
+    ),
+    # probe verify, one record (bundle wording is for advocates and stays English) ----------------------
+    "vf_envelope_ok": (
+        "verified: signature by key {kid} over the measurement's bytes; NOT checked: a receipt, inclusion in the "
+        "log (a bare envelope has none)",
+        "បានផ្ទៀងផ្ទាត់៖ ហត្ថលេខាដោយកូនសោ {kid} លើលទ្ធផល។ មិនបានពិនិត្យ៖ បង្កាន់ដៃ និងការចូលក្នុងកំណត់ហេតុ "
+        "(ស្រោមសំបុត្រទទេគ្មានទាំងនេះទេ)",
+    ),
+    "vf_record_ok": (
+        "verified: signature, receipt, inclusion in checkpoint {size} of {origin}, signed by {name}",
+        "បានផ្ទៀងផ្ទាត់៖ ហត្ថលេខា បង្កាន់ដៃ និងការចូលក្នុងចំណុចត្រួតពិនិត្យ {size} នៃ {origin} ដែលចុះហត្ថលេខាដោយ {name}",
+    ),
+    "vf_not_yet": (
+        "not verified yet: the statement is not in a signed checkpoint yet; fetch the record again later",
+        "មិនទាន់ផ្ទៀងផ្ទាត់បានទេ៖ លទ្ធផលមិនទាន់នៅក្នុងចំណុចត្រួតពិនិត្យដែលបានចុះហត្ថលេខាទេ។ សូមទាញយកម្ដងទៀតពេលក្រោយ",
+    ),
+    "vf_failed": (
+        "FAILED: the check {check} did not pass; `probe --lang en verify -v FILE` gives the details",
+        "បរាជ័យ៖ ការពិនិត្យ {check} មិនបានជាប់ទេ។ `probe --lang en verify -v FILE` ផ្ដល់ព័ត៌មានលម្អិត",
+    ),
+    "vf_key_from_file": (
+        "note: the log key came from the file ({name}); compare it with the collector's published key, or pass "
+        "--log-key",
+        "ចំណាំ៖ កូនសោកំណត់ហេតុបានមកពីឯកសារ ({name})។ សូមប្រៀបធៀបវាជាមួយកូនសោដែលម៉ាស៊ីនប្រមូលបានផ្សព្វផ្សាយ ឬដាក់ --log-key",
+    ),
+    # why the daemon stops or a run stops (in its log and `probe status`) -----------------------------
+    "log_store_gone": (
+        "the store {path} was deleted or replaced (probe wipe?)",
+        "ឃ្លាំង {path} ត្រូវបានលុប ឬជំនួស (probe wipe?)",
+    ),
+    "log_moved": (
+        "the network changed to AS{asn} during the run, which is not approved; the run stopped",
+        "បណ្ដាញបានប្ដូរទៅ AS{asn} ក្នុងពេលសាកល្បង ហើយវាមិនទាន់បានអនុញ្ញាតទេ។ ការសាកល្បងបានឈប់",
+    ),
 }
