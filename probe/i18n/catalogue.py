@@ -628,3 +628,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_lab_stamp": ("LAB DATA - NOT EVIDENCE", "ទិន្នន័យសាកល្បង - មិនមែនភស្តុតាង"),
     "chart_control": ("control site", "គេហទំព័រត្រួតពិនិត្យ"),
 }
+
+from probe.i18n.dashboard_words import DASHBOARD  # noqa: E402  (the dashboard's words, kept apart)
+
+MESSAGES.update(DASHBOARD)
