@@ -159,3 +159,21 @@ def test_the_check_finds_english(served: Rig) -> None:
     """The same check on the English pages finds sentences: it would catch one left in the Khmer."""
     for path in ("/", "/domain/www.rfa.org", "/asn/38623"):
         assert len(english_runs(" ".join(Visible(fetch(f"{served.url}{path}")).text))) > 5
+
+
+def test_a_measurement_page_in_khmer(served: Rig) -> None:
+    """The measurement page's own words are Khmer; what the probe signed (its explanation, the URL, the
+    network evidence) is shown as signed."""
+    site = Visible(fetch(f"{served.url}/domain/www.rfa.org?lang=km"))
+    link = next(link for link in site.links if link.startswith("/measurement/"))
+    assert link.endswith("?lang=km")
+    page = Visible(fetch(f"{served.url}{link}"))
+    assert page.lang == "km"
+    text = " ".join(page.text)
+    for key in ("dash_m_h_chain", "dash_m_h_verify", "dash_m_verdict", "dash_m_record"):
+        assert DASHBOARD[key][1] in text
+    assert "Evidence chain" not in text and "How to verify" not in text
+    pages = [
+        x for x in dashboard_links(page.links) if not urlsplit(x).path.endswith(".json")
+    ]  # not downloads
+    assert pages and all(parse_qs(urlsplit(x).query).get("lang") == ["km"] for x in pages), pages

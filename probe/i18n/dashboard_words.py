@@ -247,4 +247,61 @@ DASHBOARD: dict[str, tuple[str, str]] = {
         "Permalink: {link} · data from {first} to {last} UTC · JSON: {json}",
         "តំណភ្ជាប់អចិន្ត្រៃយ៍៖ {link} · ទិន្នន័យពី {first} ដល់ {last} UTC · JSON៖ {json}",
     ),
+    # a measurement's page
+    "dash_m_title": ("Measurement {uid}", "លទ្ធផល {uid}"),
+    "dash_m_crumb": ("measurement", "លទ្ធផល"),
+    "dash_m_h1": ("Measurement", "លទ្ធផល"),
+    "dash_m_lede": ("{url} measured on {network} at {at} UTC.", "{url} ត្រូវបានវាស់លើ {network} នៅ {at} UTC។"),
+    "dash_m_network_evidence": ("Network evidence: {evidence}", "ភស្តុតាងបណ្ដាញ៖ {evidence}"),
+    "dash_m_verdict": ("Verdict", "សេចក្ដីសម្រេច"),
+    "dash_m_rule": ("Rule", "ច្បាប់"),
+    "dash_m_probe_rules": ("probe rules {version}", "ច្បាប់ probe {version}"),
+    "dash_m_explanation": ("Explanation (as the probe signed it)", "ការពន្យល់ (ដូចដែល probe បានចុះហត្ថលេខា)"),
+    "dash_m_h_chain": ("Evidence chain", "ខ្សែសង្វាក់ភស្តុតាង"),
+    "dash_m_payload_hash": ("Payload SHA-256", "SHA-256 នៃទិន្នន័យ"),
+    "dash_m_key": ("Probe key id", "លេខសម្គាល់កូនសោ probe"),
+    "dash_m_tier": ("{tier} probe", "probe ប្រភេទ {tier}"),
+    "dash_m_received": ("Received", "បានទទួល"),
+    "dash_m_by": ("by {collector}", "ដោយ {collector}"),
+    "dash_m_statement": ("Log statement", "សេចក្ដីថ្លែងក្នុងកំណត់ហេតុ"),
+    "dash_m_in_log": ("In the log", "ក្នុងកំណត់ហេតុ"),
+    "dash_m_leaf": (
+        "leaf {leaf} of a tree of {size} entries",
+        "ស្លឹកទី {leaf} នៃដើមឈើដែលមាន {size} ធាតុ",
+    ),
+    "dash_m_proof": ("Inclusion proof", "ភស្តុតាងនៃការដាក់បញ្ចូល"),
+    "dash_m_checkpoint": ("Checkpoint", "ចំណុចត្រួតពិនិត្យ"),
+    "dash_m_not_yet": (
+        "not yet in a signed checkpoint: the receipt promises it within {seconds} s.",
+        "មិនទាន់នៅក្នុងចំណុចត្រួតពិនិត្យដែលបានចុះហត្ថលេខានៅឡើយ៖ បង្កាន់ដៃសន្យាថាវានឹងមានក្នុងរយៈពេល {seconds} វិនាទី។",
+    ),
+    "dash_m_log_key": ("Log key", "កូនសោកំណត់ហេតុ"),
+    "dash_m_record": ("Evidence record (JSON)", "កំណត់ត្រាភស្តុតាង (JSON)"),
+    "dash_m_envelope_bytes": ("Signed envelope, exact bytes", "ស្រោមសំបុត្រដែលបានចុះហត្ថលេខា បៃពិតប្រាកដ"),
+    "dash_m_payload_bytes": ("Signed payload, exact bytes", "ទិន្នន័យដែលបានចុះហត្ថលេខា បៃពិតប្រាកដ"),
+    "dash_m_h_verify": ("How to verify", "របៀបផ្ទៀងផ្ទាត់"),
+    "dash_m_verify_tool": (
+        "With Saksi's own tool, offline (it checks the signature, the receipt, the inclusion proof and the "
+        "checkpoint signature):",
+        "ដោយប្រើឧបករណ៍របស់ Saksi ផ្ទាល់ ដោយគ្មានអ៊ីនធឺណិត (វាពិនិត្យហត្ថលេខា បង្កាន់ដៃ ភស្តុតាងនៃការដាក់បញ្ចូល "
+        "និងហត្ថលេខានៃចំណុចត្រួតពិនិត្យ)៖",
+    ),
+    "dash_m_verify_bash": (
+        "Without our code, with bash, jq and openssl 3 (the recipe of docs/evidence.md, with this measurement's "
+        "values):",
+        "ដោយគ្មានកូដរបស់យើង ដោយប្រើ bash, jq និង openssl 3 (រូបមន្តនៃ docs/evidence.md ជាមួយតម្លៃនៃលទ្ធផលនេះ)៖",
+    ),
+    "dash_m_verify_note": (
+        "Each openssl pkeyutl line prints Signature Verified Successfully. Compare the log key with the one the "
+        "collector publishes at {link} and with what the project publishes elsewhere.",
+        "បន្ទាត់ openssl pkeyutl នីមួយៗបោះពុម្ព Signature Verified Successfully។ សូមប្រៀបធៀបកូនសោកំណត់ហេតុ "
+        "ជាមួយកូនសោដែលម៉ាស៊ីនប្រមូលផ្សព្វផ្សាយនៅ {link} និងជាមួយអ្វីដែលគម្រោងផ្សព្វផ្សាយនៅកន្លែងផ្សេង។",
+    ),
+    "dash_m_h_payload": ("Signed payload (decoded)", "ទិន្នន័យដែលបានចុះហត្ថលេខា (បានឌិកូដ)"),
+    "dash_m_h_envelope": ("Envelope (as stored)", "ស្រោមសំបុត្រ (ដូចដែលបានរក្សាទុក)"),
+    "dash_m_h_receipt": ("Receipt (decoded)", "បង្កាន់ដៃ (បានឌិកូដ)"),
+    "dash_m_cite": (
+        "Permalink: {link} · also by payload hash: {hash}",
+        "តំណភ្ជាប់អចិន្ត្រៃយ៍៖ {link} · ក៏តាម hash នៃទិន្នន័យផងដែរ៖ {hash}",
+    ),
 }
