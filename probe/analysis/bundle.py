@@ -454,6 +454,13 @@ def build_bundle(
         tested_words=measured_words(
             counted, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
         ),
+        tested_words_km=measured_words(
+            counted,
+            witnessed.brackets,
+            len(witnessed.witnesses),
+            independent=witnessed.independent,
+            lang="km",
+        ),
         witnessed_days=tuple(iso(t) for t in measured_bounds(counted, witnessed.brackets)),
         set_aside=dict(sorted(tally.set_aside.items())),
         witnesses=len(witnessed.witnesses),
