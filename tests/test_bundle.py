@@ -411,7 +411,7 @@ def test_lab_data_says_so_everywhere(small_bundle: Path, tmp_path: Path) -> None
         assert "Do not cite" in text and "Suggested citation" not in text
         assert "Saksi measurement network, " not in text  # no citable line at all
     s = verify_bundle(small_bundle)
-    assert s.ok and s.lab_data and s.lab_measurements == s.measurements + s.controls
+    assert s.ok and s.lab_data and s.lab_measurements == s.measurements + s.controls + s.context
     lines = describe(s)
     assert lines[0].startswith("LAB DATA:") and "not evidence" in lines[0]
 

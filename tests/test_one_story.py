@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from probe.analysis.bundle import collector_key, write_bundle
+from probe.analysis.bundle_summary import describe
 from probe.analysis.bundle_verify import verify_bundle
 from probe.analysis.export import export
 from probe.analysis.query import Filters
@@ -145,6 +146,36 @@ def test_since_never_moves_a_date(story: Path, tmp_path: Path) -> None:
     }
     for fmt in ("csv", "parquet"):
         assert normal(export_rows(story, "events", fmt, tmp_path, since=SINCE)) == cut
+
+
+def test_a_bundle_cut_with_since_dates_events_as_the_export(story: Path, tmp_path: Path) -> None:
+    """The bundle holds the site's earlier measurements as context (MANIFEST counts.context, never counted
+    as its measurements), so its events and the verifier's recomputation are the export's, dates included."""
+    cut = normal(export_rows(story, "events", "json", tmp_path, since=SINCE))
+    bundle = tmp_path / "rfa-since.zip"
+    with connect(story) as conn:
+        write_bundle(
+            conn, collector_key(story), Filters.parse(domain=DOMAIN, since=SINCE), bundle, lab_ok=True
+        )
+    with zipfile.ZipFile(bundle) as z:
+        bundled = json.loads(z.read("events.json"))
+        manifest = json.loads(z.read("MANIFEST.json"))
+    assert normal(bundled["events"]) == [{k: v for k, v in r.items() if k != "lab_data"} for r in cut]
+    # the real start on AS17976 keeps its dates; the state on AS38623 is still the state at the start
+    kinds = {(e["asn"], e["kind"]) for e in bundled["events"] if e["to_state"] == "blocked"}
+    assert kinds == {(38623, "state_at_start"), (17976, "blocking_start")}
+    counts = manifest["counts"]
+    assert counts["context"] > 0
+    with connect(story) as conn:
+        in_period = conn.execute(
+            "SELECT count(*) FROM facts WHERE (domain = ? OR domain LIKE ?) AND started_at >= ?",
+            [DOMAIN, "%." + DOMAIN, SINCE],
+        ).fetchone()[0]
+    assert counts["measurements"] == in_period  # the context is not counted as the bundle's measurements
+    summary = verify_bundle(bundle)
+    assert summary.ok, summary.failed_count
+    assert summary.measurements == counts["measurements"] and summary.context == counts["context"]
+    assert any(f"+ {counts['context']} earlier ones, before the period" in line for line in describe(summary))
 
 
 def test_the_open_window_is_incomplete_in_a_bundle(story: Path, tmp_path: Path) -> None:

@@ -156,3 +156,32 @@ def test_a_chart_in_each_language_is_kept_as_a_picture(history_master: Path, lan
         assert not khmer and "LAB DATA - NOT EVIDENCE" in svg
     with Image.open(folder / f"rfa-{lang}.png") as image:
         assert image.width > 800
+
+
+def test_the_khmer_report_gives_the_witnessed_brackets() -> None:
+    """Where independent witnesses vouch for a date, the Khmer report words their bracket in Khmer, as the
+    English report does in English; the probes' clocks only where no witness vouches."""
+    from probe.analysis.brackets import Bracket, say
+    from tests.test_report_words import period
+
+    start, end = 1788400000, 1788403600  # 2026-09-03 01:46 and 02:46 UTC
+    b = Bracket(start, end, 2, 2, None)
+    km = say(b, 3, lang="km")
+    assert km == "នៅចន្លោះ 2026-09-03 01:46 និង 2026-09-03 02:46 UTC ដូចដែលសាក្សីឯករាជ្យ 2 ក្នុងចំណោម 3 បានបញ្ជាក់"
+    assert say(b, 3).startswith("between 3 Sep 2026 01:46 and 3 Sep 2026 02:46 UTC")
+    assert "demo-data" in say(b, 3, independent=False, lang="km")
+    assert KHMER.search(say(None, 3, lang="km"))
+    witnessed = facts(
+        periods=[period(began_words=say(b, 3), began_words_km=km)],
+        tested_words=say(b, 3),
+        tested_words_km=km,
+        witnesses=3,
+        independent=True,
+    )
+    html = html_text(render_html(witnessed, "km"))
+    assert "បានចាប់ផ្ដើម " + km in html and html.count(km) >= 2  # the blocking's start and what was measured
+    assert "2026-09-03 10:00" not in html  # the probe's clock is not quoted where a witness vouches
+    english = html_text(render_html(witnessed, "en"))
+    assert "began " + say(b, 3) in english
+    clocks = html_text(render_html(facts(), "km"))
+    assert "2026-09-03 10:00" in clocks and "តាមនាឡិការបស់ probe ផ្ទាល់" in clocks

@@ -97,9 +97,11 @@ def bracket(
     return Bracket(not_before, not_after, len(after), quorum, anchor[0] if anchor else None, problem)
 
 
-def say(b: Bracket | None, total: int, *, independent: bool = True) -> str:
+def say(b: Bracket | None, total: int, *, independent: bool = True, lang: str = "en") -> str:
     """A bracket in plain words: 'between 4 Nov 2026 01:47 and 4 Nov 2026 02:30 UTC, as witnessed by 2 of
-    3 independent witnesses'."""
+    3 independent witnesses'; `lang` km: the same in Khmer (the catalogue's report_bracket_* messages)."""
+    if lang == "km":
+        return _say_km(b, total, independent=independent)
     if b is None or (b.not_before is None and b.not_after is None):
         return "at a time no independent witness vouches for (the date rests on the collector's word alone)"
 
@@ -116,3 +118,28 @@ def say(b: Bracket | None, total: int, *, independent: bool = True) -> str:
         return f"no later than {day(b.not_after)} UTC (no witnessed lower bound), {who}"
     assert b.not_before is not None
     return f"no earlier than {day(b.not_before)} UTC (no witnessed upper bound yet)"
+
+
+def _say_km(b: Bracket | None, total: int, *, independent: bool) -> str:
+    from probe.i18n.catalogue import MESSAGES
+
+    def km(key: str, **values: object) -> str:
+        return MESSAGES[key][1].format(**values)
+
+    if b is None or (b.not_before is None and b.not_after is None):
+        return km("report_bracket_none")
+
+    def day(ts: int) -> str:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+    who = (
+        km("report_bracket_who", witnesses=b.witnesses, total=total)
+        if independent
+        else km("report_bracket_who_lab")
+    )
+    if b.not_before is not None and b.not_after is not None:
+        return km("report_bracket_between", after=day(b.not_before), by=day(b.not_after), who=who)
+    if b.not_after is not None:
+        return km("report_bracket_no_later", by=day(b.not_after), who=who)
+    assert b.not_before is not None
+    return km("report_bracket_no_earlier", after=day(b.not_before))

@@ -102,8 +102,26 @@ def in_filters(fact: Fact, filters: Filters) -> bool:
     return filters.until is None or fact.hour < -(-int(filters.until.timestamp()) // 3600)
 
 
-def bundle_timeline(facts: Sequence[Fact], controls: Sequence[Fact], horizon: int | None) -> Timeline:
-    return build(facts, WINDOW, excluded_slots(controls, WINDOW), horizon=horizon)
+def in_context(fact: Fact, filters: Filters) -> bool:
+    """A measurement of the bundle's site (and network) from before `since`: context, bundled so that the
+    events are decided from the same earlier data `probe export events` reads (query.timeline), never
+    counted as one of the bundle's measurements."""
+    if filters.since is None:
+        return False
+    return in_filters(fact, replace(filters, since=None)) and not in_filters(fact, filters)
+
+
+def bundle_timeline(
+    facts: Sequence[Fact],
+    controls: Sequence[Fact],
+    horizon: int | None,
+    context: Sequence[Fact] = (),
+    since: datetime | None = None,
+) -> Timeline:
+    """The timeline of the bundle's measurements and their context, cut at `since` as the exports cut it:
+    a date filter never moves a change's dates."""
+    found = build([*context, *facts], WINDOW, excluded_slots(controls, WINDOW), horizon=horizon)
+    return found.since(int(since.timestamp()) // 3600) if since is not None else found
 
 
 def bundle_horizon(created_at: object, filters: Filters) -> int | None:
@@ -293,7 +311,7 @@ def build_bundle(
     domain_uids: set[str] = set()
     dated: list[Dated] = []
 
-    def add_measurement(row: Row, *, control: bool) -> None:
+    def add_measurement(row: Row, *, control: bool, into: list[Fact] | None = None) -> None:
         m = Measurement.model_validate_json(_payload(row.envelope))
         anchor = m.time_anchor
         dated.append(
@@ -312,6 +330,8 @@ def build_bundle(
             tally.lab += 1
         if control:
             controls.append(fact)
+        elif into is not None:
+            into.append(fact)
         else:
             facts.append(fact)
             tally.add(m, fact)
@@ -344,13 +364,23 @@ def build_bundle(
             f"no measurement of {filters.domain} matching these filters is in the log yet; widen the period "
             "or try after the next checkpoint"
         )
-    for row in _control_rows(conn, filters, sorted(tally.keys), head.size):
+    context: list[Fact] = []
+    if filters.since is not None:
+        # the same site's (and network's) earlier measurements, which the export reads to date the events
+        before, before_params = _selection(replace(filters, since=None))
+        rows_before = f"{ROW_SQL}{before} AND f.hour < ? AND m.log_index < ? ORDER BY m.uid"
+        hour = int(filters.since.timestamp()) // 3600
+        for row in _rows(conn, rows_before, [*before_params, hour, head.size]):
+            domain_uids.add(row.uid)
+            add_measurement(row, control=False, into=context)
+    keys = sorted(tally.keys | {f.key_id for f in context})
+    for row in _control_rows(conn, replace(filters, since=None) if context else filters, keys, head.size):
         if row.uid not in domain_uids:  # a control domain bundled as itself is already there
             add_measurement(row, control=True)
     tally.controls = len(controls)
 
     index: dict[str, dict[str, object]] = {}
-    for kid in sorted({f.key_id for f in facts} | {f.key_id for f in controls}):
+    for kid in sorted({f.key_id for f in (*facts, *context, *controls)}):
         raw, tier, enrolled_at, revoked_at = conn.execute(
             "SELECT public_key, tier, enrolled_at, revoked_at FROM probes WHERE key_id = ?", [kid]
         ).fetchone()
@@ -366,7 +396,7 @@ def build_bundle(
 
     signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
     lab = tally.lab > 0 or lab_db
-    tl = bundle_timeline(facts, controls, bundle_horizon(signed_at, filters))
+    tl = bundle_timeline(facts, controls, bundle_horizon(signed_at, filters), context, filters.since)
     counted = tally.finish(facts, excluded_slots(controls, WINDOW), WINDOW)
     for name, data in timeline_files(tl, filters, lab).items():
         writer.add(name, data)
@@ -382,7 +412,12 @@ def build_bundle(
         "window": WINDOW,
         "rules_version": TIMELINE_RULES_VERSION,
         "checkpoint": {"origin": checkpoint.origin, "size": head.size, "root": b64(head.root)},
-        "counts": {"measurements": len(facts), "controls": len(controls), "not_in_log": not_in_log},
+        "counts": {
+            "measurements": len(facts),
+            "controls": len(controls),
+            "not_in_log": not_in_log,
+            **({"context": len(context)} if context else {}),
+        },
         "files": dict(sorted(writer.files.items())),
     }
     manifest_bytes = json_bytes(manifest)
@@ -418,6 +453,13 @@ def build_bundle(
         hosts=[(h, n, tally.blocked_per_domain[h]) for h, n in sorted(tally.per_domain.items())],
         tested_words=measured_words(
             counted, witnessed.brackets, len(witnessed.witnesses), independent=witnessed.independent
+        ),
+        tested_words_km=measured_words(
+            counted,
+            witnessed.brackets,
+            len(witnessed.witnesses),
+            independent=witnessed.independent,
+            lang="km",
         ),
         witnessed_days=tuple(iso(t) for t in measured_bounds(counted, witnessed.brackets)),
         set_aside=dict(sorted(tally.set_aside.items())),

@@ -112,6 +112,7 @@ def span_words(
     *,
     point: bool = False,
     independent: bool = True,
+    lang: str = "en",
 ) -> str | None:
     """A moment after measurement `earlier` was made and before `later` was (or when `later` was made,
     `point`), as witnessed words; None when no witness vouches for either bound."""
@@ -123,7 +124,7 @@ def span_words(
         return None
     known = [b for b in (first, last) if b is not None]
     both = Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None)
-    return say(both, total, independent=independent)
+    return say(both, total, independent=independent, lang=lang)
 
 
 def measured_bounds(facts: Sequence[Fact], brackets: dict[str, Bracket]) -> tuple[int | None, int | None]:
@@ -142,7 +143,12 @@ def measured_bounds(facts: Sequence[Fact], brackets: dict[str, Bracket]) -> tupl
 
 
 def measured_words(
-    facts: Sequence[Fact], brackets: dict[str, Bracket], total: int, *, independent: bool = True
+    facts: Sequence[Fact],
+    brackets: dict[str, Bracket],
+    total: int,
+    *,
+    independent: bool = True,
+    lang: str = "en",
 ) -> str | None:
     """measured_bounds in plain words; None when neither bound is witnessed for all."""
     lower, upper = measured_bounds(facts, brackets)
@@ -150,4 +156,4 @@ def measured_words(
     if (lower is None and upper is None) or not known:
         return None
     both = Bracket(lower, upper, min(b.witnesses for b in known), known[0].quorum, None)
-    return say(both, total, independent=independent)
+    return say(both, total, independent=independent, lang=lang)

@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from probe.analysis.bundle import filters_from_manifest, in_filters
+from probe.analysis.bundle import filters_from_manifest, in_context, in_filters
 from probe.analysis.bundle_summary import Results
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab_payload
@@ -51,6 +51,9 @@ class Damaged(Exception):
 class _Part(Results):
     facts: list[Fact] = field(default_factory=list)
     controls: list[Fact] = field(default_factory=list)
+    context: list[Fact] = field(
+        default_factory=list
+    )  # before `since`: to date the events (bundle.in_context)
     lab: int = 0  # payloads invented by probe.lab.history
     # uid -> (log index, the probe's time anchor) of each measurement whose inclusion verified
     dated: dict[str, tuple[int, tuple[int, bytes] | None]] = field(default_factory=dict)
@@ -345,6 +348,9 @@ def _measurement(b: Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
     )
     if in_filters(fact, ctx.filters):
         part.facts.append(fact)
+        part.passed["measurement"] += 1
+    elif in_context(fact, ctx.filters):
+        part.context.append(fact)
         part.passed["measurement"] += 1
     elif fact.category == CONTROL_CATEGORY:
         part.controls.append(fact)

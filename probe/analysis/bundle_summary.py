@@ -83,6 +83,7 @@ class Summary(Results):
     path: str = ""
     measurements: int = 0
     controls: int = 0
+    context: int = 0  # measurements from before `since`, bundled only to date the events (bundle.in_context)
     probes: int = 0
     tiers: Counter[str] = field(default_factory=Counter)
     networks: list[int | None] = field(default_factory=list)
@@ -218,7 +219,8 @@ def describe(s: Summary) -> list[str]:
         *([lab] if lab else []),
         f"bundle       {s.path}",
         f"site         {', '.join(s.domains) or 'none'}",
-        f"measurements {s.measurements} (+ {s.controls} control measurements by the same probes)",
+        f"measurements {s.measurements} (+ {s.controls} control measurements by the same probes"
+        + (f", + {s.context} earlier ones, before the period, that date its events)" if s.context else ")"),
         f"probes       {s.probes} ({tiers})",
         f"networks     {len(s.networks)}: {nets}",
         f"period       {s.first_at or '?'} to {s.last_at or '?'}",

@@ -129,6 +129,31 @@ def blocking_periods(
         matched = tally.fingerprints.get((e.asn, e.method), Counter()).most_common(1)
         # a state_at_start has no known beginning, whatever measurement came before it
         before = e.last_contradicting if e.kind != "state_at_start" else None
+
+        def began(lang: str, e: Any = e, before: Any = before) -> str | None:
+            return span_words(
+                uid(before),
+                uid(e.first_seen),
+                brackets,
+                total,
+                point=before is None,
+                independent=independent,
+                lang=lang,
+            )
+
+        def ended(lang: str, e: Any = e, after: Any = after) -> str | None:
+            if after is None:
+                seen = uid(e.last_seen)
+                return span_words(seen, seen, brackets, total, point=True, independent=independent, lang=lang)
+            return span_words(
+                uid(after.last_contradicting),
+                uid(after.first_seen),
+                brackets,
+                total,
+                independent=independent,
+                lang=lang,
+            )
+
         periods.append(
             BlockingPeriod(
                 domain=e.domain,
@@ -143,25 +168,10 @@ def blocking_periods(
                 ended_after=after.last_contradicting.at if after and after.last_contradicting else None,
                 ended_by=after.first_seen.at if after and after.first_seen else None,
                 ongoing=after is None,
-                began_words=span_words(
-                    uid(before),
-                    uid(e.first_seen),
-                    brackets,
-                    total,
-                    point=before is None,
-                    independent=independent,
-                ),
-                ended_words=span_words(
-                    uid(e.last_seen), uid(e.last_seen), brackets, total, point=True, independent=independent
-                )
-                if after is None
-                else span_words(
-                    uid(after.last_contradicting),
-                    uid(after.first_seen),
-                    brackets,
-                    total,
-                    independent=independent,
-                ),
+                began_words=began("en"),
+                ended_words=ended("en"),
+                began_words_km=began("km"),
+                ended_words_km=ended("km"),
                 basis=basis_words(e.row()),
                 basis_counts={
                     k: int(v or 0) for k, v in e.row().items() if k.startswith(("probes", "measurements_"))

@@ -205,11 +205,13 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
     )
     facts: list[Fact] = []
     controls: list[Fact] = []
+    earlier: list[Fact] = []  # before `since`: they date the events, never counted (bundle.in_context)
     dated: dict[str, tuple[int, tuple[int, bytes] | None]] = {}
     for part in run_chunks(context, uids, workers):
         s.merge(part)
         facts.extend(part.facts)
         controls.extend(part.controls)
+        earlier.extend(part.context)
         dated.update(part.dated)
         s.lab_measurements += part.lab
 
@@ -235,7 +237,7 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
     s.event_dates = event_dates(
         read_json(b.read("events.json")), found.brackets, len(found.witnesses), independent=independent
     )
-    bundled_keys = {f.key_id for f in facts}
+    bundled_keys = {f.key_id for f in (*facts, *earlier)}
     for f in controls:
         if f.key_id not in bundled_keys:
             s.fail(
@@ -258,7 +260,9 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
         if unverified
         else None
     )
-    tl = bundle_timeline(facts, controls, bundle_horizon(manifest.get("created_at"), filters))
+    tl = bundle_timeline(
+        facts, controls, bundle_horizon(manifest.get("created_at"), filters), earlier, filters.since
+    )
     for name, data in timeline_files(tl, filters, s.lab_flag).items():
         check = "events" if name == "events.json" else "timeline"
         have = b.read(name, len(data))
@@ -275,6 +279,7 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
 
     s.measurements = len(facts)
     s.controls = len(controls)
+    s.context = len(earlier)
     s.evidence = Counter(f.evidence for f in facts)
     s.out_of_time = sum(not f.time_ok for f in facts)
     tiers = {f.key_id: f.tier for f in facts}

@@ -100,6 +100,8 @@ class BlockingPeriod:
     # independent witness vouches for them, and the probes' own clocks are quoted as such.
     began_words: str | None = None
     ended_words: str | None = None
+    began_words_km: str | None = None  # the same brackets in Khmer (brackets.say, lang km)
+    ended_words_km: str | None = None
     basis: str | None = None  # what the publishing window rested on (basis_words)
     fingerprint: str | None = None  # the blockpage fingerprint the blocked measurements matched, most common
     basis_counts: dict[str, int] | None = None  # the numbers behind `basis`, for other languages
@@ -179,6 +181,7 @@ class ReportFacts:
     hosts: list[tuple[str, int, int]] = field(default_factory=list)  # (host, measurements, found blocked)
     # When the measurements were made, as a witnessed bracket in plain words; None: not witnessed
     tested_words: str | None = None
+    tested_words_km: str | None = None  # the same in Khmer
     # The same bracket's two ends (ISO, UTC), each None when not witnessed for every measurement
     witnessed_days: tuple[str | None, ...] = (None, None)
     # Measurements the rules set aside (bundle_tally.set_aside_reason), by reason; not in `measurements`

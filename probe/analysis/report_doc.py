@@ -3,9 +3,8 @@ the facts, which report.html and report.pdf both render, so the two say the same
 the PDF's extracted text with the HTML's). English or Khmer: every fixed phrase is a message of the one
 catalogue (probe.i18n.catalogue, keys report_*). Nothing here decides a fact: probe.analysis.report does.
 
-The Khmer report gives the measurement times by the probes' own clocks and says so; the witnessed date
-brackets (issue 14) are worded in English only for now, and the Khmer report points to them rather than
-claiming them.
+The Khmer report gives the witnessed date brackets in Khmer where independent witnesses vouch for them
+(brackets.say, lang km: the `*_km` words of the facts), else the probes' own clocks, saying which.
 """
 
 from __future__ import annotations
@@ -85,11 +84,11 @@ def _title(r: ReportFacts, lang: str) -> str:
 def _tested(r: ReportFacts, lang: str) -> str:
     from probe.analysis.report import when
 
-    return (
-        r.tested
-        if lang == "en"
-        else say("report_probe_clock", lang, first=when(r.first_at), last=when(r.last_at))
-    )
+    if lang == "en":
+        return r.tested
+    if r.tested_words_km:
+        return r.tested_words_km
+    return say("report_probe_clock", lang, first=when(r.first_at), last=when(r.last_at))
 
 
 def _period(p: BlockingPeriod, lang: str) -> str:
@@ -97,14 +96,22 @@ def _period(p: BlockingPeriod, lang: str) -> str:
 
     if lang == "en":
         began, ended = p.began, p.ended
-    else:
+    else:  # the witnessed brackets where witnesses vouch for them, else the probes' clocks
         began = (
-            say("report_began_between", lang, after=when(p.began_after), by=when(p.began_by))
+            say("report_began_witnessed", lang, words=p.began_words_km)
+            if p.began_words_km and p.began_after
+            else say("report_began_at_start_witnessed", lang, words=p.began_words_km)
+            if p.began_words_km
+            else say("report_began_between", lang, after=when(p.began_after), by=when(p.began_by))
             if p.began_after
             else say("report_began_at_start", lang, by=when(p.began_by))
         )
         ended = (
-            say("report_still_seen", lang, at=when(p.last_seen))
+            say("report_still_seen_witnessed", lang, words=p.ended_words_km)
+            if p.ended_words_km and p.ongoing
+            else say("report_ended_witnessed", lang, words=p.ended_words_km)
+            if p.ended_words_km
+            else say("report_still_seen", lang, at=when(p.last_seen))
             if p.ongoing
             else say("report_ended_between", lang, after=when(p.ended_after), by=when(p.ended_by))
         )
@@ -288,7 +295,7 @@ def blocks(r: ReportFacts, lang: str = "en") -> list[Block]:
         out.append(Block("para", say("report_none_observed", lang)))
     out += [Block("para", _period(p, lang)) for p in r.periods]
     if r.periods and lang != "en":
-        note = "report_clock_note" if r.dates_witnessed else "report_clock_note_unwitnessed"
+        note = "report_clock_note_witnessed" if r.dates_witnessed else "report_clock_note_unwitnessed"
         out.append(Block("muted", say(note, lang)))
     out.append(Block("para", say("report_how", lang, version=r.rules_version)))
     out += [Block("bullet", rule) for rule in _rules(r, lang)]

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -36,30 +37,58 @@ def html(body: str, status: int = 200) -> Response:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
+def language(request: Request) -> str:
+    """The page's language: `?lang=km` for Khmer; English otherwise (an unknown value too, so that a
+    mistyped link still shows a page, with a switch to the Khmer)."""
+    return "km" if (request.query_params.get("lang") or "").strip().lower() == "km" else "en"
+
+
 def dashboard_routes(
     db: Storage, log_key: str, cfg: CollectorSettings, offload: Callable[[Callable[[], Any]], Awaitable[Any]]
 ) -> list[Route | Mount]:
     """`offload` runs a page's CPU work (rendering) on the heavy-read threads, never the event loop."""
 
-    async def page(template: str, code: int = 200, **context: Any) -> Response:
-        """A page, with the lab-data banner when the database holds invented measurements; rendered on a
-        worker thread (a page never holds the event loop)."""
+    async def page(request: Request, template: str, code: int = 200, **context: Any) -> Response:
+        """A page, with the lab-data banner when the database holds invented measurements, in the language
+        `?lang=` asks for (en, the default, or km); rendered on a worker thread (a page never holds the
+        event loop)."""
         lab = await db.read(is_lab)
-        text: str = await offload(lambda: pages.render(template, lab=lab, **context))
+        lang = language(request)
+        other = "en" if lang == "km" else "km"
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        other_link = request.url.path + (
+            "?" + urlencode(query + ([("lang", other)] if other != "en" else []), safe=":")
+            if query or other != "en"
+            else ""
+        )
+        text: str = await offload(
+            lambda: pages.render(template, lab=lab, lang=lang, other_lang=other_link, **context)
+        )
         return html(text, code)
 
-    async def not_found(what: str, detail: str, suggestions: list[dict[str, str]] | None = None) -> Response:
+    async def not_found(
+        request: Request, what: str, detail: str, suggestions: list[dict[str, str]] | None = None
+    ) -> Response:
         return await page(
+            request,
             "error.html",
             404,
-            title=f"Unknown {what}",
+            title=pages.words(language(request))(f"dash_error_unknown_{what}"),
             detail=detail,
             status=404,
             suggestions=suggestions or [],
         )
 
-    async def bad_request(detail: str) -> Response:
-        return await page("error.html", 400, title="Bad request", detail=detail, status=400, suggestions=[])
+    async def bad_request(request: Request, detail: str) -> Response:
+        return await page(
+            request,
+            "error.html",
+            400,
+            title=pages.words(language(request))("dash_error_bad_request"),
+            detail=detail,
+            status=400,
+            suggestions=[],
+        )
 
     async def overview(request: Request) -> Response:
         q = request.query_params
@@ -71,7 +100,7 @@ def dashboard_routes(
                 raise FilterError(f"only: {only!r} is not 'blocked' (or leave it out to show every site)")
             offset = count_param(q.get("offset"), "offset", 0)
         except FilterError as exc:
-            return await bad_request(str(exc))
+            return await bad_request(request, str(exc))
         now = datetime.now(UTC)
         context = await db.read(
             lambda conn: pages.overview(
@@ -84,7 +113,7 @@ def dashboard_routes(
                 offset=offset,
             )
         )
-        return await page("overview.html", **context)
+        return await page(request, "overview.html", **context)
 
     async def subject(request: Request, kind: Literal["asn", "domain"]) -> Response:
         q = request.query_params
@@ -92,10 +121,9 @@ def dashboard_routes(
         window = q.get("window") or "day"
         if kind == "asn" and not raw.upper().removeprefix("AS").isdigit():
             found = await db.read(lambda conn: pages.suggest_networks(conn, raw))
-            detail = f"{raw!r} is not an AS number (e.g. 38623 or AS38623)"
-            if not found:
-                detail += ", and no network measured here has a name containing it"
-            return await not_found("network", detail + ".", found)
+            tr = pages.words(language(request))
+            detail = tr("dash_error_not_asn" if found else "dash_error_not_asn_none", raw=repr(raw))
+            return await not_found(request, "network", detail, found)
         try:
             if kind == "asn":
                 filters = Filters.parse(asn=raw, since=q.get("since"), until=q.get("until"))
@@ -104,12 +132,19 @@ def dashboard_routes(
             if window not in ("day", "hour"):
                 raise FilterError(f"window: {window!r} is not one of day, hour")
         except FilterError as exc:
-            return await bad_request(str(exc))
+            return await bad_request(request, str(exc))
         query = {k: q.get(k) or "" for k in ("since", "until")}
         now = datetime.now(UTC)
         context = await db.read(
             lambda conn: pages.subject_page(
-                conn, filters, window, kind, query, now, max_rows=cfg.overview_max_domains
+                conn,
+                filters,
+                window,
+                kind,
+                query,
+                now,
+                max_rows=cfg.overview_max_domains,
+                lang=language(request),
             )
         )
         name = f"AS{filters.asn}" if kind == "asn" else str(filters.domain)
@@ -120,8 +155,11 @@ def dashboard_routes(
             else:
                 found = await db.read(lambda conn: pages.suggest_domains(conn, raw))
                 what = "site"
-            return await not_found(what, f"Nothing has been measured for {name} on this collector.", found)
-        return await page("subject.html", subject=name, asn=filters.asn, domain=filters.domain, **context)
+            detail = pages.words(language(request))("dash_error_nothing_measured", name=name)
+            return await not_found(request, what, detail, found)
+        return await page(
+            request, "subject.html", subject=name, asn=filters.asn, domain=filters.domain, **context
+        )
 
     async def domain_page(request: Request) -> Response:
         return await subject(request, "domain")
@@ -132,23 +170,21 @@ def dashboard_routes(
     async def measurement(request: Request) -> Response:
         found = await evidence(db, log_key, request.path_params["ident"])
         if found is None:
-            return await not_found(
-                "measurement", "No measurement with this id or payload hash is stored here."
-            )
+            detail = pages.words(language(request))("dash_error_no_measurement")
+            return await not_found(request, "measurement", detail)
         base = str(request.base_url)
         names = await db.read(network_names)
         context = await offload(
             partial(records.measurement_page, found.record, found.row.envelope, base, names)
         )
-        return await page("measurement.html", **context)
+        return await page(request, "measurement.html", **context)
 
     async def download(request: Request, part: str) -> Response:
         """The envelope exactly as the probe sent it, or the payload bytes its signature covers."""
         found = await evidence(db, log_key, request.path_params["ident"])
         if found is None:
-            return await not_found(
-                "measurement", "No measurement with this id or payload hash is stored here."
-            )
+            detail = pages.words(language(request))("dash_error_no_measurement")
+            return await not_found(request, "measurement", detail)
         data = found.row.envelope.encode() if part == "envelope" else found.record.envelope.body()
         name = f"{found.row.uid}.{part}.json"
         return Response(

@@ -519,6 +519,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " No witness vouches for any date in this report.",
         " គ្មានសាក្សីណាបញ្ជាក់កាលបរិច្ឆេទណាមួយក្នុងរបាយការណ៍នេះទេ។",
     ),
+    # witnessed date brackets (probe.analysis.brackets.say), used in the Khmer report
+    "report_bracket_none": (
+        "at a time no independent witness vouches for (the date rests on the collector's word alone)",
+        "នៅពេលដែលគ្មានសាក្សីឯករាជ្យណាបញ្ជាក់ (កាលបរិច្ឆេទពឹងលើពាក្យរបស់ម៉ាស៊ីនប្រមូលតែប៉ុណ្ណោះ)",
+    ),
+    "report_bracket_who": (
+        "as witnessed by {witnesses} of {total} independent witnesses",
+        "ដូចដែលសាក្សីឯករាជ្យ {witnesses} ក្នុងចំណោម {total} បានបញ្ជាក់",
+    ),
+    "report_bracket_who_lab": (
+        "as cosigned by demo-data's throwaway lab witness, which is not independent",
+        "ដូចដែលសាក្សីសាកល្បងបណ្ដោះអាសន្នរបស់ demo-data បានចុះហត្ថលេខារួម ដែលមិនឯករាជ្យទេ",
+    ),
+    "report_bracket_between": (
+        "between {after} and {by} UTC, {who}",
+        "នៅចន្លោះ {after} និង {by} UTC {who}",
+    ),
+    "report_bracket_no_later": (
+        "no later than {by} UTC (no witnessed lower bound), {who}",
+        "មិនយឺតជាង {by} UTC (គ្មានព្រំដែនខាងក្រោមដែលសាក្សីបានបញ្ជាក់) {who}",
+    ),
+    "report_bracket_no_earlier": (
+        "no earlier than {after} UTC (no witnessed upper bound yet)",
+        "មិនមុន {after} UTC (មិនទាន់មានព្រំដែនខាងលើដែលសាក្សីបានបញ្ជាក់)",
+    ),
+    "report_began_witnessed": ("began {words}", "បានចាប់ផ្ដើម {words}"),
+    "report_began_at_start_witnessed": (
+        "was already in place when the data begins (first measurement made {words})",
+        "មានរួចហើយនៅពេលទិន្នន័យចាប់ផ្ដើម (ការសាកល្បងដំបូងបានធ្វើ {words})",
+    ),
+    "report_ended_witnessed": ("ended {words}", "បានបញ្ចប់ {words}"),
+    "report_still_seen_witnessed": (
+        "was still observed at the last measurement, made {words}",
+        "នៅតែឃើញនៅការសាកល្បងចុងក្រោយ ដែលបានធ្វើ {words}",
+    ),
+    "report_clock_note_witnessed": (
+        "Times are UTC; where witnesses vouch for a date, the report gives their bracket, otherwise the probes' "
+        "own clocks.",
+        "ពេលវេលាជា UTC។ កន្លែងដែលសាក្សីបញ្ជាក់កាលបរិច្ឆេទ របាយការណ៍ផ្ដល់ចន្លោះពេលរបស់ពួកគេ បើមិនដូច្នោះទេ "
+        "គឺតាមនាឡិការបស់ probe ផ្ទាល់។",
+    ),
     "report_clock_note_unwitnessed": (
         "Times are by the probes' own clocks (UTC); no independent witness vouches for them.",
         "ពេលវេលាគឺតាមនាឡិការបស់ probe ផ្ទាល់ (UTC)។ គ្មានសាក្សីឯករាជ្យណាបញ្ជាក់ពេលវេលាទាំងនេះទេ។",
@@ -926,3 +967,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "បណ្ដាញបានប្ដូរទៅ AS{asn} ក្នុងពេលសាកល្បង ហើយវាមិនទាន់បានអនុញ្ញាតទេ។ ការសាកល្បងបានឈប់",
     ),
 }
+
+from probe.i18n.dashboard_words import DASHBOARD  # noqa: E402  (the dashboard's words, kept apart)
+
+MESSAGES.update(DASHBOARD)

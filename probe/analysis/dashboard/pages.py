@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from probe.analysis.rules import EVENT_RULES, PUBLISH_AFTER, TIMELINE_RULES_VERS
 from probe.analysis.timeline import WINDOW_HOURS, Cell, Event, Seen
 from probe.analysis.wording import plural
 from probe.collector.db import Connection
+from probe.i18n.catalogue import MESSAGES
 
 STRIP_WIDTH = 1000  # SVG user units; the strip scales with the page
 DEFAULT_DAYS = 90  # a subject page without --since shows this many days before its latest data
@@ -38,14 +40,51 @@ _env = jinja2.Environment(
 )
 
 
-def render(template: str, *, lab: bool, **context: Any) -> str:
-    """A page; `lab` (probe.lab.history.is_lab of the database shown) puts the lab-data banner on top."""
+def with_lang(link: str, lang: str) -> str:
+    """A link of the dashboard that keeps the page's language (`?lang=km`); English links carry none."""
+    if lang == "en" or not link.startswith("/") or link.startswith("/api/") or link.startswith("/static/"):
+        return link
+    path, hashmark, fragment = link.partition("#")
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}lang={lang}{hashmark}{fragment}"
+
+
+def words(lang: str) -> Callable[..., str]:
+    """`tr(key, **values)`: the catalogue's message `key` (probe.i18n.catalogue) in `lang`."""
+
+    def tr(key: str, /, **values: object) -> str:
+        english, khmer = MESSAGES[key]
+        return (khmer if lang == "km" else english).format(**values)
+
+    return tr
+
+
+LABEL_KEYS = {  # the labels incomplete_label gives, to their catalogue keys
+    "incomplete (today)": "dash_incomplete_today",
+    "incomplete (this hour)": "dash_incomplete_hour",
+    "incomplete (cut at the end of the period)": "dash_incomplete_cut",
+}
+
+
+def render(
+    template: str, *, lab: bool, lang: str = "en", other_lang: str | None = None, **context: Any
+) -> str:
+    """A page; `lab` (probe.lab.history.is_lab of the database shown) puts the lab-data banner on top;
+    `lang` (en or km) chooses its words and is kept in every link it makes; `other_lang` is the link to
+    the same page in the other language (the overview's when not given)."""
+    tr = words(lang)
     base = {
+        "other_lang": other_lang or ("/?lang=km" if lang == "en" else "/"),
         "rules_version": TIMELINE_RULES_VERSION,
-        "state_labels": STATE_LABELS,
+        "state_labels": {state: tr(f"chart_state_{state}") for state in STATE_LABELS},
         "colours": COLOURS,
         "publish_after": PUBLISH_AFTER,
         "lab": lab,
+        "lang": lang,
+        "tr": tr,
+        "href": lambda link: with_lang(str(link), lang),
+        "label": lambda text: tr(LABEL_KEYS[text]) if text in LABEL_KEYS else text,
+        "confidence_word": lambda c: tr(f"report_conf_{c}") if f"report_conf_{c}" in MESSAGES else c,
     }
     return _env.get_template(template).render(**base, **context)
 
@@ -297,17 +336,18 @@ class Strip:
     incomplete: str | None  # the row's last window is incomplete: its label
 
 
-def between(event: Event) -> str:
+def between(event: Event, lang: str = "en") -> str:
     """When the change happened, as far as the measurements bound it."""
+    tr = words(lang)
     first = event.first_seen.at if event.first_seen else None
     if event.last_contradicting and first:
-        return f"between {short(event.last_contradicting.at)} and {short(first)}"
+        return tr("dash_between", after=short(event.last_contradicting.at), by=short(first))
     if first:
-        return f"no later than {short(first)} (no earlier measurement showed otherwise)"
-    return f"published {short(event.published_at)}"
+        return tr("dash_no_later", by=short(first))
+    return tr("dash_published_at", at=short(event.published_at))
 
 
-def event_row(event: Event, by: Row, incomplete: str | None = None) -> dict[str, Any]:
+def event_row(event: Event, by: Row, incomplete: str | None = None, lang: str = "en") -> dict[str, Any]:
     def seen(s: Seen | None) -> dict[str, str] | None:
         return {"at": s.at, "uid": s.uid} if s else None
 
@@ -317,7 +357,7 @@ def event_row(event: Event, by: Row, incomplete: str | None = None) -> dict[str,
         "kind": event.kind,
         "from_state": event.from_state,
         "to_state": event.to_state,
-        "between": between(event),
+        "between": between(event, lang),
         "method": event.method,
         "confidence": event.confidence,
         "published_at": event.published_at,
@@ -350,6 +390,11 @@ EVENT_KINDS = {
 }
 
 
+def kind_word(kind: str, lang: str) -> str:
+    """An event's kind as the marks' tooltips say it: its name in English, its description in Khmer."""
+    return kind.replace("_", " ") if lang == "en" else words(lang)(f"dash_event_{kind}")
+
+
 def epoch_hour_of(at: str) -> int:
     return int(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()) // 3600
 
@@ -359,7 +404,13 @@ def hour_text(hour: int) -> str:
 
 
 def strip_of(
-    key: str, cells: list[Cell], events: list[Event], by: Row, span: tuple[int, int], now: datetime
+    key: str,
+    cells: list[Cell],
+    events: list[Event],
+    by: Row,
+    span: tuple[int, int],
+    now: datetime,
+    lang: str = "en",
 ) -> Strip:
     """One row of the page: its cells as bars, its published changes as marks at their first measurement."""
     start, end = span
@@ -370,16 +421,27 @@ def strip_of(
 
     open_cell = next((c for c in reversed(cells) if not c.complete), None)
     open_label = incomplete_label(open_cell, now) if open_cell else None
+    tr = words(lang)
+    state_words = {state: tr(f"chart_state_{state}") for state in STATE_LABELS}
     bars = []
     for part in spans(cells, start, end):
-        dates = f"{hour_text(part.start)} to {hour_text(part.end)}"
+        dates = tr("dash_bar_dates", start=hour_text(part.start), end=hour_text(part.end))
         if part.state == "gap":
-            title = f"no data, {dates}"
+            title = tr("dash_bar_gap", dates=dates)
         else:
-            what = STATE_LABELS[part.state] + (f" ({part.method}, {part.confidence})" if part.method else "")
-            title = f"{what}, {dates}: {plural(part.windows, f'{window} window')}, {plural(part.measurements, 'measurement')}"
+            confidence = part.confidence or ""
+            if lang != "en" and f"report_conf_{confidence}" in MESSAGES:
+                confidence = tr(f"report_conf_{confidence}")
+            what = state_words[part.state] + (f" ({part.method}, {confidence})" if part.method else "")
+            if lang == "en":
+                title = f"{what}, {dates}: {plural(part.windows, f'{window} window')}, {plural(part.measurements, 'measurement')}"
+            else:
+                title = tr(
+                    "dash_bar", what=what, dates=dates, windows=part.windows, measurements=part.measurements
+                )
             if not part.complete:
-                title = f"{open_label or 'incomplete'}: {title}; the window is still open and may change"
+                label = tr(LABEL_KEYS[open_label]) if open_label in LABEL_KEYS else open_label
+                title = tr("dash_bar_open", label=label or tr("chart_incomplete"), title=title)
         bar_width = x(part.end) - x(part.start)
         label = part.method if part.method and bar_width > 9 * len(part.method) else None
         bars.append(Bar(x(part.start), round(bar_width, 2), part.state, label, title, not part.complete))
@@ -391,7 +453,7 @@ def strip_of(
             Mark(
                 x(epoch_hour_of(event.first_seen.at)),
                 event.kind,
-                f"{event.kind.replace('_', ' ')}, first seen here: {between(event)}",
+                tr("dash_mark", kind=kind_word(event.kind, lang), when=between(event, lang)),
             )
         )
     number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
@@ -407,7 +469,7 @@ def strip_of(
     )
 
 
-def event_incomplete(event: Event, cells: list[Cell], now: datetime) -> str | None:
+def event_incomplete(event: Event, cells: list[Cell], now: datetime, lang: str = "en") -> str | None:
     """The label of an incomplete window the event rests on: the one that published it, or, for an
     ongoing state, the row's latest."""
     published = epoch_hour_of(event.published_at)
@@ -415,9 +477,11 @@ def event_incomplete(event: Event, cells: list[Cell], now: datetime) -> str | No
         if cell.complete:
             continue
         if cell.start + WINDOW_HOURS[cell.window] == published:
-            return f"published by a window still open: {incomplete_label(cell, now)}"
+            label = incomplete_label(cell, now)
+            return words(lang)("dash_published_open", label=words(lang)(LABEL_KEYS[label]))
         if event.ongoing and cell is cells[-1]:
-            return f"latest window {incomplete_label(cell, now)}"
+            label = incomplete_label(cell, now)
+            return words(lang)("dash_latest_window", label=words(lang)(LABEL_KEYS[label]))
     return None
 
 
@@ -431,6 +495,7 @@ def subject_page(
     *,
     max_rows: int = 300,
     max_events: int = 500,
+    lang: str = "en",
 ) -> dict[str, Any] | None:
     """A site's page (page="domain": one row per network) or a network's (page="asn": one row per site);
     None when nothing was ever measured for it. The permalink holds the exact since, until and window
@@ -485,7 +550,7 @@ def subject_page(
             continue
         cells_by_key[key] = cells
         row_events = events_by_key.get(key, [])
-        strip = strip_of(key, cells, row_events, by, (start, end), now)
+        strip = strip_of(key, cells, row_events, by, (start, end), now, lang)
         number = int(key[2:]) if by == "asn" and key[2:].isdigit() else None
         if number is not None and number in names:
             strip = replace(strip, name=names[number])
@@ -497,7 +562,7 @@ def subject_page(
     shown_events = sorted(shown_events, key=lambda e: (e.kind == "state_at_start", e.to_state != "blocked"))
     for e in shown_events:
         key = f"AS{e.asn}" if by == "asn" else e.domain
-        events.append(event_row(e, by, event_incomplete(e, cells_by_key.get(key, []), now)))
+        events.append(event_row(e, by, event_incomplete(e, cells_by_key.get(key, []), now, lang), lang))
     where, params = filters.where()
     measurements, probes = conn.execute(
         f"SELECT count(*), count(DISTINCT key_id) FROM facts{where}", params
