@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from probe.analysis.bundle import filters_from_manifest, in_context, in_filters
 from probe.analysis.bundle_summary import Results
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
-from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab_payload
+from probe.analysis.provenance import is_lab_payload
 from probe.analysis.query import Filters
 from probe.classify.recheck import recheck
 from probe.log import Checkpoint, LogError, leaf_hash, verify_inclusion
@@ -364,7 +364,6 @@ def _measurement(b: Bundle, part: _Part, uid: str, ctx: _Loaded) -> None:
 def _looks_lab(envelope: bytes | None) -> bool:
     """Whether an envelope that did not verify still carries a lab payload (it is flagged all the same)."""
     try:
-        payload = json.loads(base64.b64decode(json.loads(envelope or b"")["payload"]))
-        return bool(payload["software"]["version"] == LAB_SOFTWARE_VERSION)
+        return is_lab_payload(json.loads(base64.b64decode(json.loads(envelope or b"")["payload"])))
     except (ValueError, TypeError, KeyError, binascii.Error, RecursionError):
         return False

@@ -80,9 +80,8 @@ def analysis_routes(
         q = request.query_params
         at_text = q.get("at")
         try:
-            unknown = sorted(set(q.keys()) - {"at", "limit", "offset"})
-            if unknown:
-                raise FilterError(f"unknown parameter {unknown[0]!r}; known: at, limit, offset")
+            if problem := query_problem(request, ("at", "limit", "offset")):
+                raise FilterError(problem)
             at = parse_when(at_text, "at") if at_text else None
             limit = count_param(q.get("limit"), "limit", max_domains, most=max_domains)
             offset = count_param(q.get("offset"), "offset", 0)
