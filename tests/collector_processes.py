@@ -24,7 +24,7 @@ import psycopg
 
 from probe.collector.db import SEQUENCER_LOCK
 from probe.collector.signing import CollectorKey
-from probe.config import CollectorSettings
+from probe.service_settings import CollectorSettings
 
 HOST = "127.0.0.5"
 ASN_TABLE = "127.0.0.0\t127.0.0.255\t38623\tKH\tVIETTEL-KH Metfone\n"

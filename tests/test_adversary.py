@@ -31,7 +31,6 @@ from probe.collector.sequencer import sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, SqliteStorage
 from probe.collector.wire import Received
-from probe.config import CollectorSettings
 from probe.models.control import (
     ClientInfo,
     ControlDns,
@@ -44,6 +43,7 @@ from probe.models.evidence import IngestResult, Receipt
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
 from probe.models.observation import Observations
 from probe.models.verdict import Verdict
+from probe.service_settings import CollectorSettings
 from probe.sign.dsse import CONTROL_TYPE, MEASUREMENT_TYPE, sign_envelope
 from probe.sign.jcs import canonical
 from probe.sign.keys import DeviceSeed, raw_public

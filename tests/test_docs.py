@@ -46,7 +46,9 @@ def test_every_setting_is_documented() -> None:
         assert isinstance(model, type) and issubclass(model, BaseModel)
         for name, sub in model.model_fields.items():
             names.append(f"{section}.{name}")
-            assert sub.description, f"{section}.{name} has no description in probe/config.py"
+            assert sub.description, (
+                f"{section}.{name} has no description in its settings model (probe/config.py, probe/service_settings.py)"
+            )
     missing = [n for n in names if f"`{n}`" not in docs]
     assert not missing, f"settings missing from docs/configuration.md: {missing}"
 

@@ -15,8 +15,8 @@ from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
 from probe.collector.sequencer import DbHashes, latest, sequence
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, SqlStorage
-from probe.config import CollectorSettings
 from probe.log import consistency_proof, inclusion_proof, leaf_hash, verify_consistency, verify_inclusion
+from probe.service_settings import CollectorSettings
 from probe.sign.keys import raw_public
 from tests.collector_rig import Prober, utc
 from tests.storage_backends import MakeStorage

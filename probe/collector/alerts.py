@@ -26,8 +26,8 @@ from probe.analysis.query import Filters, timeline
 from probe.analysis.timeline import Event
 from probe.collector.db import Connection
 from probe.collector.signing import CollectorKey
-from probe.config import CollectorSettings
 from probe.models.alert import Alert
+from probe.service_settings import CollectorSettings
 from probe.sign.dsse import ALERT_TYPE
 
 log = logging.getLogger("saksi.collector.alerts")

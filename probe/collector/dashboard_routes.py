@@ -24,7 +24,7 @@ from probe.analysis.query import FilterError, Filters, network_names, parse_when
 from probe.collector.headers import attachment
 from probe.collector.records import evidence
 from probe.collector.storage import Storage
-from probe.config import CollectorSettings
+from probe.service_settings import CollectorSettings
 
 HEADERS = {
     "content-security-policy": "default-src 'self'",

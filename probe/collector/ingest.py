@@ -34,9 +34,9 @@ from probe.collector.renewal import tier_at
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, Storage, StorageUnavailable
 from probe.collector.wire import Received, WireError, checked_payload
-from probe.config import CollectorSettings
 from probe.models.evidence import IngestResult, Receipt
 from probe.models.measurement import Measurement, TimeAnchor
+from probe.service_settings import CollectorSettings
 from probe.sign.dsse import MEASUREMENT_TYPE, RECEIPT_TYPE, Envelope, SignatureError, verify_envelope
 
 CountryOf = Callable[[int], str | None]  # ASN -> country code, from the collector's own ip2asn table

@@ -25,7 +25,7 @@ from probe.analysis.facts import Fact
 from probe.analysis.index import behind, insert_fact, reindex
 from probe.collector.db import Connection
 from probe.collector.schema import migrate
-from probe.config import CollectorSettings
+from probe.service_settings import CollectorSettings
 
 T = TypeVar("T")
 

@@ -25,9 +25,9 @@ import httpx
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, SignedCheckpoint, latest
 from probe.collector.storage import Storage, StorageUnavailable
-from probe.config import WitnessEndpoint
 from probe.log import Checkpoint, NoteError, consistency_proof
 from probe.log.cosignature import CosignatureVerifier
+from probe.service_settings import WitnessEndpoint
 from probe.witness.protocol import request_body
 
 log = logging.getLogger("saksi.collector.witness")

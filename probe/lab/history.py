@@ -19,11 +19,11 @@ from probe.analysis.provenance import LAB_SOFTWARE_VERSION, is_lab, is_lab_paylo
 from probe.collector.ingest import Ingestor, KeyCache, RateLimiter
 from probe.collector.signing import CollectorKey
 from probe.collector.storage import NewMeasurement, ProbeRow, SqliteStorage
-from probe.config import CollectorSettings
 from probe.log import Checkpoint
 from probe.models.measurement import Measurement, ProbeInfo, Software, TargetRef
 from probe.models.observation import Observations
 from probe.models.verdict import Verdict
+from probe.service_settings import CollectorSettings
 from probe.sign.keys import DeviceSeed, key_id, raw_public, write_private
 from probe.sign.signer import ProbeSigner
 

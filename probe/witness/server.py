@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from probe.config import WitnessSettings
 from probe.log import NoteError, NoteVerifier
 from probe.log.cosignature import CosignatureSigner
+from probe.service_settings import WitnessSettings
 from probe.sign.keys import KeyFileError, load_key_file
 from probe.witness.protocol import MAX_BODY, RequestError, parse_add_checkpoint
 from probe.witness.state import WitnessState
