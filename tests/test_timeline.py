@@ -385,3 +385,4 @@ def test_one_site_is_one_cell_whatever_its_spelling() -> None:
     from probe.analysis.facts import domain_of
 
     assert domain_of("https://WWW.RFA.ORG./x") == domain_of("https://www.rfa.org/") == "www.rfa.org"
+    assert domain_of("http://[::1") == ""  # not parseable: names no site, and never raises

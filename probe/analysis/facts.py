@@ -68,8 +68,14 @@ class Fact:
 
 
 def domain_of(url: str) -> str:
+    """The site a URL names, lower case; "" when it names none (no host, or not parseable: `http://[x`
+    from an imported file or a record an older, lenient collector stored)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
     # A trailing dot names the same site (www.rfa.org. is www.rfa.org): one cell, never two.
-    return (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host.lower().rstrip(".")
 
 
 def epoch_hour(iso: str) -> int:
