@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from probe import SOFTWARE_NAME, __version__
 from probe.classify import RULES_VERSION, Context, classify
+from probe.classify.context import recorded_settings
 from probe.classify.fingerprints import FingerprintSet
 from probe.config import Settings
 from probe.control.client import ask
@@ -95,6 +96,7 @@ def build_measurement(
         observations=observations,
         control=facts.control,
         verdict=verdict,
+        classifier=recorded_settings(settings.network.bogon_ranges),
     )
 
 

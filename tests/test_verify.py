@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from probe.cli.verify import verify as verify_command
-from probe.config import Settings
+from probe.config import DEFAULT_BOGON_RANGES, Settings
 from probe.log import Checkpoint, MemoryHashes, NoteSigner, inclusion_proof, leaf_hash
 from probe.measure.flow import UrlFacts
 from probe.models.evidence import EvidenceRecord, InclusionProof, LogStatement, Receipt
@@ -34,6 +34,7 @@ from probe.sign.keys import DeviceSeed, key_id, public_pem, raw_public
 from probe.sign.signer import ProbeSigner
 from probe.verify import CHECK_NAMES, VerifyResult, verify_file, verify_record
 from tests.shared_data import require_tools
+from tests.test_classify import dns as classify_dns
 
 ORIGIN = "saksi.test/log"
 
@@ -206,6 +207,61 @@ def _env_with(envelope: Envelope, *, payload: str | None = None, sig: str | None
     if sig is not None:
         data["signatures"][0]["sig"] = sig
     return data
+
+
+def test_a_probe_with_its_own_bogon_ranges_verifies_and_a_changed_range_fails(tmp_path: Path) -> None:
+    """A probe that counts 203.0.113.0/24 as bogon (network.bogon_ranges) says dns.bogon for an answer
+    there: the record carries its ranges, so the recomputed verdict agrees; the same record signed with
+    another range recorded fails, and a record with the default ranges carries none."""
+    log = TinyLog()
+    signer = ProbeSigner(DeviceSeed(tmp_path / "device.seed"))
+    ranges = [*DEFAULT_BOGON_RANGES, "203.0.113.0/24"]
+    settings = Settings(
+        probe={"asn": 38623}, network={"bogon_ranges": ranges}, store={"path": tmp_path / "probe.db"}
+    )
+    facts = UrlFacts(
+        url="http://www.rfa.org/",
+        started_at="2025-01-02T03:04:05.000Z",
+        finished_at="2025-01-02T03:04:06.000Z",
+        dns=[classify_dns("203.0.113.10")],
+    )
+    m = build_measurement(facts, TargetRef(url=facts.url), settings, fingerprint_set(None), signer=signer)
+    assert (m.verdict.method, m.verdict.rule_id) == ("dns.bogon", "dns.bogon")
+    assert m.classifier is not None and m.classifier.bogon_ranges[-1] == "203.0.113.0/24"
+    key = signer.key(38623, datetime(2025, 1, 2, tzinfo=UTC)).public_key()
+    _KEYS[key_id(key)] = base64.b64encode(raw_public(key)).decode()
+    envelope, digest = signer.sign(m)
+    result = verify_record(log.record(envelope, m, digest))
+    assert result.ok and "verdict recomputed from its observations" in result.summary(), result.checks
+
+    changed = m.model_copy(
+        update={"classifier": m.classifier.model_copy(update={"bogon_ranges": [*DEFAULT_BOGON_RANGES]})}
+    )
+    envelope, digest = signer.sign(changed)
+    result = verify_record(log.record(envelope, changed, digest))
+    _assert_fails_at(result, "verdict")
+    assert "the verdict says blocked (dns.bogon, likely) by rule dns.bogon" in result.summary()
+    assert "the bogon ranges it records" in result.summary()
+
+    plain = Settings(probe={"asn": 38623}, store={"path": tmp_path / "probe.db"})
+    default = build_measurement(facts, TargetRef(url=facts.url), plain, fingerprint_set(None), signer=signer)
+    assert default.classifier is None
+    assert default.verdict.method != "dns.bogon"
+
+
+def test_recorded_bogon_ranges_are_checked_at_ingest(tmp_path: Path) -> None:
+    m, _, _, _ = signed_measurement(tmp_path)
+    for ranges, problem in (
+        (["203.0.113.0/24"], None),
+        (["not a network"], "is not a network in CIDR form"),
+        (["10.0.0.0/8"] * 257, "more than 256 ranges"),
+    ):
+        data = {**m.model_dump(mode="json", exclude_none=True), "classifier": {"bogon_ranges": ranges}}
+        if problem is None:
+            assert Measurement.model_validate(data, context={"ingest": True}).classifier is not None
+        else:
+            with pytest.raises(ValueError, match=problem):
+                Measurement.model_validate(data, context={"ingest": True})
 
 
 def _assert_fails_at(result: VerifyResult, name: str) -> None:

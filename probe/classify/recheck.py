@@ -5,23 +5,23 @@ The signature proves who wrote a verdict, not that the rules gave it. Recomputin
 anyone holding the record: the same observations and control answer, through `classify`, must give the
 same outcome, method, confidence, rule id and fingerprint. It can only be done with the rules this
 verifier has (RULES_VERSION): a measurement naming another version is reported as not recomputed, never as
-agreeing. The probe's own fingerprint list and bogon ranges are not in the record, so the verifier uses
-the shipped ones and says so; a blockpage fingerprint unknown to them is "not recomputed", not a lie.
+agreeing. Every classifier setting that can change a verdict is either in the record or named by the
+verdict: a probe's own bogon ranges are recorded (Measurement.classifier, absent when they are the
+defaults) and used here; its own fingerprint list is not, so the verifier uses the shipped one, and a
+fingerprint a verdict names that is unknown to it is "not recomputed", not a lie.
 Pure: no I/O beyond reading the shipped fingerprint files once.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from functools import cache
 
 from probe.analysis.provenance import is_lab_payload
-from probe.classify.context import Context
+from probe.classify.context import Context, bogon_ranges_of
 from probe.classify.fingerprints import FingerprintSet
 from probe.classify.rules import RULES_VERSION
 from probe.classify.verdict import classify
-from probe.config import DEFAULT_BOGON_RANGES
 from probe.models.measurement import Measurement
 from probe.models.verdict import Verdict
 
@@ -63,11 +63,11 @@ def recheck(m: Measurement) -> Recheck:
         )
     fingerprints, names = _shipped()
     stored = m.verdict
-    ctx = Context(
-        fingerprints=fingerprints,
-        bogon_ranges=[ipaddress.ip_network(n) for n in DEFAULT_BOGON_RANGES],
-        probe_asn=m.probe.asn,
-    )
+    try:
+        ranges = bogon_ranges_of(m)
+    except ValueError:
+        return Recheck(False, "its recorded classifier.bogon_ranges are not networks in CIDR form")
+    ctx = Context(fingerprints=fingerprints, bogon_ranges=ranges, probe_asn=m.probe.asn)
     control = m.control.response if m.control else None
     try:
         again = classify(
@@ -88,9 +88,10 @@ def recheck(m: Measurement) -> Recheck:
             f"the verdict names fingerprint {stored.fingerprint}, which this verifier's shipped list lacks",
             again,
         )
+    ranges_used = "the bogon ranges it records" if m.classifier else "default bogon ranges"
     return Recheck(
         False,
         f"the verdict says {_words(stored)}, but its signed observations give {_words(again)} under rules "
-        f"{RULES_VERSION} (shipped fingerprints, default bogon ranges)",
+        f"{RULES_VERSION} (shipped fingerprints, {ranges_used})",
         again,
     )

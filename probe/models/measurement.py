@@ -43,6 +43,15 @@ class TimeAnchor(Wire):
     root_hash: str
 
 
+class ClassifierSettings(Wire):
+    """The probe's settings that can change its verdict, when they are not the defaults: recorded (and so
+    signed) beside the observations, so that `probe verify` recomputes the verdict with them. The
+    fingerprints are not here: a verdict names the fingerprint it rests on, and the verifier says when that
+    one is not in its shipped list (probe.classify.recheck)."""
+
+    bogon_ranges: list[str]  # network.bogon_ranges as CIDR text, when not probe.config.DEFAULT_BOGON_RANGES
+
+
 class Measurement(Wire):
     measurement_uid: str = Field(pattern=r"^[0-9a-f]{32}$")
     schema_version: int = SCHEMA_VERSION
@@ -56,6 +65,7 @@ class Measurement(Wire):
     observations: Observations
     control: ControlResult | None = None
     verdict: Verdict
+    classifier: ClassifierSettings | None = None  # None: the classifier ran with the default settings
 
     @model_validator(mode="after")
     def _ingest_ranges(self, info: ValidationInfo) -> Measurement:

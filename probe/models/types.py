@@ -135,6 +135,25 @@ def ingest_problem(m: Measurement) -> str | None:
             return f"{name} is longer than {MAX_NAME} characters"
     if m.time_anchor is not None and not 1 <= m.time_anchor.tree_size <= 2**53 - 1:
         return "time_anchor.tree_size is out of range"
+    if m.classifier is not None:
+        return _classifier_problem(m.classifier.bogon_ranges)
+    return None
+
+
+MAX_BOGON_RANGES = 256  # recorded classifier.bogon_ranges (probe.classify.context)
+
+
+def _classifier_problem(ranges: list[str]) -> str | None:
+    """The recorded bogon ranges: at most MAX_BOGON_RANGES networks written as CIDR (host bits zero)."""
+    if len(ranges) > MAX_BOGON_RANGES:
+        return f"classifier.bogon_ranges holds more than {MAX_BOGON_RANGES} ranges"
+    for text in ranges:
+        if len(text) > 64:
+            return "classifier.bogon_ranges: a range is longer than 64 characters"
+        try:
+            ipaddress.ip_network(text)
+        except ValueError:
+            return f"classifier.bogon_ranges: {text!r} is not a network in CIDR form"
     return None
 
 
