@@ -20,7 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from probe.analysis.dashboard import pages
+from probe.analysis.dashboard.overview import overview
+from probe.analysis.dashboard.render import render
+from probe.analysis.dashboard.subject import subject_page
 from probe.analysis.query import Filters
 from probe.verify import verify_file
 from tests.analysis_rig import ASNS
@@ -374,9 +376,9 @@ def test_incomplete_windows_are_marked(history_dir: Path) -> None:
     now = datetime(2026, 9, 10, 12, tzinfo=UTC)
     with closing(sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)) as conn:
         filters = Filters.parse(domain="vodkhmer.news", since="2026-09-01", until="2026-09-10T12:00:00Z")
-        context = pages.subject_page(conn, filters, "day", "domain", {"since": "", "until": ""}, now)
+        context = subject_page(conn, filters, "day", "domain", {"since": "", "until": ""}, now)
         assert context is not None
-        matrix = pages.overview(conn, None, now)
+        matrix = overview(conn, None, now)
     assert {s.incomplete for s in context["strips"]} == {"incomplete (today)"}
     for strip in context["strips"]:
         assert strip.bars[-1].incomplete and not strip.bars[0].incomplete
@@ -384,7 +386,7 @@ def test_incomplete_windows_are_marked(history_dir: Path) -> None:
     assert any(
         e["incomplete"] == "latest window incomplete (today)" for e in context["events"] if e["ongoing"]
     )
-    html = pages.render(
+    html = render(
         "subject.html", lab=False, subject="vodkhmer.news", asn=None, domain="vodkhmer.news", **context
     )
     assert "b-incomplete" in html and "incomplete window" in html
@@ -394,10 +396,10 @@ def test_incomplete_windows_are_marked(history_dir: Path) -> None:
     assert matrix["at"] == "2026-09-10T12:00:00Z" and matrix["open_windows"]
     assert {c.incomplete for c in matrix["grid"].values() if c.published} == {None}
     with closing(sqlite3.connect(f"file:{history_dir / 'collector.db'}?mode=ro", uri=True)) as conn:
-        first_day = pages.overview(conn, None, datetime(2026, 9, 1, 12, 30, 15, tzinfo=UTC))
+        first_day = overview(conn, None, datetime(2026, 9, 1, 12, 30, 15, tzinfo=UTC))
     assert first_day["at"] == "2026-09-01T12:31:00Z"  # now, rounded up to the minute: the page and permalink
     assert {(c.published, c.incomplete) for c in first_day["grid"].values()} == {
         (False, "incomplete (today)")
     }
-    html = pages.render("overview.html", lab=False, **first_day)
+    html = render("overview.html", lab=False, **first_day)
     assert "latest window incomplete (today)" in html and "still open (incomplete)" in html

@@ -12,7 +12,28 @@ from probe.collector.db import Connection
 
 
 class FilterError(ValueError):
-    """A filter value the user gave cannot be used; the message says which and why."""
+    """A filter value the user gave cannot be used; the message says which and why. Made with `of` from a
+    catalogue message (probe.i18n.catalogue), it can be said in Khmer too (`said`): the dashboard's 400
+    page does."""
+
+    key: str | None = None
+    values: dict[str, object] = {}  # noqa: RUF012  (replaced, never changed, by `of`)
+
+    @classmethod
+    def of(cls, key: str, /, **values: object) -> FilterError:
+        from probe.i18n.catalogue import MESSAGES
+
+        error = cls(MESSAGES[key][0].format(**values))
+        error.key, error.values = key, values
+        return error
+
+    def said(self, lang: str) -> str:
+        """The message in `lang` (en or km); in English when it was not made from the catalogue."""
+        from probe.i18n.catalogue import MESSAGES
+
+        if self.key is None or lang != "km":
+            return str(self)
+        return MESSAGES[self.key][1].format(**self.values)
 
 
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # dates outside are refused: no measurement can lie there
@@ -22,9 +43,9 @@ MAX_ASN = 2**32 - 1
 def parse_when(text: str, name: str) -> datetime:
     """A date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time; a time without an offset is UTC. Years
     outside FIRST_YEAR..LAST_YEAR are refused (they could only overflow the date arithmetic after)."""
-    problem = f"{name}: {text[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
+    problem = FilterError.of("filter_not_date", name=name, value=repr(text[:40]))
     if len(text) > 40 or not text.isascii():
-        raise FilterError(problem)
+        raise problem
     try:
         if len(text) == 10:
             when = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
@@ -33,16 +54,16 @@ def parse_when(text: str, name: str) -> datetime:
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         year = when.astimezone(UTC).year
     except (ValueError, OverflowError):
-        raise FilterError(problem) from None
+        raise problem from None
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise FilterError(f"{name}: the year must lie between {FIRST_YEAR} and {LAST_YEAR}")
+        raise FilterError.of("filter_year", name=name, first=FIRST_YEAR, last=LAST_YEAR)
     return when
 
 
 def _text(value: str, name: str, longest: int) -> str:
     """A free-text filter: at most `longest` characters, none of them a control character."""
     if len(value) > longest or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise FilterError(f"{name}: at most {longest} printable characters")
+        raise FilterError.of("filter_text", name=name, longest=longest)
     return value
 
 
@@ -50,7 +71,7 @@ def parse_asn(value: str | int, name: str = "asn") -> int:
     """An AS number, 1 to 10 ASCII digits with an optional AS prefix, at most 2^32 - 1."""
     text = str(value).strip().upper().removeprefix("AS")
     if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > MAX_ASN:
-        raise FilterError(f"{name}: {str(value)[:40]!r} is not an AS number (e.g. 38623 or AS38623)")
+        raise FilterError.of("filter_not_asn", name=name, value=repr(str(value)[:40]))
     return int(text)
 
 
@@ -86,7 +107,7 @@ class Filters:
         if until and end is not None and len(until) == 10:
             end += timedelta(days=1)  # --until 2026-11-24 includes that day
         if begin and end and begin >= end:
-            raise FilterError("since must be before until")
+            raise FilterError.of("filter_since_until")
         return cls(
             domain=_text(domain, "domain", 253).lower().strip() if domain else None,
             asn=number,
@@ -173,7 +194,7 @@ def timeline(
     marked incomplete. `context_days` bounds the earlier data read (alerts, which only look at a change
     just published, read ALERT_CONTEXT_DAYS): only for callers that never show an older event."""
     if window not in WINDOW_HOURS:
-        raise FilterError(f"window: {window!r} is not one of {', '.join(WINDOW_HOURS)}")
+        raise FilterError.of("filter_window", value=repr(window), allowed=", ".join(WINDOW_HOURS))
     end = min(now or datetime.now(UTC), filters.until) if filters.until else (now or datetime.now(UTC))
     read = replace(filters, since=None)
     if filters.since is not None and context_days is not None:

@@ -126,6 +126,6 @@ def network_names(conn: Connection) -> dict[str, str]:
 
 def control_domains(conn: Connection) -> set[str]:
     """Sites measured as controls (category CTRL): drawn apart, below the others, and labelled so."""
-    from probe.analysis.dashboard.pages import control_domains as controls_of
+    from probe.analysis.dashboard.overview import control_domains as controls_of
 
     return controls_of(conn)

@@ -37,11 +37,9 @@ def verdict_table(measurements: Iterable[Measurement], title: str | None = None)
 
 def explain(rule_id: str, signed: str) -> str:
     """The verdict's explanation to show: the signed English, or in Khmer the catalogue's text for its rule."""
-    from probe.i18n import current, t
-    from probe.i18n.catalogue import MESSAGES
+    from probe.i18n import current, explained
 
-    key = f"rule.{rule_id}"
-    return t(key) if current() == "km" and key in MESSAGES else signed
+    return explained(rule_id, signed, current())
 
 
 def confidence_word(value: str | None) -> str:

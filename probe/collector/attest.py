@@ -14,6 +14,7 @@ control answer's signed time (that pins it). Outside, it is stored and flagged, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from probe.analysis.facts import ATTESTED, CLAIMED, OBSERVED
+from probe.i18n.catalogue import MESSAGES
 from probe.models.control import ControlResponse
 from probe.models.measurement import Measurement
 from probe.models.types import parse_utc
@@ -30,6 +32,36 @@ from probe.sign.dsse import CONTROL_TYPE, SignatureError, verify_envelope
 # start of a URL's measurement, which lasts at most timeouts.url_s (a minute by default); clocks drift.
 CONTROL_SKEW = timedelta(minutes=10)
 CLOCK_SLACK = timedelta(minutes=5)  # a probe clock a little ahead of the collector's is not a lie
+
+
+def why(code: str, **values: object) -> str:
+    """One reason of a receipt's network_why, in the English the receipt signs: the catalogue's
+    `attest_why_<code>` (probe.i18n.dashboard_words), which also holds its Khmer."""
+    return MESSAGES[f"attest_why_{code}"][0].format(**values)
+
+
+def _pattern(code: str) -> re.Pattern[str]:
+    english = re.escape(MESSAGES[f"attest_why_{code}"][0])
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>\\d+)", english) + "$")
+
+
+_PATTERNS = {
+    key.removeprefix("attest_why_"): _pattern(key.removeprefix("attest_why_"))
+    for key in MESSAGES
+    if key.startswith("attest_why_")
+}
+
+
+def why_reasons(text: str) -> list[tuple[str, dict[str, str]]] | None:
+    """A signed network_why read back into its reasons' codes and values (a reader's language can then say
+    it); None when a part is not one of this collector's reasons (a receipt from another version)."""
+    found = []
+    for part in text.split("; "):
+        match = next(((c, m) for c, p in _PATTERNS.items() if (m := p.match(part))), None)
+        if match is None:
+            return None
+        found.append((match[0], match[1].groupdict()))
+    return found
 
 
 @dataclass(frozen=True)
@@ -47,29 +79,23 @@ def network_evidence(
     if answer is not None:
         echo = answer.request
         if echo is None:
-            problem = "the control answer names no request"
+            problem = why("no_request")
         elif echo.key_id != key_id:
-            problem = "the control answer was made for another key (a copied answer)"
+            problem = why("other_key")
         elif echo.measurement_uid != m.measurement_uid:
-            problem = "the control answer was made for another measurement (a copied answer)"
+            problem = why("other_measurement")
         elif answer.client.asn is None:
-            problem = "the control could not map the request's network (a proxy or Tor)"
+            problem = why("unmapped")
         elif answer.client.asn != claim:
-            problem = f"the control saw the request from AS{answer.client.asn}, not AS{claim}"
+            problem = why("other_network", seen=answer.client.asn, claim=claim)
         elif answer.answered_at is None or not _near(answer.answered_at, m.started_at, CONTROL_SKEW):
-            problem = "the control answer's time is far from started_at"
+            problem = why("far")
         else:
-            return Attestation(
-                ATTESTED, "the collector's control saw this key on this network", answer.answered_at
-            )
+            return Attestation(ATTESTED, why("seen"), answer.answered_at)
     if claim is not None and observed_asn == claim:
-        return Attestation(OBSERVED, f"the upload came from AS{claim}" + (f"; {problem}" if problem else ""))
-    seen = (
-        f"the upload came from AS{observed_asn}"
-        if observed_asn is not None
-        else "the upload's network is unknown"
-    )
-    return Attestation(CLAIMED, f"{problem or 'no control answer from this collector'}; {seen}")
+        return Attestation(OBSERVED, why("upload_from", asn=claim) + (f"; {problem}" if problem else ""))
+    seen = why("upload_from", asn=observed_asn) if observed_asn is not None else why("upload_unknown")
+    return Attestation(CLAIMED, f"{problem or why('no_answer')}; {seen}")
 
 
 def _own_answer(
@@ -83,9 +109,9 @@ def _own_answer(
         body = verify_envelope(m.control.envelope, CONTROL_TYPE, control_keys)
         return ControlResponse.model_validate_json(body), None
     except SignatureError:
-        return None, "the control answer is not signed by this collector"
+        return None, why("not_signed")
     except ValidationError:
-        return None, "the control answer's signed payload is not a control answer"
+        return None, why("not_control")
 
 
 def _near(a: str, b: str, within: timedelta) -> bool:

@@ -1,6 +1,6 @@
 """The dashboard's routes (docs/dashboard.md): HTML pages under /, their CSS under /static, read only.
 
-Pages are rendered by probe.analysis.dashboard.pages; every page is usable without JavaScript and is
+Pages are computed by probe.analysis.dashboard (overview, subject, records) and rendered by its render module; every page is usable without JavaScript and is
 served with a Content-Security-Policy that allows nothing from elsewhere.
 """
 
@@ -17,8 +17,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from probe.analysis.dashboard import pages, records
+from probe.analysis.dashboard import records
+from probe.analysis.dashboard.overview import overview as overview_of
+from probe.analysis.dashboard.overview import suggest_domains, suggest_networks
 from probe.analysis.dashboard.ranking import count_param
+from probe.analysis.dashboard.render import render, words
+from probe.analysis.dashboard.subject import subject_page
 from probe.analysis.provenance import is_lab
 from probe.analysis.query import FilterError, Filters, network_names, parse_when
 from probe.collector.headers import attachment
@@ -62,7 +66,7 @@ def dashboard_routes(
             else ""
         )
         text: str = await offload(
-            lambda: pages.render(template, lab=lab, lang=lang, other_lang=other_link, **context)
+            lambda: render(template, lab=lab, lang=lang, other_lang=other_link, **context)
         )
         return html(text, code)
 
@@ -73,7 +77,7 @@ def dashboard_routes(
             request,
             "error.html",
             404,
-            title=pages.words(language(request))(f"dash_error_unknown_{what}"),
+            title=words(language(request))(f"dash_error_unknown_{what}"),
             detail=detail,
             status=404,
             suggestions=suggestions or [],
@@ -84,7 +88,7 @@ def dashboard_routes(
             request,
             "error.html",
             400,
-            title=pages.words(language(request))("dash_error_bad_request"),
+            title=words(language(request))("dash_error_bad_request"),
             detail=detail,
             status=400,
             suggestions=[],
@@ -97,13 +101,13 @@ def dashboard_routes(
         try:
             at = parse_when(at_text, "at") if at_text else None
             if only not in ("", "blocked"):
-                raise FilterError(f"only: {only!r} is not 'blocked' (or leave it out to show every site)")
+                raise FilterError.of("filter_only", value=repr(only))
             offset = count_param(q.get("offset"), "offset", 0)
         except FilterError as exc:
-            return await bad_request(request, str(exc))
+            return await bad_request(request, exc.said(language(request)))
         now = datetime.now(UTC)
         context = await db.read(
-            lambda conn: pages.overview(
+            lambda conn: overview_of(
                 conn,
                 at,
                 now,
@@ -120,8 +124,8 @@ def dashboard_routes(
         raw = request.path_params["subject"]
         window = q.get("window") or "day"
         if kind == "asn" and not raw.upper().removeprefix("AS").isdigit():
-            found = await db.read(lambda conn: pages.suggest_networks(conn, raw))
-            tr = pages.words(language(request))
+            found = await db.read(lambda conn: suggest_networks(conn, raw))
+            tr = words(language(request))
             detail = tr("dash_error_not_asn" if found else "dash_error_not_asn_none", raw=repr(raw))
             return await not_found(request, "network", detail, found)
         try:
@@ -130,13 +134,13 @@ def dashboard_routes(
             else:
                 filters = Filters.parse(domain=raw, since=q.get("since"), until=q.get("until"))
             if window not in ("day", "hour"):
-                raise FilterError(f"window: {window!r} is not one of day, hour")
+                raise FilterError.of("filter_window", value=repr(window), allowed="day, hour")
         except FilterError as exc:
-            return await bad_request(request, str(exc))
+            return await bad_request(request, exc.said(language(request)))
         query = {k: q.get(k) or "" for k in ("since", "until")}
         now = datetime.now(UTC)
         context = await db.read(
-            lambda conn: pages.subject_page(
+            lambda conn: subject_page(
                 conn,
                 filters,
                 window,
@@ -150,12 +154,12 @@ def dashboard_routes(
         name = f"AS{filters.asn}" if kind == "asn" else str(filters.domain)
         if context is None:
             if kind == "asn":
-                found = await db.read(lambda conn: pages.suggest_networks(conn, raw))
+                found = await db.read(lambda conn: suggest_networks(conn, raw))
                 what = "network"
             else:
-                found = await db.read(lambda conn: pages.suggest_domains(conn, raw))
+                found = await db.read(lambda conn: suggest_domains(conn, raw))
                 what = "site"
-            detail = pages.words(language(request))("dash_error_nothing_measured", name=name)
+            detail = words(language(request))("dash_error_nothing_measured", name=name)
             return await not_found(request, what, detail, found)
         return await page(
             request, "subject.html", subject=name, asn=filters.asn, domain=filters.domain, **context
@@ -170,7 +174,7 @@ def dashboard_routes(
     async def measurement(request: Request) -> Response:
         found = await evidence(db, log_key, request.path_params["ident"])
         if found is None:
-            detail = pages.words(language(request))("dash_error_no_measurement")
+            detail = words(language(request))("dash_error_no_measurement")
             return await not_found(request, "measurement", detail)
         base = str(request.base_url)
         names = await db.read(network_names)
@@ -183,7 +187,7 @@ def dashboard_routes(
         """The envelope exactly as the probe sent it, or the payload bytes its signature covers."""
         found = await evidence(db, log_key, request.path_params["ident"])
         if found is None:
-            detail = pages.words(language(request))("dash_error_no_measurement")
+            detail = words(language(request))("dash_error_no_measurement")
             return await not_found(request, "measurement", detail)
         data = found.row.envelope.encode() if part == "envelope" else found.record.envelope.body()
         name = f"{found.row.uid}.{part}.json"

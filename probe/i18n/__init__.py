@@ -44,3 +44,12 @@ def t(key: str, **values: object) -> str:
 
     english, khmer = MESSAGES[key]
     return (khmer if current() == "km" else english).format(**values)
+
+
+def explained(rule_id: str | None, signed: str, lang: str) -> str:
+    """A verdict's explanation for a reader of `lang`: the signed English, or in Khmer the catalogue's words
+    for its rule (`rule.<rule_id>`, probe.classify.rules), the signed English when it has none."""
+    from probe.i18n.catalogue import MESSAGES
+
+    key = f"rule.{rule_id}"
+    return MESSAGES[key][1] if lang == "km" and key in MESSAGES else signed

@@ -304,4 +304,148 @@ DASHBOARD: dict[str, tuple[str, str]] = {
         "Permalink: {link} · also by payload hash: {hash}",
         "តំណភ្ជាប់អចិន្ត្រៃយ៍៖ {link} · ក៏តាម hash នៃទិន្នន័យផងដែរ៖ {hash}",
     ),
+    # why a page's parameters were refused (probe.analysis.query.FilterError.of): the 400 page's detail
+    "filter_not_date": (
+        "{name}: {value} is not a date (YYYY-MM-DD) or an ISO 8601 time",
+        "{name}៖ {value} មិនមែនជាកាលបរិច្ឆេទ (YYYY-MM-DD) ឬម៉ោង ISO 8601 ទេ",
+    ),
+    "filter_year": (
+        "{name}: the year must lie between {first} and {last}",
+        "{name}៖ ឆ្នាំត្រូវតែនៅចន្លោះ {first} និង {last}",
+    ),
+    "filter_text": (
+        "{name}: at most {longest} printable characters",
+        "{name}៖ យ៉ាងច្រើនបំផុត {longest} តួអក្សរដែលអាចបោះពុម្ពបាន",
+    ),
+    "filter_not_asn": (
+        "{name}: {value} is not an AS number (e.g. 38623 or AS38623)",
+        "{name}៖ {value} មិនមែនជាលេខ AS ទេ (ឧទាហរណ៍ 38623 ឬ AS38623)",
+    ),
+    "filter_since_until": ("since must be before until", "since ត្រូវតែមុន until"),
+    "filter_window": (
+        "window: {value} is not one of {allowed}",
+        "window៖ {value} មិនមែនជាមួយក្នុងចំណោម {allowed} ទេ",
+    ),
+    "filter_only": (
+        "only: {value} is not 'blocked' (or leave it out to show every site)",
+        "only៖ {value} មិនមែនជា 'blocked' ទេ (ឬកុំដាក់វា ដើម្បីបង្ហាញគេហទំព័រទាំងអស់)",
+    ),
+    "filter_not_count": (
+        "{name}: {value} is not a whole number from 0",
+        "{name}៖ {value} មិនមែនជាចំនួនគត់ចាប់ពី 0 ឡើងទៅទេ",
+    ),
+    "filter_too_many": (
+        "{name}: {value} is more than {most}, the most this collector serves at once",
+        "{name}៖ {value} លើសពី {most} ដែលជាចំនួនច្រើនបំផុតដែលម៉ាស៊ីនប្រមូលនេះផ្ដល់ក្នុងពេលតែមួយ",
+    ),
+    # how the collector knows a measurement's network (probe.collector.attest): the signed receipt's
+    # network_evidence and the parts of its network_why, each by its code
+    "attest_attested": ("attested", "បានបញ្ជាក់"),
+    "attest_observed": ("observed", "បានសង្កេត"),
+    "attest_claimed": ("claimed", "បានអះអាង"),
+    "attest_not_recorded": ("not recorded", "មិនបានកត់ត្រា"),
+    "attest_why_seen": (
+        "the collector's control saw this key on this network",
+        "ម៉ាស៊ីនត្រួតពិនិត្យរបស់ម៉ាស៊ីនប្រមូល បានឃើញកូនសោនេះលើបណ្ដាញនេះ",
+    ),
+    "attest_why_no_request": ("the control answer names no request", "ចម្លើយត្រួតពិនិត្យមិនបញ្ជាក់ពីសំណើណាមួយទេ"),
+    "attest_why_other_key": (
+        "the control answer was made for another key (a copied answer)",
+        "ចម្លើយត្រួតពិនិត្យត្រូវបានធ្វើសម្រាប់កូនសោផ្សេង (ចម្លើយដែលបានចម្លង)",
+    ),
+    "attest_why_other_measurement": (
+        "the control answer was made for another measurement (a copied answer)",
+        "ចម្លើយត្រួតពិនិត្យត្រូវបានធ្វើសម្រាប់លទ្ធផលផ្សេង (ចម្លើយដែលបានចម្លង)",
+    ),
+    "attest_why_unmapped": (
+        "the control could not map the request's network (a proxy or Tor)",
+        "ម៉ាស៊ីនត្រួតពិនិត្យមិនអាចកំណត់បណ្ដាញនៃសំណើបានទេ (proxy ឬ Tor)",
+    ),
+    "attest_why_other_network": (
+        "the control saw the request from AS{seen}, not AS{claim}",
+        "ម៉ាស៊ីនត្រួតពិនិត្យបានឃើញសំណើមកពី AS{seen} មិនមែន AS{claim} ទេ",
+    ),
+    "attest_why_far": (
+        "the control answer's time is far from started_at",
+        "ពេលវេលានៃចម្លើយត្រួតពិនិត្យ នៅឆ្ងាយពី started_at",
+    ),
+    "attest_why_upload_from": ("the upload came from AS{asn}", "ការបញ្ជូនបានមកពី AS{asn}"),
+    "attest_why_upload_unknown": ("the upload's network is unknown", "មិនស្គាល់បណ្ដាញនៃការបញ្ជូនទេ"),
+    "attest_why_no_answer": (
+        "no control answer from this collector",
+        "គ្មានចម្លើយត្រួតពិនិត្យពីម៉ាស៊ីនប្រមូលនេះទេ",
+    ),
+    "attest_why_not_signed": (
+        "the control answer is not signed by this collector",
+        "ចម្លើយត្រួតពិនិត្យមិនត្រូវបានចុះហត្ថលេខាដោយម៉ាស៊ីនប្រមូលនេះទេ",
+    ),
+    "attest_why_not_control": (
+        "the control answer's signed payload is not a control answer",
+        "ទិន្នន័យដែលបានចុះហត្ថលេខានៃចម្លើយត្រួតពិនិត្យ មិនមែនជាចម្លើយត្រួតពិនិត្យទេ",
+    ),
+    # the measurement page: a verdict said by its rule, the shell recipe's comments
+    "dash_m_explanation_rule": ("Explanation (by its rule)", "ការពន្យល់ (តាមច្បាប់របស់វា)"),
+    "dash_m_signed_english": (
+        "the explanation as the probe signed it, in English",
+        "ការពន្យល់ដូចដែល probe បានចុះហត្ថលេខា ជាភាសាអង់គ្លេស",
+    ),
+    "dash_m_sh_signature": (
+        "the probe's signature over the measurement's exact bytes",
+        "ហត្ថលេខារបស់ probe លើបៃពិតប្រាកដនៃលទ្ធផល",
+    ),
+    "dash_m_sh_key_id": (
+        "the probe key's SHA-256 is this measurement's key id",
+        "SHA-256 នៃកូនសោ probe គឺជាលេខសម្គាល់កូនសោនៃលទ្ធផលនេះ",
+    ),
+    "dash_m_sh_receipt": (
+        "the collector's receipt, signed by the key inside the log key",
+        "បង្កាន់ដៃរបស់ម៉ាស៊ីនប្រមូល ដែលបានចុះហត្ថលេខាដោយកូនសោនៅក្នុងកូនសោកំណត់ហេតុ",
+    ),
+    "dash_m_sh_hash": (
+        "the payload's SHA-256 is the one the receipt and the log name",
+        "SHA-256 នៃទិន្នន័យ គឺជាតម្លៃដែលបង្កាន់ដៃ និងកំណត់ហេតុបញ្ជាក់",
+    ),
+    "dash_m_sh_ok": ("the receipt names this payload", "បង្កាន់ដៃបញ្ជាក់ពីទិន្នន័យនេះ"),
+    # a site's or network's page: OONI's measurements beside ours (records.ooni_counts)
+    "dash_ooni_h2": ("External corroboration (OONI)", "ការបញ្ជាក់ពីខាងក្រៅ (OONI)"),
+    "dash_ooni_none": (
+        "No imported OONI measurements of {subject} in this period.",
+        "គ្មានលទ្ធផល OONI ដែលបាននាំចូលសម្រាប់ {subject} ក្នុងរយៈពេលនេះទេ។",
+    ),
+    "dash_ooni_note": (
+        "External data: OONI measurements imported with {command}, not signed by us and not part of the "
+        "timeline above; counted by OONI's own {field} value.",
+        "ទិន្នន័យខាងក្រៅ៖ លទ្ធផល OONI ដែលបាននាំចូលដោយ {command} មិនត្រូវបានចុះហត្ថលេខាដោយយើងទេ ហើយមិនមែនជា"
+        "ផ្នែកនៃខ្សែពេលវេលាខាងលើទេ។ រាប់តាមតម្លៃ {field} របស់ OONI ផ្ទាល់។",
+    ),
+    "dash_ooni_col_blocking": ("OONI blocking", "តម្លៃ blocking របស់ OONI"),
+    "dash_ooni_col_measurements": ("Measurements", "លទ្ធផល"),
+    "dash_ooni_by_day": ("OONI's data by day (external)", "ទិន្នន័យ OONI តាមថ្ងៃ (ខាងក្រៅ)"),
+    "dash_ooni_by_day_saksi": (
+        "OONI's data by day, with Saksi's reading of the same observations (external)",
+        "ទិន្នន័យ OONI តាមថ្ងៃ ជាមួយការអានរបស់ Saksi លើការសង្កេតដដែល (ខាងក្រៅ)",
+    ),
+    "dash_ooni_col_day": ("Day (UTC)", "ថ្ងៃ (UTC)"),
+    "dash_ooni_col_ooni": ("OONI measurements", "លទ្ធផល OONI"),
+    "dash_ooni_col_ooni_blocked": ("OONI: blocked", "OONI៖ បានបិទ"),
+    "dash_ooni_col_ooni_open": ("OONI: not blocked", "OONI៖ មិនបានបិទ"),
+    "dash_ooni_col_saksi_blocked": ("Saksi: blocked", "Saksi៖ បានបិទ"),
+    "dash_ooni_col_saksi_open": ("Saksi: not blocked", "Saksi៖ មិនបានបិទ"),
+    "dash_ooni_col_differ": ("Differ", "ខុសគ្នា"),
+    "dash_ooni_differ_h": (
+        "Where the two verdicts differ (external)",
+        "កន្លែងដែលសេចក្ដីសម្រេចទាំងពីរខុសគ្នា (ខាងក្រៅ)",
+    ),
+    "dash_ooni_differ_note": (
+        "Saksi's classifier run on OONI's raw observations ({command}), beside OONI's own verdict, and why.",
+        "កម្មវិធីចាត់ថ្នាក់របស់ Saksi ដំណើរការលើការសង្កេតដើមរបស់ OONI ({command}) នៅក្បែរសេចក្ដីសម្រេចរបស់ "
+        "OONI ផ្ទាល់ ព្រមទាំងមូលហេតុ។",
+    ),
+    "dash_ooni_col_measured": ("Measured (UTC)", "បានវាស់ (UTC)"),
+    "dash_ooni_col_network": ("Network", "បណ្ដាញ"),
+    "dash_ooni_col_saksi": ("Saksi (on OONI's data)", "Saksi (លើទិន្នន័យ OONI)"),
+    "dash_ooni_col_why": ("Why", "មូលហេតុ"),
+    "dash_ooni_blocking": ("blocking {value}", "តម្លៃ blocking {value}"),
+    "dash_ooni_confirmed": ("confirmed", "បានបញ្ជាក់"),
+    "dash_ooni_anomaly": ("anomaly", "មានភាពមិនប្រក្រតី"),
 }

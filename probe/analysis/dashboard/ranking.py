@@ -79,8 +79,8 @@ def count_param(text: str | None, name: str, default: int, most: int | None = No
     if text is None or text == "":
         return default
     if not text.isascii() or not text.isdigit() or len(text) > 9:
-        raise FilterError(f"{name}: {text[:40]!r} is not a whole number from 0")
+        raise FilterError.of("filter_not_count", name=name, value=repr(text[:40]))
     value = int(text)
     if most is not None and value > most:
-        raise FilterError(f"{name}: {value} is more than {most}, the most this collector serves at once")
+        raise FilterError.of("filter_too_many", name=name, value=value, most=most)
     return value

@@ -1,5 +1,5 @@
 """One measurement's page (the signed record laid out), and OONI's counts beside a site or network page:
-the parts of the dashboard that read single records rather than timelines (probe.analysis.dashboard.pages).
+the parts of the dashboard that read single records rather than timelines (overview.py, subject.py).
 """
 
 from __future__ import annotations
