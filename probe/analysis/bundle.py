@@ -33,20 +33,30 @@ import hashlib
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from probe.analysis.brackets import iso
 from probe.analysis.bundle_dates import Dated, dates, measured_bounds, measured_words
+from probe.analysis.bundle_files import (
+    BUNDLE_FORMAT,
+    BUNDLE_TYPE,
+    MANIFEST,
+    SIGNATURE,
+    WINDOW,
+    bundle_horizon,
+    bundle_timeline,
+    json_bytes,
+    timeline_files,
+)
+from probe.analysis.bundle_rows import ROW_SQL, Row, context_of, control_rows, read_rows, rows_of, selection
 from probe.analysis.bundle_tally import Tally, blocking_periods
-from probe.analysis.export import TIMELINE_COLUMNS, CsvWriter, encode
-from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
-from probe.analysis.provenance import LAB_FIELD, is_lab, is_lab_payload
+from probe.analysis.facts import Fact, fact_from_receipt
+from probe.analysis.provenance import is_lab, is_lab_payload
 from probe.analysis.query import Filters, network_names
 from probe.analysis.report import (
     PdfUnavailable,
@@ -56,7 +66,7 @@ from probe.analysis.report import (
     render_pdf,
 )
 from probe.analysis.rules import TIMELINE_RULES_VERSION
-from probe.analysis.timeline import Timeline, build, excluded_slots
+from probe.analysis.timeline import excluded_slots
 from probe.analysis.verify_md import VERIFY_MD
 from probe.collector.db import Connection
 from probe.collector.sequencer import DbHashes, b64, latest
@@ -68,15 +78,7 @@ from probe.sign.dsse import sign_envelope
 from probe.sign.jcs import canonical
 from probe.sign.keys import public_pem
 
-BUNDLE_TYPE = "application/vnd.saksi.bundle.v1+json"
-BUNDLE_FORMAT = "saksi-evidence-bundle/1"
-WINDOW = "day"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same inputs give the same bytes
-
-MANIFEST = "MANIFEST.json"
-SIGNATURE = "SIGNATURE.json"
-# report.km.* only with --lang km: the same report in Khmer (probe.analysis.report_doc), also signed
-REPORTS = ("report.html", "report.pdf", "report.km.html", "report.km.pdf")
 
 
 class BundleError(Exception):
@@ -85,142 +87,6 @@ class BundleError(Exception):
 
 class LabDataRefused(BundleError):
     """The data is lab data and the caller did not say it wants a bundle of lab data."""
-
-
-# --- shared with the verifier: what belongs in a bundle and what the timeline files hold -------------
-
-
-def in_filters(fact: Fact, filters: Filters) -> bool:
-    """The bundle's selection rule, in Python (the builder runs the same rule in SQL)."""
-    domain = filters.domain
-    if domain is not None and fact.domain != domain and not fact.domain.endswith("." + domain):
-        return False
-    if filters.asn is not None and fact.asn != filters.asn:
-        return False
-    if filters.since is not None and fact.hour < int(filters.since.timestamp()) // 3600:
-        return False
-    return filters.until is None or fact.hour < -(-int(filters.until.timestamp()) // 3600)
-
-
-def in_context(fact: Fact, filters: Filters) -> bool:
-    """A measurement of the bundle's site (and network) from before `since`: context, bundled so that the
-    events are decided from the same earlier data `probe export events` reads (query.timeline), never
-    counted as one of the bundle's measurements."""
-    if filters.since is None:
-        return False
-    return in_filters(fact, replace(filters, since=None)) and not in_filters(fact, filters)
-
-
-def bundle_timeline(
-    facts: Sequence[Fact],
-    controls: Sequence[Fact],
-    horizon: int | None,
-    context: Sequence[Fact] = (),
-    since: datetime | None = None,
-) -> Timeline:
-    """The timeline of the bundle's measurements and their context, cut at `since` as the exports cut it:
-    a date filter never moves a change's dates."""
-    found = build([*context, *facts], WINDOW, excluded_slots(controls, WINDOW), horizon=horizon)
-    return found.since(int(since.timestamp()) // 3600) if since is not None else found
-
-
-def bundle_horizon(created_at: object, filters: Filters) -> int | None:
-    """The epoch hour up to which the bundle could hold data: its checkpoint's time (MANIFEST.json's
-    created_at), or `until` when earlier. A window reaching past it is incomplete, as in every export.
-    None when created_at is not a time (the recomputed timeline then differs from a tampered one)."""
-    try:
-        signed = datetime.fromisoformat(str(created_at).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if signed.tzinfo is None:
-        return None
-    end = min(signed, filters.until) if filters.until is not None else signed
-    return int(end.timestamp()) // 3600
-
-
-def json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode()
-
-
-def timeline_files(tl: Timeline, filters: Filters, lab: bool) -> dict[str, bytes]:
-    """timeline.csv, timeline.json and events.json, byte for byte as the builder writes them. The CSV is
-    written by the export's writer: the same columns and the same `true`/`false` as `probe export`."""
-    cells = [c.row() for c in tl.cells]
-    head = {
-        "rules_version": TIMELINE_RULES_VERSION,
-        "window": tl.window,
-        "filters": filters.as_dict(),
-        LAB_FIELD: lab,
-    }
-    csv_writer = CsvWriter(TIMELINE_COLUMNS, lab=lab)
-    table = b"".join(encode(csv_writer, [cells])) if cells else b""
-    return {
-        "timeline.csv": table,
-        "timeline.json": json_bytes({**head, "cells": cells}),
-        "events.json": json_bytes({**head, "events": [e.row() for e in tl.events]}),
-    }
-
-
-def filters_from_manifest(data: dict[str, Any]) -> Filters:
-    return Filters.parse(
-        domain=data.get("domain"),
-        asn=data.get("asn"),
-        since=data.get("since"),
-        until=data.get("until"),
-    )
-
-
-# --- building ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    uid: str
-    log_index: int
-    envelope: str
-    receipt: str
-    key_id: str
-    payload_sha256: str
-    asn: int | None
-    received_at: str
-    tier: str
-
-
-ROW_SQL = (
-    "SELECT m.uid, m.log_index, m.envelope, m.receipt, m.key_id, m.payload_sha256, m.asn, m.received_at, "
-    "m.tier FROM facts f JOIN measurements m ON m.seq = f.seq"
-)
-
-
-def _selection(filters: Filters) -> tuple[str, list[object]]:
-    scope = Filters(asn=filters.asn, since=filters.since, until=filters.until)
-    where, params = scope.where()
-    where = where.replace("asn", "f.asn").replace("hour", "f.hour")
-    if filters.domain is not None:
-        # the site and its subdomains (a domain holds no % or _ that LIKE would take as a pattern)
-        where = (where + " AND " if where else " WHERE ") + "(f.domain = ? OR f.domain LIKE ?)"
-        params += [filters.domain, "%." + filters.domain]
-    return where, params
-
-
-def _rows(conn: Connection, sql: str, params: Sequence[object]) -> Iterator[Row]:
-    cursor = conn.execute(sql, params)
-    while batch := cursor.fetchmany(2000):
-        for r in batch:
-            yield Row(*r)
-
-
-def _control_rows(conn: Connection, filters: Filters, keys: Sequence[str], size: int) -> Iterator[Row]:
-    where, params = Filters(since=filters.since, until=filters.until).where()
-    where = where.replace("hour", "f.hour")
-    where = (where + " AND " if where else " WHERE ") + "f.category = ? AND m.log_index < ?"
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        yield from _rows(
-            conn,
-            f"{ROW_SQL}{where} AND f.key_id IN ({','.join('?' * len(chunk))}) ORDER BY m.uid",
-            [*params, CONTROL_CATEGORY, size, *chunk],
-        )
 
 
 @dataclass(frozen=True)
@@ -289,7 +155,7 @@ def build_bundle(
             "the collector key in the data directory did not sign the latest checkpoint; use the data "
             "directory the collector runs with"
         ) from None
-    where, params = _selection(filters)  # never empty: the domain is required
+    where, params = selection(filters)  # never empty: the domain is required
     not_in_log = int(
         conn.execute(
             f"SELECT count(*) FROM facts f JOIN measurements m ON m.seq = f.seq{where} "
@@ -355,7 +221,7 @@ def build_bundle(
         writer.add(base + "proof.json", json_bytes(document))
         writer.add(base + "receipt.json", row.receipt.encode())
 
-    for row in _rows(conn, sequenced, [*params, head.size]):
+    for row in read_rows(conn, sequenced, [*params, head.size]):
         domain_uids.add(row.uid)
         add_measurement(row, control=False)
     if not facts:
@@ -364,17 +230,28 @@ def build_bundle(
             f"no measurement of {filters.domain} matching these filters is in the log yet; widen the period "
             "or try after the next checkpoint"
         )
+    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
+    horizon = bundle_horizon(signed_at, filters)
     context: list[Fact] = []
+    dates_only: set[str] = set()
     if filters.since is not None:
-        # the same site's (and network's) earlier measurements, which the export reads to date the events
-        before, before_params = _selection(replace(filters, since=None))
-        rows_before = f"{ROW_SQL}{before} AND f.hour < ? AND m.log_index < ? ORDER BY m.uid"
-        hour = int(filters.since.timestamp()) // 3600
-        for row in _rows(conn, rows_before, [*before_params, hour, head.size]):
+        # the earlier measurements that decide and date the events as `probe export events` does, and no
+        # more (probe.analysis.bundle_context): a long history does not make a long bundle
+        chosen, earlier = context_of(conn, filters, head.size, horizon)
+        dates_only = {f.uid for f in earlier if chosen.dated(f)}
+        for row in rows_of(conn, sorted({f.uid for f in earlier if chosen.wanted(f)} | dates_only)):
             domain_uids.add(row.uid)
             add_measurement(row, control=False, into=context)
-    keys = sorted(tally.keys | {f.key_id for f in context})
-    for row in _control_rows(conn, replace(filters, since=None) if context else filters, keys, head.size):
+        keys = sorted(tally.keys | {f.key_id for f in context})
+        period = replace(filters, since=datetime.fromtimestamp(chosen.first_window * 3600, UTC))
+        windows = sorted({w for _, _, w in chosen.windows if w < chosen.first_window})
+        controlled = [
+            *control_rows(conn, period, keys, head.size),
+            *(control_rows(conn, replace(filters, since=None), keys, head.size, windows) if windows else ()),
+        ]
+    else:
+        controlled = list(control_rows(conn, filters, sorted(tally.keys), head.size))
+    for row in sorted({r.uid: r for r in controlled}.values(), key=lambda r: r.uid):
         if row.uid not in domain_uids:  # a control domain bundled as itself is already there
             add_measurement(row, control=True)
     tally.controls = len(controls)
@@ -394,9 +271,8 @@ def build_bundle(
     writer.add("log-key.txt", (key.verifier_key() + "\n").encode())
     writer.add("collector.pub.pem", public_pem(key.private.public_key()).encode())
 
-    signed_at = conn.execute("SELECT signed_at FROM checkpoints WHERE size = ?", [head.size]).fetchone()[0]
     lab = tally.lab > 0 or lab_db
-    tl = bundle_timeline(facts, controls, bundle_horizon(signed_at, filters), context, filters.since)
+    tl = bundle_timeline(facts, controls, horizon, context, filters.since, frozenset(dates_only))
     counted = tally.finish(facts, excluded_slots(controls, WINDOW), WINDOW)
     for name, data in timeline_files(tl, filters, lab).items():
         writer.add(name, data)
@@ -418,6 +294,8 @@ def build_bundle(
             "not_in_log": not_in_log,
             **({"context": len(context)} if context else {}),
         },
+        # context measurements bundled only for the dates they bound (probe.analysis.bundle_context)
+        **({"context_dates_only": sorted(dates_only)} if dates_only else {}),
         "files": dict(sorted(writer.files.items())),
     }
     manifest_bytes = json_bytes(manifest)

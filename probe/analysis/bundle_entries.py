@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from probe.analysis.bundle import filters_from_manifest, in_context, in_filters
+from probe.analysis.bundle_files import filters_from_manifest, in_context, in_filters
 from probe.analysis.bundle_summary import Results
 from probe.analysis.facts import CONTROL_CATEGORY, Fact, fact_from_receipt
 from probe.analysis.provenance import is_lab_payload
@@ -53,7 +53,7 @@ class _Part(Results):
     controls: list[Fact] = field(default_factory=list)
     context: list[Fact] = field(
         default_factory=list
-    )  # before `since`: to date the events (bundle.in_context)
+    )  # before `since`: to date the events (bundle_files.in_context, bundle_context)
     lab: int = 0  # payloads invented by probe.lab.history
     # uid -> (log index, the probe's time anchor) of each measurement whose inclusion verified
     dated: dict[str, tuple[int, tuple[int, bytes] | None]] = field(default_factory=dict)

@@ -83,7 +83,7 @@ class Summary(Results):
     path: str = ""
     measurements: int = 0
     controls: int = 0
-    context: int = 0  # measurements from before `since`, bundled only to date the events (bundle.in_context)
+    context: int = 0  # measurements from before `since`, bundled only to date the events (bundle_files.in_context, bundle_context)
     probes: int = 0
     tiers: Counter[str] = field(default_factory=Counter)
     networks: list[int | None] = field(default_factory=list)

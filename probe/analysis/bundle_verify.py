@@ -49,16 +49,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import ValidationError
 
-from probe.analysis.bundle import (
-    BUNDLE_TYPE,
-    MANIFEST,
-    REPORTS,
-    SIGNATURE,
-    bundle_horizon,
-    bundle_timeline,
-    filters_from_manifest,
-    timeline_files,
-)
 from probe.analysis.bundle_dates_verify import Saved, event_dates, verify_dates
 from probe.analysis.bundle_entries import (
     MALFORMED,
@@ -71,6 +61,16 @@ from probe.analysis.bundle_entries import (
     read_checked,
     read_json,
     run_chunks,
+)
+from probe.analysis.bundle_files import (
+    BUNDLE_TYPE,
+    MANIFEST,
+    REPORTS,
+    SIGNATURE,
+    bundle_horizon,
+    bundle_timeline,
+    filters_from_manifest,
+    timeline_files,
 )
 from probe.analysis.bundle_summary import CHECKS, DATE_CHECKS, Summary, is_lab_witness
 from probe.analysis.facts import Fact
@@ -205,7 +205,9 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
     )
     facts: list[Fact] = []
     controls: list[Fact] = []
-    earlier: list[Fact] = []  # before `since`: they date the events, never counted (bundle.in_context)
+    earlier: list[
+        Fact
+    ] = []  # before `since`: they date the events, never counted (bundle_files.in_context, bundle_context)
     dated: dict[str, tuple[int, tuple[int, bytes] | None]] = {}
     for part in run_chunks(context, uids, workers):
         s.merge(part)
@@ -260,8 +262,14 @@ def _verify(b: Bundle, s: Summary, trust: Trust, workers: int | None) -> None:
         if unverified
         else None
     )
+    dates_only = manifest.get("context_dates_only") or []
     tl = bundle_timeline(
-        facts, controls, bundle_horizon(manifest.get("created_at"), filters), earlier, filters.since
+        facts,
+        controls,
+        bundle_horizon(manifest.get("created_at"), filters),
+        earlier,
+        filters.since,
+        frozenset(str(uid) for uid in dates_only) if isinstance(dates_only, list) else frozenset(),
     )
     for name, data in timeline_files(tl, filters, s.lab_flag).items():
         check = "events" if name == "events.json" else "timeline"

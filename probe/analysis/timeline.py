@@ -217,11 +217,14 @@ def event_kind(before: str | None, state: str) -> str:
     return "blocking_end" if before == "blocked" else "state_change"
 
 
-def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
+Change = tuple[str | None, int, int]  # (the state before, the run's first cell, the publishing cell)
+
+
+def changes_of(cells: Sequence[Cell]) -> list[Change]:
     """Published changes: a state counts once PUBLISH_AFTER consecutive complete windows with data show it.
     Inconclusive windows (among them uncorroborated ones) publish nothing and break a run; windows without
     data are skipped; a window still open is provisional and publishes nothing."""
-    changes: list[tuple[str | None, int, int]] = []  # (previous state, run's first cell, publishing cell)
+    changes: list[Change] = []
     published: str | None = None
     run_state: str | None = None
     run_first = run_len = 0
@@ -238,6 +241,13 @@ def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
         if run_len == PUBLISH_AFTER and cell.state != published:
             changes.append((published, run_first, i))
             published = cell.state
+    return changes
+
+
+def events_of(cells: Sequence[Cell], facts: Sequence[Fact]) -> list[Event]:
+    """The published changes of one pair's cells (changes_of), each with the measurements that bound its
+    dates, from `facts` (the pair's, sorted by time)."""
+    changes = changes_of(cells)
     events = []
     # Only counted measurements bound an event's dates: a claimed or out-of-bracket one is no evidence.
     facts = [f for f in facts if f.time_ok and f.evidence in (ATTESTED, OBSERVED)] if changes else []
@@ -309,14 +319,20 @@ def build(
     window: str,
     excluded: frozenset[tuple[str, int]] = frozenset(),
     horizon: int | None = None,
+    dating: Iterable[Fact] = (),
 ) -> Timeline:
-    """`horizon`: see cells_of. A pair's first published state is a `state_at_start` (events_of)."""
+    """`horizon`: see cells_of. A pair's first published state is a `state_at_start` (events_of).
+    `dating`: measurements that only bound events' dates, never make windows (a bundle's earlier
+    measurements kept for their dates alone, probe.analysis.bundle_context)."""
     cells: list[Cell] = []
     events: list[Event] = []
+    dates = group_facts(dating)
     for (domain, asn), group in sorted(group_facts(facts).items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         pair_cells = cells_of(domain, asn, group, window, excluded, horizon)
         cells.extend(pair_cells)
-        events.extend(events_of(pair_cells, group))
+        extra = dates.get((domain, asn))
+        bounds = sorted([*group, *extra], key=lambda f: (f.started_at, f.seq)) if extra else group
+        events.extend(events_of(pair_cells, bounds))
     return Timeline(window, cells, events)
 
 
