@@ -161,6 +161,13 @@ def test_demo_refusal_in_khmer(tmp_path: Path) -> None:
     khmer(_probe("demo", "--store", str(existing)))
 
 
+def test_a_refused_filter_in_khmer(tmp_path: Path) -> None:
+    """The parameter checks' messages (FilterError.of) are said in Khmer by every command that reads them."""
+    result = _probe("export", "timeline", "--since", "yesterday", "--data-dir", str(tmp_path))
+    assert result.returncode != 0
+    assert "'yesterday' មិនមែនជាកាលបរិច្ឆេទ" in khmer(result)
+
+
 def test_verify_one_record_in_khmer(tmp_path: Path) -> None:
     from tests.test_verify import TinyLog, signed_measurement
 

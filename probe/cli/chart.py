@@ -13,6 +13,7 @@ from probe.analysis.wording import install_extra, plural
 from probe.cli.collector_data import collector_database
 from probe.cli.common import ConfigOption, err, fail, out
 from probe.collector.db import Connection
+from probe.i18n import current
 
 
 def chart(
@@ -78,12 +79,12 @@ def chart(
     try:
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
     except FilterError as exc:
-        fail(str(exc))
+        fail(exc.said(current()))
     with collector_database(config, data_dir) as conn:
         try:
             found = timeline(conn, filters, window)
         except FilterError as exc:
-            fail(str(exc))
+            fail(exc.said(current()))
         names = network_names(conn) if domain else {}
         controls = frozenset() if domain else frozenset(control_domains(conn))
         lab = is_lab(conn)

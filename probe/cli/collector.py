@@ -17,6 +17,7 @@ import typer
 from probe.cli.common import ConfigOption, err, fail, out, settings
 from probe.cli.migrate_db import migrate_db
 from probe.config import Settings
+from probe.i18n import current
 
 if TYPE_CHECKING:
     from probe.collector.storage import SqlStorage
@@ -296,7 +297,7 @@ def subscribe(
     try:
         filters = Filters.parse(domain=domain, asn=asn)
     except FilterError as exc:
-        fail(str(exc))
+        fail(exc.said(current()))
     ident = _storage_job(
         config, lambda conn: alerts.subscribe(conn, url, filters.domain, filters.asn, window)
     )

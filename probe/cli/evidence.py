@@ -11,6 +11,7 @@ import typer
 from probe.analysis.provenance import LAB_NOTICE
 from probe.cli.collector_data import collector_database, stream_from
 from probe.cli.common import ConfigOption, err, fail, out, settings
+from probe.i18n import current
 
 
 def evidence(
@@ -75,7 +76,7 @@ def evidence(
     try:
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
     except FilterError as exc:
-        fail(str(exc))
+        fail(exc.said(current()))
     if lang not in ("en", "km"):
         fail(f"--lang {lang!r} is not en or km")
     if collector is not None:

@@ -17,6 +17,7 @@ from probe.cli.chart import chart
 from probe.cli.collector_data import collector_database, stream_from
 from probe.cli.common import ConfigOption, err, fail
 from probe.collector.db import Connection
+from probe.i18n import current
 
 app = typer.Typer(
     help="Export timelines, events and measurements (CSV, JSON, JSON Lines, Parquet, OONI).",
@@ -109,7 +110,7 @@ def run_export(
             domain=domain, asn=asn, cc=country, category=category, since=since, until=until
         )
     except FilterError as exc:
-        fail(str(exc))
+        fail(exc.said(current()))
     if fmt == "parquet":
         try:
             writer_for("parquet", columns_for(dataset))  # fails early when pyarrow is missing
@@ -298,7 +299,7 @@ def ooni_timeline_command(
     try:
         filters = Filters.parse(domain=domain, asn=asn, since=since, until=until)
     except FilterError as exc:
-        fail(str(exc))
+        fail(exc.said(current()))
     counts = [
         "measurements",
         "ooni_blocked",
