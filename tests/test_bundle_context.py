@@ -19,10 +19,14 @@ from typing import Any
 import pytest
 
 from probe.analysis.bundle import collector_key, write_bundle
+from probe.analysis.bundle_context import choose
+from probe.analysis.bundle_files import bundle_timeline
 from probe.analysis.bundle_verify import verify_bundle
 from probe.analysis.export import export
-from probe.analysis.query import Filters
+from probe.analysis.facts import Fact
+from probe.analysis.query import SELECT_FACTS, Filters
 from probe.analysis.rules import PUBLISH_AFTER
+from probe.analysis.timeline import build, excluded_slots
 from probe.lab.history import Block, History, generate
 
 DOMAIN = "www.rfa.org"
@@ -94,13 +98,22 @@ def bundle_of(data_dir: Path, tmp_path: Path, days: int) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict[str, Any]]:
+def histories(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     found = {}
     for days in (16, 48):
         base = tmp_path_factory.mktemp(f"history{days}")
         generate(history(days), base / "collector")
-        found[days] = bundle_of(base / "collector", base, days)
+        found[days] = base / "collector"
     return found
+
+
+@pytest.fixture(scope="module")
+def bundles(
+    histories: dict[int, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[int, dict[str, Any]]:
+    return {
+        days: bundle_of(path, tmp_path_factory.mktemp(f"b{days}"), days) for days, path in histories.items()
+    }
 
 
 def test_a_since_bundle_dates_events_as_the_export(bundles: dict[int, dict[str, Any]]) -> None:
@@ -122,3 +135,28 @@ def test_a_long_history_does_not_grow_the_bundle(bundles: dict[int, dict[str, An
     assert long["context"] <= short["context"] * 1.3, (short["context"], long["context"])
     assert long["size"] <= short["size"] * 1.3, (short["size"], long["size"])
     assert long["context"] < long["earlier"] / 3
+
+
+def test_the_context_decides_every_cut_as_the_whole_history(histories: dict[int, Path]) -> None:
+    """At every `since` of the last twelve days (midnights and mid-day hours, so runs in progress, changes
+    published the day before and windows cut in two are all met), the events and windows decided from the
+    chosen context alone are those of the whole history."""
+    with connect(histories[48]) as conn:
+        rows = conn.execute(f"{SELECT_FACTS} ORDER BY seq").fetchall()
+    facts = [Fact(*r) for r in rows]
+    site = [f for f in facts if f.domain == DOMAIN]
+    controls = [f for f in facts if f.category == "CTRL"]
+    excluded = excluded_slots(controls, "day")
+    whole = build(site, "day", excluded)
+    cuts = [int((END - timedelta(hours=h)).timestamp()) // 3600 for h in range(12, 12 * 24, 12)]
+    for hour in cuts:
+        chosen = choose(whole, hour)
+        earlier = [f for f in site if f.hour < hour and (chosen.wanted(f) or chosen.dated(f))]
+        later = [f for f in site if f.hour >= hour]
+        dates_only = frozenset(f.uid for f in earlier if chosen.dated(f))
+        since = datetime.fromtimestamp(hour * 3600, UTC)
+        bounded = bundle_timeline(later, controls, None, earlier, since, dates_only)
+        expected = whole.since(hour)
+        assert [e.row() for e in bounded.events] == [e.row() for e in expected.events], since
+        assert [c.row() for c in bounded.cells] == [c.row() for c in expected.cells], since
+        assert len(earlier) < len([f for f in site if f.hour < hour]) / 3, since
