@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from probe.collector.storage import SqliteStorage
-from probe.models.measurement import Measurement, ProbeInfo
+from probe.models.measurement import ClassifierSettings, Measurement, ProbeInfo
 from probe.sign.dsse import MEASUREMENT_TYPE, sign_envelope
 from probe.sign.jcs import canonical
 from tests.collector_rig import Prober, collector
@@ -71,6 +71,22 @@ def test_a_renamed_network(rig: Any, prober: Prober) -> None:
     # the uploader was on AS38623 (the rig maps 127.0.0.2 there): observed, and the page says so
     assert "Network evidence: <strong>observed</strong>" in lede
     assert record["statement"]["asn"] == ASN
+
+
+def test_recorded_bogon_ranges_pass_strict_ingest_and_bad_ones_are_refused(rig: Any, prober: Prober) -> None:
+    """A probe with its own network.bogon_ranges records them (classifier.bogon_ranges): the collector
+    stores the record as signed; a range that is not a network, or too many, is refused as a bad payload."""
+    ranges = ["10.0.0.0/8", "203.0.113.0/24", "2001:db8::/32"]
+    m = prober.measurement(classifier=ClassifierSettings(bogon_ranges=ranges))
+    with rig.client() as client:
+        assert client.post("/api/v1/measurements", json=prober.envelope(m)).status_code == 201
+        record = client.get(f"/api/v1/measurements/{m.measurement_uid}").json()
+        payload = json.loads(base64.b64decode(record["envelope"]["payload"]))
+        assert payload["classifier"] == {"bogon_ranges": ranges}
+        for bad in (["203.0.113.0/33"], ["10.0.0.0/8"] * 257):
+            forged = prober.measurement(classifier=ClassifierSettings(bogon_ranges=bad))
+            answer = client.post("/api/v1/measurements", json=prober.envelope(forged))
+            assert answer.status_code == 422 and "classifier.bogon_ranges" in answer.text, answer.text
 
 
 def test_duplicate_keys_in_a_payload(rig: Any, prober: Prober) -> None:
