@@ -74,14 +74,15 @@ class Browser:
     def dom(self, url: str) -> str:
         return self.run(url, "--dump-dom")
 
-    def screenshot(self, url: str, name: str) -> Path:
+    def screenshot(self, url: str, name: str, height: int = 900) -> Path:
+        """The page's first `height` pixels (a tall one shows what lies at the bottom of a page)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         path.unlink(missing_ok=True)
-        self.run(url, f"--screenshot={path}", "--window-size=1280,900")
+        self.run(url, f"--screenshot={path}", f"--window-size=1280,{height}")
         data = path.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-        assert struct.unpack(">II", data[16:24]) == (1280, 900)
+        assert struct.unpack(">II", data[16:24]) == (1280, height)
         assert len(data) > 30_000, f"{path} is nearly empty ({len(data)} bytes)"
         return path
 
