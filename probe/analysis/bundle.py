@@ -19,8 +19,11 @@ Layout (docs/bundles.md)::
 
 The bundle holds the domain's measurements matching the filters (the domain and its subdomains) that are
 in the log at the latest checkpoint, plus the same probes' control-target (CTRL) measurements in the
-period, because the timeline rules exclude a probe's window when its controls fail. Measurements not yet
-in the log are left out and counted in the report.
+period, because the timeline rules exclude a probe's window when its controls fail. With `since`, it
+also holds the earlier measurements that decide and date its events as the exports do, and only those
+(probe.analysis.bundle_context). Measurements not yet in the log are left out and counted in the report.
+Which files a bundle holds and what its timeline files say is shared with the verifier
+(probe.analysis.bundle_files); reading its rows from the database is probe.analysis.bundle_rows.
 
 Everything is streamed into the zip one file at a time; timestamps are fixed and the order is fixed, so
 the same database gives the same bytes. Reads only: the database connection may be read-only.
